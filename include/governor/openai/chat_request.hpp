@@ -1,0 +1,51 @@
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "governor/core/error.hpp"
+
+namespace governor::openai {
+
+/** Why a request body was refused: the error code and the offending field. */
+struct RequestError {
+  errc code = errc::invalid_request;
+  std::string message;  ///< names the field, e.g. "messages[1].role must be one of ..."
+  std::string param;    ///< e.g. "messages[1].role"; empty when the body as a whole is bad
+  bool operator==(const RequestError&) const = default;
+};
+
+/** A validated `POST /v1/chat/completions` body. The document is kept whole: Governor forwards
+ *  every field it does not need to change, so new OpenAI fields pass through untouched. */
+struct ChatRequest {
+  nlohmann::json body;                     ///< the parsed document
+  std::string model;                       ///< as the client sent it
+  bool stream = false;
+  bool include_usage = false;              ///< client set stream_options.include_usage
+  std::optional<std::int64_t> max_tokens;  ///< max_completion_tokens, else max_tokens
+  bool has_tools = false;                  ///< non-empty `tools`
+  bool wants_logprobs = false;             ///< `logprobs: true`
+  std::size_t message_count = 0;
+};
+
+using ChatRequestResult = boost::system::result<ChatRequest, RequestError>;
+
+/** Parses and validates a chat-completions body: JSON object; `model` non-empty string;
+ *  `messages` non-empty array of objects with a valid `role` and content of the right shape for
+ *  it; and the types/ranges of stream, stream_options, max_tokens, max_completion_tokens,
+ *  temperature, top_p, n, tools, tool_choice, response_format, logprobs, top_logprobs. */
+ChatRequestResult parse_chat_request(std::string_view body);
+
+/** The body to send upstream: the client's document with `model` replaced by the upstream's id
+ *  and, for streams, `stream_options.include_usage` forced on so the call can be costed. */
+std::string upstream_body(const ChatRequest& request, std::string_view upstream_model);
+
+/** Lets boost::system::result<T, RequestError>::value() throw. */
+[[noreturn]] void throw_exception_from_error(const RequestError& e,
+                                             const boost::source_location& loc);
+
+}  // namespace governor::openai

@@ -1,0 +1,75 @@
+#include "governor/core/money.hpp"
+
+#include <cstdlib>
+
+namespace governor {
+
+std::string MicroUsd::to_string() const {
+  // Work on the magnitude as unsigned so INT64_MIN cannot overflow.
+  const bool negative = micros_ < 0;
+  const std::uint64_t magnitude =
+      negative ? ~static_cast<std::uint64_t>(micros_) + 1 : static_cast<std::uint64_t>(micros_);
+  std::string fraction = std::to_string(magnitude % 1'000'000);
+  fraction.insert(0, 6 - fraction.size(), '0');
+  return (negative ? "-" : "") + std::to_string(magnitude / 1'000'000) + "." + fraction;
+}
+
+std::optional<MicroUsd> MicroUsd::parse(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::int64_t whole = 0;
+  std::int64_t fraction = 0;
+  int fraction_digits = 0;
+  bool seen_dot = false;
+  bool seen_digit = false;
+  for (const char c : text) {
+    if (c == '.') {
+      if (seen_dot) {
+        return std::nullopt;
+      }
+      seen_dot = true;
+      continue;
+    }
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    seen_digit = true;
+    const int digit = c - '0';
+    if (seen_dot) {
+      if (++fraction_digits > 6) {
+        // Extra digits are allowed only when they are zeros ("0.1500000").
+        if (digit != 0) {
+          return std::nullopt;
+        }
+        --fraction_digits;
+        continue;
+      }
+      fraction = fraction * 10 + digit;
+    } else {
+      if (whole > (INT64_MAX / 1'000'000 - 9) / 10) {
+        return std::nullopt;  // more than ~9.2 trillion dollars: not a price
+      }
+      whole = whole * 10 + digit;
+    }
+  }
+  if (!seen_digit) {
+    return std::nullopt;
+  }
+  for (int i = fraction_digits; i < 6; ++i) {
+    fraction *= 10;
+  }
+  return MicroUsd{whole * 1'000'000 + fraction};
+}
+
+MicroUsd cost_of(const TokenUsage& usage, const ModelPrices& prices) {
+  // tokens * (micro-dollars per million tokens) = pico-dollars. 128-bit so no realistic
+  // token count or price can overflow.
+  const __int128 picos =
+      static_cast<__int128>(usage.input_tokens) * prices.input.micros_per_million +
+      static_cast<__int128>(usage.output_tokens) * prices.output.micros_per_million;
+  const __int128 micros = (picos + 999'999) / 1'000'000;
+  return MicroUsd{static_cast<std::int64_t>(micros)};
+}
+
+}  // namespace governor
