@@ -8,19 +8,32 @@ class GovernorCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "governor"; }
   std::string message(int ev) const override {
     switch (static_cast<errc>(ev)) {
-      case errc::ok: return "ok";
-      case errc::invalid_json: return "request body is not valid JSON";
-      case errc::invalid_request: return "invalid request";
-      case errc::model_not_found: return "model not found";
-      case errc::not_found: return "not found";
-      case errc::method_not_allowed: return "method not allowed";
-      case errc::body_too_large: return "request body too large";
-      case errc::budget_exhausted: return "budget exhausted";
-      case errc::upstream_unavailable: return "upstream unavailable";
-      case errc::upstream_timeout: return "upstream timed out";
-      case errc::upstream_bad_response: return "upstream sent an invalid response";
-      case errc::shutting_down: return "server is shutting down";
-      case errc::internal: return "internal error";
+      case errc::ok:
+        return "ok";
+      case errc::invalid_json:
+        return "request body is not valid JSON";
+      case errc::invalid_request:
+        return "invalid request";
+      case errc::model_not_found:
+        return "model not found";
+      case errc::not_found:
+        return "not found";
+      case errc::method_not_allowed:
+        return "method not allowed";
+      case errc::body_too_large:
+        return "request body too large";
+      case errc::budget_exhausted:
+        return "budget exhausted";
+      case errc::upstream_unavailable:
+        return "upstream unavailable";
+      case errc::upstream_timeout:
+        return "upstream timed out";
+      case errc::upstream_bad_response:
+        return "upstream sent an invalid response";
+      case errc::shutting_down:
+        return "server is shutting down";
+      case errc::internal:
+        return "internal error";
     }
     return "unknown governor error";
   }

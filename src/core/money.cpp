@@ -3,6 +3,10 @@
 #include <cstdlib>
 
 namespace governor {
+namespace {
+// 128-bit intermediate for token x price products; __extension__ keeps -Wpedantic quiet.
+__extension__ typedef __int128 Int128;
+}  // namespace
 
 std::string MicroUsd::to_string() const {
   // Work on the magnitude as unsigned so INT64_MIN cannot overflow.
@@ -65,10 +69,9 @@ std::optional<MicroUsd> MicroUsd::parse(std::string_view text) {
 MicroUsd cost_of(const TokenUsage& usage, const ModelPrices& prices) {
   // tokens * (micro-dollars per million tokens) = pico-dollars. 128-bit so no realistic
   // token count or price can overflow.
-  const __int128 picos =
-      static_cast<__int128>(usage.input_tokens) * prices.input.micros_per_million +
-      static_cast<__int128>(usage.output_tokens) * prices.output.micros_per_million;
-  const __int128 micros = (picos + 999'999) / 1'000'000;
+  const Int128 picos = static_cast<Int128>(usage.input_tokens) * prices.input.micros_per_million +
+                       static_cast<Int128>(usage.output_tokens) * prices.output.micros_per_million;
+  const Int128 micros = (picos + 999'999) / 1'000'000;
   return MicroUsd{static_cast<std::int64_t>(micros)};
 }
 

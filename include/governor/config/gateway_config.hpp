@@ -19,12 +19,12 @@ using Millis = std::chrono::milliseconds;
 struct ListenConfig {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
-  unsigned workers = 0;                       ///< 0: one per core
+  unsigned workers = 0;  ///< 0: one per core
   std::size_t max_body_bytes = 4 * 1024 * 1024;
   std::size_t max_header_bytes = 64 * 1024;
-  Millis read_timeout{30'000};                ///< whole request must arrive within this
-  Millis idle_timeout{75'000};                ///< keep-alive idle
-  Millis drain_timeout{20'000};               ///< graceful shutdown: in-flight calls get this long
+  Millis read_timeout{30'000};   ///< whole request must arrive within this
+  Millis idle_timeout{75'000};   ///< keep-alive idle
+  Millis drain_timeout{20'000};  ///< graceful shutdown: in-flight calls get this long
   bool operator==(const ListenConfig&) const = default;
 };
 
@@ -38,15 +38,15 @@ struct UpstreamTimeouts {
 };
 
 struct RetryConfig {
-  unsigned max_attempts = 3;    ///< attempts on one upstream, first included
-  Millis backoff{100};          ///< first backoff; doubles each time, with jitter
-  Millis max_backoff{2'000};    ///< cap for backoff and for honoured Retry-After
+  unsigned max_attempts = 3;  ///< attempts on one upstream, first included
+  Millis backoff{100};        ///< first backoff; doubles each time, with jitter
+  Millis max_backoff{2'000};  ///< cap for backoff and for honoured Retry-After
   bool operator==(const RetryConfig&) const = default;
 };
 
 struct TlsConfig {
   bool verify_peer = true;
-  std::string ca_file;          ///< extra CA bundle (PEM) for private CAs; system store always used
+  std::string ca_file;  ///< extra CA bundle (PEM) for private CAs; system store always used
   bool operator==(const TlsConfig&) const = default;
 };
 
@@ -67,19 +67,19 @@ struct Capabilities {
 
 /** One upstream model behind one OpenAI-compatible base URL. */
 struct UpstreamConfig {
-  std::string name;             ///< what clients may pin with `model`, unique
-  std::string base_url;         ///< e.g. https://api.openai.com/v1 (after key fallback)
-  std::string model;            ///< the id sent upstream in `model`
-  std::string api_key_env;      ///< env var holding the key; empty: no Authorization header
+  std::string name;         ///< what clients may pin with `model`, unique
+  std::string base_url;     ///< e.g. https://api.openai.com/v1 (after key fallback)
+  std::string model;        ///< the id sent upstream in `model`
+  std::string api_key_env;  ///< env var holding the key; empty: no Authorization header
   ModelPrices prices;
   std::int64_t context_window = 128'000;
   Capabilities capabilities;
-  std::string fallback;         ///< name of the upstream tried when this one fails; may be empty
+  std::string fallback;  ///< name of the upstream tried when this one fails; may be empty
   UpstreamTimeouts timeouts;
   RetryConfig retry;
   TlsConfig tls;
   PoolConfig pool;
-  bool simulated = false;       ///< true when `when_key_missing` replaced base_url/model
+  bool simulated = false;  ///< true when `when_key_missing` replaced base_url/model
   bool operator==(const UpstreamConfig&) const = default;
 };
 
@@ -97,14 +97,14 @@ struct RoutingConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";   ///< trace|debug|info|warn|error|off
-  bool access_log = true;       ///< one line per call
+  std::string level = "info";  ///< trace|debug|info|warn|error|off
+  bool access_log = true;      ///< one line per call
   bool operator==(const LogConfig&) const = default;
 };
 
 /** The whole validated gateway configuration: an immutable snapshot. */
 struct GatewayConfig {
-  std::string source;                     ///< file it was loaded from
+  std::string source;  ///< file it was loaded from
   ListenConfig listen;
   std::vector<UpstreamConfig> upstreams;  ///< in file order
   std::vector<TierConfig> tiers;          ///< ordered by cost, cheapest first

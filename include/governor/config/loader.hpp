@@ -24,9 +24,10 @@ EnvLookup process_env();
 
 /** Every problem in the file, or the validated config. Collects all errors, not just the first. */
 struct LoadResult {
-  GatewayConfigPtr config;          ///< null when errors is non-empty
+  GatewayConfigPtr config;  ///< null when errors is non-empty
   std::vector<ConfigError> errors;
-  std::vector<std::string> notices; ///< e.g. "upstream gpt-4o: OPENAI_API_KEY unset, using simulator"
+  std::vector<std::string>
+      notices;  ///< e.g. "upstream gpt-4o: OPENAI_API_KEY unset, using simulator"
 };
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env = process_env());

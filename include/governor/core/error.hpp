@@ -11,18 +11,19 @@ namespace governor {
  *  (see openai/error_body.hpp). Ordered client errors first, then server-side ones. */
 enum class errc {
   ok = 0,
-  invalid_json,          ///< 400: the body is not JSON
-  invalid_request,       ///< 400: a field is missing, of the wrong type or out of range
-  model_not_found,       ///< 404: `model` names neither an alias nor an upstream model
-  not_found,             ///< 404: no such path
-  method_not_allowed,    ///< 405
-  body_too_large,        ///< 413
-  budget_exhausted,      ///< 402 (ledger issue)
-  upstream_unavailable,  ///< 502: every attempt and fallback failed
-  upstream_timeout,      ///< 504: the upstream did not answer in time
-  upstream_bad_response, ///< 502: the upstream answered with something that is not OpenAI wire format
-  shutting_down,         ///< 503: draining
-  internal,              ///< 500
+  invalid_json,           ///< 400: the body is not JSON
+  invalid_request,        ///< 400: a field is missing, of the wrong type or out of range
+  model_not_found,        ///< 404: `model` names neither an alias nor an upstream model
+  not_found,              ///< 404: no such path
+  method_not_allowed,     ///< 405
+  body_too_large,         ///< 413
+  budget_exhausted,       ///< 402 (ledger issue)
+  upstream_unavailable,   ///< 502: every attempt and fallback failed
+  upstream_timeout,       ///< 504: the upstream did not answer in time
+  upstream_bad_response,  ///< 502: the upstream answered with something that is not OpenAI wire
+                          ///< format
+  shutting_down,          ///< 503: draining
+  internal,               ///< 500
 };
 
 const boost::system::error_category& governor_category() noexcept;

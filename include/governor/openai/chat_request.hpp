@@ -22,8 +22,8 @@ struct RequestError {
 /** A validated `POST /v1/chat/completions` body. The document is kept whole: Governor forwards
  *  every field it does not need to change, so new OpenAI fields pass through untouched. */
 struct ChatRequest {
-  nlohmann::json body;                     ///< the parsed document
-  std::string model;                       ///< as the client sent it
+  nlohmann::json body;  ///< the parsed document
+  std::string model;    ///< as the client sent it
   bool stream = false;
   bool include_usage = false;              ///< client set stream_options.include_usage
   std::optional<std::int64_t> max_tokens;  ///< max_completion_tokens, else max_tokens
@@ -34,10 +34,18 @@ struct ChatRequest {
 
 using ChatRequestResult = boost::system::result<ChatRequest, RequestError>;
 
+/** Deepest nesting of arrays/objects a body may have. Checked before parsing: serializing or
+ *  copying a deeper document would recurse deep enough to overflow the stack. */
+inline constexpr std::size_t kMaxNestingDepth = 128;
+
 /** Parses and validates a chat-completions body: JSON object; `model` non-empty string;
  *  `messages` non-empty array of objects with a valid `role` and content of the right shape for
  *  it; and the types/ranges of stream, stream_options, max_tokens, max_completion_tokens,
- *  temperature, top_p, n, tools, tool_choice, response_format, logprobs, top_logprobs. */
+ *  temperature, top_p, n, tools, tool_choice, response_format, logprobs, top_logprobs.
+ *  Not JSON, invalid UTF-8, not an object or nested deeper than kMaxNestingDepth is
+ *  errc::invalid_json; a rule broken is errc::invalid_request naming the field in `param`.
+ *  An explicit null is treated like an absent optional field, as OpenAI does. Unknown fields
+ *  pass through untouched. */
 ChatRequestResult parse_chat_request(std::string_view body);
 
 /** The body to send upstream: the client's document with `model` replaced by the upstream's id

@@ -9,11 +9,11 @@ namespace governor::openai {
 
 /** An OpenAI-shaped error: what the SDKs parse from `{"error":{...}}`. */
 struct ApiError {
-  unsigned status = 500;   ///< HTTP status
-  std::string type;        ///< e.g. "invalid_request_error", "api_error"
-  std::string code;        ///< e.g. "invalid_json", "model_not_found", "budget_exhausted"
-  std::string message;     ///< human-readable, names the field when one is at fault
-  std::string param;       ///< the offending field ("messages[1].role"), empty when none
+  unsigned status = 500;  ///< HTTP status
+  std::string type;       ///< e.g. "invalid_request_error", "api_error"
+  std::string code;       ///< e.g. "invalid_json", "model_not_found", "budget_exhausted"
+  std::string message;    ///< human-readable, names the field when one is at fault
+  std::string param;      ///< the offending field ("messages[1].role"), empty when none
   bool operator==(const ApiError&) const = default;
 };
 

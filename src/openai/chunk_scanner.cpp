@@ -1,0 +1,268 @@
+#include "chunk_scanner.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+namespace governor::openai {
+namespace {
+
+using nlohmann::json;
+
+// The containers whose contents matter, by where they sit in the document.
+enum class Node : std::uint8_t {
+  other,
+  root,        // {...}
+  usage,       // .usage
+  choices,     // .choices
+  choice,      // .choices[i]
+  delta,       // .choices[i].delta
+  tool_calls,  // .choices[i].delta.tool_calls
+  tool_call,   // .choices[i].delta.tool_calls[j]
+  function,    // .choices[i].delta.tool_calls[j].function
+};
+
+// The keys that matter, recognised only inside the node they matter in.
+enum class Key : std::uint8_t {
+  other,
+  error,
+  usage,
+  choices,
+  prompt_tokens,
+  completion_tokens,
+  delta,
+  counted_text,  // delta.content, delta.refusal, function.name, function.arguments
+  tool_calls,
+  function,
+};
+
+// Deepest interesting node is `function` at depth 7; deeper containers are only counted.
+constexpr std::size_t kTrackedDepth = 8;
+
+class ChunkSax {
+ public:
+  ChunkInfo result() const {
+    ChunkInfo info;
+    info.valid_json = true;
+    info.is_error = is_error_;
+    if (usage_seen_ && prompt_tokens_ && completion_tokens_) {
+      info.usage = TokenUsage{*prompt_tokens_, *completion_tokens_};
+    }
+    // A usage chunk is `"choices":[]`; a provider that drops `choices` entirely means the same.
+    info.usage_only = info.usage.has_value() && !choices_nonempty_;
+    info.output_chars = output_chars_;
+    return info;
+  }
+
+  // --- nlohmann SAX interface ---
+  bool null() {
+    value(false);
+    return true;
+  }
+  bool boolean(bool) { return value(true); }
+  bool number_integer(json::number_integer_t n) {
+    if (n >= 0) {
+      count(n);
+    } else {
+      value(true);
+      invalidate_count();
+    }
+    return true;
+  }
+  bool number_unsigned(json::number_unsigned_t n) {
+    if (n <= static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
+      count(static_cast<std::int64_t>(n));
+    } else {
+      value(true);
+      invalidate_count();
+    }
+    return true;
+  }
+  bool number_float(json::number_float_t d, const json::string_t&) {
+    // Token counts written as 12.0 are still counts.
+    if (d >= 0 && std::trunc(d) == d && d < 9.2e18) {
+      count(static_cast<std::int64_t>(d));
+    } else {
+      value(true);
+      invalidate_count();
+    }
+    return true;
+  }
+  bool string(json::string_t& s) {
+    if (key_ == Key::counted_text && in_object()) {
+      output_chars_ += static_cast<std::int64_t>(s.size());
+    }
+    value(true);
+    invalidate_count();
+    return true;
+  }
+  bool binary(json::binary_t&) { return value(true); }
+  bool start_object(std::size_t) {
+    open(child_node(/*is_object=*/true), /*is_object=*/true);
+    return true;
+  }
+  bool end_object() { return close(); }
+  bool start_array(std::size_t) {
+    open(child_node(/*is_object=*/false), /*is_object=*/false);
+    return true;
+  }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    key_ = classify(top(), k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  Node top() const {
+    return depth_ == 0 || depth_ > kTrackedDepth ? Node::other : nodes_[depth_ - 1];
+  }
+  bool in_object() const { return depth_ > 0 && depth_ <= kTrackedDepth && objects_[depth_ - 1]; }
+
+  static Key classify(Node node, std::string_view k) {
+    switch (node) {
+      case Node::root:
+        return k == "error"     ? Key::error
+               : k == "usage"   ? Key::usage
+               : k == "choices" ? Key::choices
+                                : Key::other;
+      case Node::usage:
+        return k == "prompt_tokens"       ? Key::prompt_tokens
+               : k == "completion_tokens" ? Key::completion_tokens
+                                          : Key::other;
+      case Node::choice:
+        return k == "delta" ? Key::delta : Key::other;
+      case Node::delta:
+        return k == "content" || k == "refusal" ? Key::counted_text
+               : k == "tool_calls"              ? Key::tool_calls
+                                                : Key::other;
+      case Node::tool_call:
+        return k == "function" ? Key::function : Key::other;
+      case Node::function:
+        return k == "name" || k == "arguments" ? Key::counted_text : Key::other;
+      default:
+        return Key::other;
+    }
+  }
+
+  // Where a container that starts now sits.
+  Node child_node(bool is_object) {
+    if (depth_ == 0) {
+      return is_object ? Node::root : Node::other;
+    }
+    const Node parent = top();
+    if (parent == Node::choices) {
+      choices_nonempty_ = true;
+      return is_object ? Node::choice : Node::other;
+    }
+    if (parent == Node::tool_calls) {
+      return is_object ? Node::tool_call : Node::other;
+    }
+    if (!in_object()) {
+      return Node::other;
+    }
+    const Key key = key_;
+    if (parent == Node::root && key == Key::error) {
+      is_error_ = true;
+    }
+    if (is_object) {
+      switch (key) {
+        case Key::usage:
+          usage_seen_ = true;
+          prompt_tokens_.reset();
+          completion_tokens_.reset();
+          return Node::usage;
+        case Key::delta:
+          return Node::delta;
+        case Key::function:
+          return Node::function;
+        default:
+          return Node::other;
+      }
+    }
+    if (key == Key::choices) {
+      return Node::choices;
+    }
+    return key == Key::tool_calls ? Node::tool_calls : Node::other;
+  }
+
+  void open(Node node, bool is_object) {
+    if (depth_ < kTrackedDepth) {
+      nodes_[depth_] = node;
+      objects_[depth_] = is_object;
+    }
+    ++depth_;
+    key_ = Key::other;
+  }
+
+  bool close() {
+    if (depth_ > 0) {
+      --depth_;
+    }
+    key_ = Key::other;
+    return true;
+  }
+
+  // A scalar value in the current container. `non_null` false for JSON null.
+  bool value(bool non_null) {
+    const Node parent = top();
+    if (parent == Node::choices) {
+      choices_nonempty_ = true;
+    } else if (parent == Node::root && key_ == Key::error && non_null) {
+      is_error_ = true;
+    }
+    return true;
+  }
+
+  void count(std::int64_t n) {
+    value(true);
+    if (top() != Node::usage) {
+      return;
+    }
+    if (key_ == Key::prompt_tokens) {
+      prompt_tokens_ = n;
+    } else if (key_ == Key::completion_tokens) {
+      completion_tokens_ = n;
+    }
+  }
+
+  // A usage field holding something other than a non-negative integer is not a count.
+  void invalidate_count() {
+    if (top() != Node::usage) {
+      return;
+    }
+    if (key_ == Key::prompt_tokens) {
+      prompt_tokens_.reset();
+    } else if (key_ == Key::completion_tokens) {
+      completion_tokens_.reset();
+    }
+  }
+
+  std::array<Node, kTrackedDepth> nodes_{};
+  std::array<bool, kTrackedDepth> objects_{};
+  std::size_t depth_ = 0;
+  Key key_ = Key::other;
+  bool is_error_ = false;
+  bool usage_seen_ = false;
+  bool choices_nonempty_ = false;
+  std::optional<std::int64_t> prompt_tokens_;
+  std::optional<std::int64_t> completion_tokens_;
+  std::int64_t output_chars_ = 0;
+};
+
+}  // namespace
+
+ChunkInfo scan_chunk(std::string_view text) {
+  ChunkSax sax;
+  if (!json::sax_parse(text.begin(), text.end(), &sax)) {
+    return {};
+  }
+  return sax.result();
+}
+
+}  // namespace governor::openai

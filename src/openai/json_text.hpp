@@ -1,0 +1,16 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace governor::openai {
+
+/** Serializes compactly, non-ASCII kept as UTF-8, invalid UTF-8 replaced by U+FFFD instead of
+ *  throwing (strict dump() throws type_error 316 on bad UTF-8). */
+std::string dump_json(const nlohmann::json& value);
+
+/** `text` as a JSON string literal, quotes included; never throws on invalid UTF-8. */
+std::string quote_json(std::string_view text);
+
+}  // namespace governor::openai

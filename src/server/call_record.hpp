@@ -1,0 +1,34 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "governor/core/money.hpp"
+
+namespace governor::server {
+
+/** What happened to one chat call: filled in phase by phase, logged and measured at settle. */
+struct CallRecord {
+  std::string request_id;
+  std::string requested_model;  ///< as the client sent it
+  std::string upstream;         ///< upstream name that answered (empty when none)
+  std::string upstream_model;   ///< the id sent upstream
+  std::string tier;
+  bool stream = false;
+  unsigned status = 0;         ///< HTTP status the client got
+  std::string outcome = "ok";  ///< ok | client_error | upstream_error | client_gone | stream_broken
+  std::string error;           ///< short description, never a secret
+  TokenUsage usage;
+  bool usage_estimated = false;  ///< the upstream reported no usage; counted from the content
+  MicroUsd cost;
+  unsigned attempts = 0;
+  unsigned retries = 0;
+  unsigned fallbacks = 0;
+  std::chrono::microseconds upstream_first_byte{0};  ///< request sent -> header received
+  std::chrono::microseconds total{0};
+};
+
+/** Writes the access-log line (key=value, one per call). */
+void log_call(const CallRecord& record);
+
+}  // namespace governor::server

@@ -1,0 +1,232 @@
+#include "chat_handler.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+
+#include "call_record.hpp"
+#include "governor/openai/chat_request.hpp"
+#include "governor/openai/usage.hpp"
+#include "governor/upstream/forward.hpp"
+#include "sse_relay.hpp"
+#include "target.hpp"
+
+namespace governor::server {
+namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+
+/** A non-streamed upstream body larger than this is refused (protects memory). */
+constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
+
+/** Completes when the client closes its connection (EOF or reset) while a call is in flight.
+ *  Bytes of a pipelined next request are kept in the session buffer, and then the watcher just
+ *  waits to be cancelled. A client that half-closes after sending counts as gone. */
+net::awaitable<void> client_gone(Call& ex) {
+  auto space = ex.buffer.prepare(4096);
+  auto [ec, n] = co_await ex.stream.socket().async_read_some(space, nothrow);
+  if (!ec) {
+    ex.buffer.commit(n);
+    net::steady_timer forever(co_await net::this_coro::executor, Clock::time_point::max());
+    co_await forever.async_wait(nothrow);
+  }
+}
+
+std::string api_key_for(const config::UpstreamConfig& up) {
+  if (up.simulated || up.api_key_env.empty()) {
+    return {};
+  }
+  const char* key = std::getenv(up.api_key_env.c_str());
+  return key != nullptr ? key : "";
+}
+
+void set_governor_headers(http::fields& h, const CallRecord& record) {
+  h.set("X-Governor-Model", record.upstream);
+  h.set("X-Governor-Tier", record.tier);
+  h.set("X-Request-Id", record.request_id);
+}
+
+openai::ApiError forward_error(const upstream::ForwardFailed& failed) {
+  const auto& f = failed.last;
+  const bool timeout = f.kind == upstream::FailureKind::first_byte_timeout ||
+                       f.kind == upstream::FailureKind::idle_timeout ||
+                       f.kind == upstream::FailureKind::total_timeout;
+  std::string message = "All upstream attempts failed (" + std::to_string(failed.log.attempts) +
+                        " attempts, " + std::to_string(failed.log.fallbacks) +
+                        " fallbacks); last: " + f.describe();
+  return openai::make_api_error(timeout ? errc::upstream_timeout : errc::upstream_unavailable,
+                                std::move(message));
+}
+
+/** The whole call after parsing; runs raced against client_gone. */
+net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, const Target& target,
+                                CallRecord& record) {
+  const auto& cfg = *ex.worker.config();
+  const auto deadline = Clock::now() + target.upstream->timeouts.total;
+  const upstream::HopFor hop_for = [&](const config::UpstreamConfig& up) {
+    return upstream::HopRequest{openai::upstream_body(request, up.model), api_key_for(up),
+                                "/chat/completions", ex.request_id};
+  };
+  const auto sent_at = Clock::now();
+  std::optional<upstream::WholeBody> whole;
+  if (!request.stream) {
+    whole = upstream::WholeBody{kMaxUpstreamBody,
+                                [](std::string_view body) { return nlohmann::json::accept(body); }};
+  }
+  auto forwarded = co_await upstream::forward(
+      ex.worker.pools(), cfg, *target.upstream, hop_for, deadline,
+      [&] { return ex.worker.jitter(); }, whole);
+  record.upstream_first_byte = duration_cast<microseconds>(Clock::now() - sent_at);
+  const auto& log = forwarded ? forwarded->log : forwarded.error().log;
+  record.attempts = log.attempts;
+  record.retries = log.retries;
+  record.fallbacks = log.fallbacks;
+  if (!forwarded) {
+    const auto& failed = forwarded.error();
+    if (failed.last.kind == upstream::FailureKind::cancelled) {
+      record.outcome = "client_gone";
+      co_return false;
+    }
+    const auto error = forward_error(failed);
+    record.status = error.status;
+    record.outcome = "upstream_error";
+    record.error = failed.last.describe();
+    auto res = error_response(ex, error);
+    set_governor_headers(res, record);
+    co_return co_await write_response(ex, std::move(res));
+  }
+
+  upstream::Exchange& up = forwarded->exchange;
+  const auto& served_by = *forwarded->upstream;
+  record.upstream = served_by.name;
+  record.upstream_model = served_by.model;
+  record.tier = tier_name_of(cfg, served_by.name);
+  record.status = up.status();
+
+  const bool event_stream = up.header("content-type").starts_with("text/event-stream");
+  if (request.stream && up.status() == 200 && event_stream) {
+    http::response<http::empty_body> head{http::status::ok, ex.request.version()};
+    head.set(http::field::server, "governor");
+    head.set(http::field::content_type, "text/event-stream");
+    head.set(http::field::cache_control, "no-cache");
+    head.set(http::field::trailer, "X-Governor-Cost-Usd");
+    set_governor_headers(head, record);
+    head.keep_alive(ex.request.keep_alive() && !ex.worker.draining());
+    ex.keep_alive = head.keep_alive();
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer{head};
+    if (auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, nothrow); ec) {
+      record.outcome = "client_gone";
+      co_return false;
+    }
+    if (!co_await relay_stream(ex, up, request, record)) {
+      co_return false;
+    }
+    record.cost = cost_of(record.usage, served_by.prices);
+    http::fields trailers;
+    trailers.set("X-Governor-Cost-Usd", record.cost.to_string());
+    auto [ec, n] = co_await net::async_write(ex.stream, http::make_chunk_last(trailers), nothrow);
+    co_return !ec;
+  }
+
+  // Whole response: read it (forward already did for non-streamed calls), cost it, pass it
+  // through byte for byte.
+  boost::system::result<std::string, upstream::Failure> body{std::string{}};
+  if (forwarded->body) {
+    body = std::move(*forwarded->body);
+  } else {
+    body = co_await up.read_all(kMaxUpstreamBody);
+  }
+  if (!body) {
+    if (body.error().kind == upstream::FailureKind::cancelled) {
+      record.outcome = "client_gone";
+      co_return false;
+    }
+    record.outcome = "upstream_error";
+    record.error = body.error().describe();
+    const auto error = openai::make_api_error(
+        errc::upstream_bad_response, "The upstream response broke off: " + body.error().describe());
+    record.status = error.status;
+    auto res = error_response(ex, error);
+    set_governor_headers(res, record);
+    co_return co_await write_response(ex, std::move(res));
+  }
+  if (record.status == 200) {
+    if (auto usage = openai::usage_from_completion(*body)) {
+      record.usage = *usage;
+    } else {
+      record.usage_estimated = true;
+      record.usage.input_tokens = openai::estimate_tokens(
+          static_cast<std::int64_t>(request.body.at("messages").dump().size()));
+      record.usage.output_tokens = openai::estimate_tokens(static_cast<std::int64_t>(body->size()));
+    }
+    record.cost = cost_of(record.usage, served_by.prices);
+  } else {
+    record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
+  }
+  Response res{static_cast<http::status>(record.status), ex.request.version()};
+  res.set(http::field::server, "governor");
+  const auto content_type = up.header("content-type");
+  res.set(http::field::content_type, content_type.empty() ? "application/json" : content_type);
+  set_governor_headers(res, record);
+  res.set("X-Governor-Cost-Usd", record.cost.to_string());
+  res.body() = std::move(*body);
+  co_return co_await write_response(ex, std::move(res));
+}
+
+}  // namespace
+
+net::awaitable<bool> handle_chat_completion(Call& ex) {
+  CallRecord record;
+  record.request_id = ex.request_id;
+  const auto finish = [&] {
+    record.total = duration_cast<microseconds>(Clock::now() - ex.started);
+    if (ex.worker.config()->logs.access_log) {
+      log_call(record);
+    }
+  };
+
+  auto parsed = openai::parse_chat_request(ex.request.body());
+  if (!parsed) {
+    const auto& e = parsed.error();
+    const auto error = openai::make_api_error(e.code, e.message, e.param);
+    record.status = error.status;
+    record.outcome = "client_error";
+    record.error = e.message;
+    const bool ok = co_await write_response(ex, error_response(ex, error));
+    finish();
+    co_return ok;
+  }
+  const openai::ChatRequest& request = *parsed;
+  record.requested_model = request.model;
+  record.stream = request.stream;
+
+  auto target = resolve_target(*ex.worker.config(), request.model);
+  if (!target) {
+    record.status = target.error().status;
+    record.outcome = "client_error";
+    record.error = target.error().message;
+    const bool ok = co_await write_response(ex, error_response(ex, target.error()));
+    finish();
+    co_return ok;
+  }
+  record.tier = target->tier;
+
+  // The client going away cancels everything in serve_call, the upstream call included.
+  ex.stream.expires_never();
+  ++ex.worker.in_flight();
+  auto raced = co_await (serve_call(ex, request, *target, record) || client_gone(ex));
+  --ex.worker.in_flight();
+  bool keep = false;
+  if (raced.index() == 0) {
+    keep = std::get<0>(raced);
+  } else {
+    record.outcome = "client_gone";
+  }
+  finish();
+  co_return keep;
+}
+
+}  // namespace governor::server

@@ -1,0 +1,26 @@
+#include "http_types.hpp"
+
+namespace governor::server {
+
+Response json_response(const Call& ex, http::status status, std::string body) {
+  Response res{status, ex.request.version()};
+  res.set(http::field::server, "governor");
+  res.set(http::field::content_type, "application/json");
+  res.set("X-Request-Id", ex.request_id);
+  res.body() = std::move(body);
+  return res;
+}
+
+Response error_response(const Call& ex, const openai::ApiError& error) {
+  return json_response(ex, static_cast<http::status>(error.status), openai::error_body_json(error));
+}
+
+net::awaitable<bool> write_response(Call& ex, Response&& response) {
+  response.keep_alive(ex.keep_alive && ex.request.keep_alive() && !ex.worker.draining());
+  ex.keep_alive = response.keep_alive();
+  response.prepare_payload();
+  auto [ec, n] = co_await http::async_write(ex.stream, response, nothrow);
+  co_return !ec;
+}
+
+}  // namespace governor::server

@@ -1,0 +1,60 @@
+#include "router.hpp"
+
+#include "chat_handler.hpp"
+#include "info_handlers.hpp"
+
+namespace governor::server {
+namespace {
+
+std::string_view path_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+net::awaitable<bool> method_not_allowed(Call& ex, std::string_view allow) {
+  auto res = error_response(
+      ex, openai::make_api_error(errc::method_not_allowed,
+                                 std::string(ex.request.method_string()) + " is not allowed on " +
+                                     std::string(path_of(ex.request.target())) + "; use " +
+                                     std::string(allow)));
+  res.set(http::field::allow, allow);
+  co_return co_await write_response(ex, std::move(res));
+}
+
+}  // namespace
+
+net::awaitable<bool> route_request(Call& ex) {
+  const std::string_view path = path_of(ex.request.target());
+  const auto method = ex.request.method();
+  const bool get = method == http::verb::get || method == http::verb::head;
+
+  if (path == "/v1/chat/completions" || path == "/chat/completions") {
+    if (method != http::verb::post) {
+      co_return co_await method_not_allowed(ex, "POST");
+    }
+    co_return co_await handle_chat_completion(ex);
+  }
+  if (path == "/v1/models" || path == "/models") {
+    if (!get) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await write_response(ex, models_response(ex));
+  }
+  if (path == "/healthz") {
+    if (!get) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await write_response(ex, health_response(ex));
+  }
+  if (path == "/readyz") {
+    if (!get) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await write_response(ex, ready_response(ex));
+  }
+  co_return co_await write_response(
+      ex, error_response(
+              ex, openai::make_api_error(errc::not_found, "Unknown path: " + std::string(path))));
+}
+
+}  // namespace governor::server

@@ -1,0 +1,99 @@
+#include "session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http_types.hpp"
+#include "router.hpp"
+
+namespace governor::server {
+namespace {
+
+/** Registers the session with its worker for the whole frame lifetime (graceful drain). */
+class SlotGuard {
+ public:
+  SlotGuard(Worker& worker, SessionSlot& slot) : worker_(worker), slot_(slot) {
+    worker_.add(slot_);
+    worker_.on_session_start();
+  }
+  ~SlotGuard() {
+    worker_.remove(slot_);
+    worker_.on_session_end();
+  }
+  SlotGuard(const SlotGuard&) = delete;
+  SlotGuard& operator=(const SlotGuard&) = delete;
+
+ private:
+  Worker& worker_;
+  SessionSlot& slot_;
+};
+
+/** Answers a request that could not be read (too large, malformed) and closes. */
+net::awaitable<void> refuse(Worker& worker, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                            errc code, std::string message) {
+  Request dummy{http::verb::unknown, "/", 11};
+  Call ex{worker, stream, buffer, dummy, worker.next_request_id(), Clock::now(), false};
+  co_await write_response(ex, error_response(ex, openai::make_api_error(code, std::move(message))));
+}
+
+}  // namespace
+
+net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  SessionSlot slot{&stream, true};
+  SlotGuard guard(worker, slot);
+  const auto& listen = worker.config()->listen;
+  boost::system::error_code ignored;
+  stream.socket().set_option(net::ip::tcp::no_delay(true), ignored);
+
+  for (;;) {
+    if (worker.draining()) {
+      break;
+    }
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(listen.max_header_bytes));
+    parser.body_limit(listen.max_body_bytes);
+
+    // Idle keep-alive wait, then the rest of the request within the read timeout.
+    slot.idle = buffer.size() == 0;
+    stream.expires_after(slot.idle ? listen.idle_timeout : listen.read_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+    slot.idle = false;
+    if (!ec && !parser.is_done()) {
+      stream.expires_after(listen.read_timeout);
+      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
+    }
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset) {
+      break;
+    }
+    if (ec == http::error::body_limit) {
+      co_await refuse(worker, stream, buffer, errc::body_too_large,
+                      "Request body exceeds " + std::to_string(listen.max_body_bytes) + " bytes");
+      break;
+    }
+    if (ec == http::error::header_limit) {
+      co_await refuse(
+          worker, stream, buffer, errc::body_too_large,
+          "Request headers exceed " + std::to_string(listen.max_header_bytes) + " bytes");
+      break;
+    }
+    if (ec) {
+      co_await refuse(worker, stream, buffer, errc::invalid_request,
+                      "Malformed HTTP request: " + ec.message());
+      break;
+    }
+
+    Request request = parser.release();
+    Call ex{worker, stream, buffer, request, worker.next_request_id(), Clock::now(), true};
+    stream.expires_never();
+    const bool ok = co_await route_request(ex);
+    if (!ok || !ex.keep_alive) {
+      break;
+    }
+  }
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace governor::server

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "worker.hpp"
+
+namespace governor::server {
+
+/** Serves one client connection on its worker until it closes: HTTP/1.1 keep-alive, pipelined
+ *  requests answered in order, body and header limits, read and idle timeouts. */
+net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket);
+
+}  // namespace governor::server

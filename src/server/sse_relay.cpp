@@ -1,0 +1,111 @@
+#include "sse_relay.hpp"
+
+#include "governor/openai/sse.hpp"
+#include "governor/openai/usage.hpp"
+
+namespace governor::server {
+namespace {
+
+std::string stream_error_event(std::string_view message, std::string_view code) {
+  nlohmann::json err = {
+      {"error", {{"message", message}, {"type", "api_error"}, {"param", nullptr}, {"code", code}}}};
+  return openai::sse_data(err.dump());
+}
+
+}  // namespace
+
+net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
+                                  const openai::ChatRequest& request, CallRecord& record) {
+  openai::SseDecoder decoder;
+  std::string out;
+  bool saw_done = false;
+  std::int64_t output_chars = 0;
+  std::optional<TokenUsage> usage;
+  bool broken = false;
+  std::string broken_reason;
+
+  for (;;) {
+    auto piece = co_await upstream.read_some();
+    if (!piece) {
+      broken = true;
+      broken_reason = piece.error().describe();
+      if (piece.error().kind == upstream::FailureKind::cancelled) {
+        record.outcome = "client_gone";
+        co_return false;
+      }
+      break;
+    }
+    if (piece->empty()) {
+      break;
+    }
+    decoder.feed(*piece, [&](const openai::SseEvent& event) {
+      if (broken) {
+        return;  // nothing after a malformed event is relayed
+      }
+      const openai::ChunkInfo info = openai::inspect_chunk(event.data);
+      if (!info.done && !info.valid_json) {
+        // A client SDK would fail on this event with a confusing parse error; end the stream
+        // with a clear error instead.
+        broken = true;
+        broken_reason = "upstream '" + record.upstream + "' sent a malformed stream event";
+        return;
+      }
+      if (info.is_error) {
+        record.outcome = "upstream_stream_error";
+      }
+      if (info.done) {
+        saw_done = true;
+      }
+      if (info.usage) {
+        usage = info.usage;
+      }
+      output_chars += info.output_chars;
+      if (info.usage_only && !request.include_usage) {
+        return;  // we asked for it to cost the call; the client did not
+      }
+      out.append(event.raw);
+    });
+    if (!out.empty()) {
+      auto [ec, n] =
+          co_await net::async_write(ex.stream, http::make_chunk(net::buffer(out)), nothrow);
+      if (ec) {
+        record.outcome = "client_gone";
+        record.error = "client write: " + ec.message();
+        co_return false;
+      }
+      out.clear();
+    }
+    if (broken) {
+      break;
+    }
+  }
+  if (!broken && !saw_done) {
+    broken = true;
+    broken_reason = "upstream '" + record.upstream + "' ended the stream without [DONE]";
+  }
+
+  if (usage) {
+    record.usage = *usage;
+  } else {
+    // No usage chunk (upstream ignored include_usage, or the stream broke): count what was
+    // streamed so a call that produced tokens never costs zero.
+    record.usage_estimated = true;
+    record.usage.output_tokens = openai::estimate_tokens(output_chars);
+    record.usage.input_tokens = openai::estimate_tokens(
+        static_cast<std::int64_t>(request.body.at("messages").dump().size()));
+  }
+
+  if (broken) {
+    record.outcome = "stream_broken";
+    record.error = broken_reason;
+    const std::string event =
+        stream_error_event("The upstream stream broke before it completed: " + broken_reason,
+                           "upstream_stream_broken");
+    auto [ec, n] =
+        co_await net::async_write(ex.stream, http::make_chunk(net::buffer(event)), nothrow);
+    co_return !ec;
+  }
+  co_return true;
+}
+
+}  // namespace governor::server

@@ -1,0 +1,55 @@
+#include "worker.hpp"
+
+#include <boost/asio/post.hpp>
+#include <cstdio>
+
+namespace governor::server {
+
+Worker::Worker(unsigned index, config::GatewayConfigPtr config)
+    : index_(index),
+      config_(std::move(config)),
+      pools_(std::make_unique<upstream::UpstreamPools>(io_.get_executor())),
+      rng_(std::random_device{}()) {
+  id_prefix_ = static_cast<std::uint32_t>(rng_());
+}
+
+Worker::~Worker() {
+  stop();
+  pools_.reset();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    // Keep running while there is no work yet: sessions arrive from the listener.
+    auto guard = net::make_work_guard(io_);
+    io_.run();
+  });
+}
+
+void Worker::stop() {
+  io_.stop();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::begin_drain() {
+  net::post(io_, [this] {
+    draining_.store(true, std::memory_order_relaxed);
+    for (SessionSlot* slot : sessions_) {
+      if (slot->idle) {
+        boost::system::error_code ignored;
+        slot->stream->socket().cancel(ignored);
+      }
+    }
+  });
+}
+
+std::string Worker::next_request_id() {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%08x%02x%010llx", id_prefix_, index_ & 0xff,
+                static_cast<unsigned long long>(++request_counter_));
+  return buf;
+}
+
+}  // namespace governor::server

@@ -1,0 +1,47 @@
+#pragma once
+
+// Private to the upstream module: Beast types stay out of public headers to keep the rest of the
+// build fast.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <memory>
+#include <variant>
+
+#include "governor/upstream/exchange.hpp"
+
+namespace governor::upstream {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
+
+/** One transport connection to an upstream, plain or TLS, with its read buffer. */
+struct Connection {
+  explicit Connection(net::any_io_executor ex) : stream(std::in_place_index<0>, ex) {}
+  Connection(net::any_io_executor ex, ssl::context& ctx)
+      : stream(std::in_place_index<1>, ex, ctx) {}
+
+  bool is_tls() const { return stream.index() == 1; }
+  beast::tcp_stream& tcp() {
+    return is_tls() ? beast::get_lowest_layer(std::get<1>(stream)) : std::get<0>(stream);
+  }
+
+  std::variant<beast::tcp_stream, TlsStream> stream;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since{};
+  bool reused = false;
+};
+
+using ConnectionPtr = std::unique_ptr<Connection>;
+
+}  // namespace governor::upstream

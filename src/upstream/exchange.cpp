@@ -1,0 +1,132 @@
+#include "governor/upstream/exchange.hpp"
+
+#include "exchange_impl.hpp"
+
+namespace governor::upstream {
+namespace {
+
+template <class Stream>
+net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some_on(
+    Stream& stream, beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser) {
+  co_return co_await http::async_read_some(stream, buffer, parser, nothrow);
+}
+
+}  // namespace
+
+Exchange::Impl::~Impl() {
+  if (!connection) {
+    return;
+  }
+  auto p = pool.lock();
+  if (!p) {
+    return;
+  }
+  if (!failed && parser.is_done() && parser.keep_alive()) {
+    p->give_back(std::move(connection), Clock::now());
+  } else {
+    p->discard(std::move(connection));
+  }
+}
+
+Failure Exchange::Impl::fail(boost::system::error_code ec, bool header_stage) {
+  failed = true;
+  Failure f;
+  f.ec = ec;
+  f.upstream = upstream;
+  if (ec == beast::error::timeout) {
+    f.kind = Clock::now() >= deadline ? FailureKind::total_timeout
+             : header_stage           ? FailureKind::first_byte_timeout
+                                      : FailureKind::idle_timeout;
+  } else if (ec == net::error::operation_aborted) {
+    f.kind = FailureKind::cancelled;
+  } else if (ec.category() == make_error_code(http::error::end_of_stream).category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    f.kind = FailureKind::protocol;  // not HTTP: bad status line, bad chunk size...
+  } else {
+    f.kind = FailureKind::read;
+  }
+  if (connection) {
+    boost::system::error_code ignored;
+    connection->tcp().socket().close(ignored);
+  }
+  return f;
+}
+
+Exchange::Exchange(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Exchange::Exchange(Exchange&&) noexcept = default;
+Exchange& Exchange::operator=(Exchange&&) noexcept = default;
+Exchange::~Exchange() = default;
+
+unsigned Exchange::status() const {
+  return impl_->parser.get().result_int();
+}
+
+std::string_view Exchange::header(std::string_view name) const {
+  return impl_->parser.get()[name];
+}
+
+bool Exchange::body_done() const {
+  return impl_->parser.is_done();
+}
+
+bool Exchange::reused_connection() const {
+  return impl_->connection && impl_->connection->reused;
+}
+
+net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_some() {
+  Impl& i = *impl_;
+  while (!i.parser.is_done()) {
+    if (i.failed) {
+      co_return i.fail(net::error::broken_pipe, false);
+    }
+    auto& body = i.parser.get().body();
+    body.data = i.piece.data();
+    body.size = i.piece.size();
+    // Inter-chunk idle timeout, capped by the request deadline.
+    i.connection->tcp().expires_at(std::min(i.deadline, Clock::now() + i.idle));
+    // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
+    boost::system::error_code ec;
+    if (i.connection->is_tls()) {
+      std::tie(ec, std::ignore) =
+          co_await read_some_on(std::get<1>(i.connection->stream), i.connection->buffer, i.parser);
+    } else {
+      std::tie(ec, std::ignore) =
+          co_await read_some_on(std::get<0>(i.connection->stream), i.connection->buffer, i.parser);
+    }
+    if (ec == http::error::need_buffer) {
+      ec = {};
+    }
+    if (ec) {
+      co_return i.fail(ec, false);
+    }
+    const std::size_t produced = i.piece.size() - i.parser.get().body().size;
+    if (produced > 0) {
+      co_return std::string_view(i.piece.data(), produced);
+    }
+  }
+  if (i.connection) {
+    i.connection->tcp().expires_never();
+  }
+  co_return std::string_view{};
+}
+
+net::awaitable<boost::system::result<std::string, Failure>> Exchange::read_all(std::size_t limit) {
+  std::string out;
+  for (;;) {
+    auto piece = co_await read_some();
+    if (!piece) {
+      co_return piece.error();
+    }
+    if (piece->empty()) {
+      co_return out;
+    }
+    if (out.size() + piece->size() > limit) {
+      Failure f = impl_->fail(http::error::body_limit, false);
+      f.kind = FailureKind::protocol;
+      co_return f;
+    }
+    out.append(*piece);
+  }
+}
+
+}  // namespace governor::upstream

@@ -1,0 +1,84 @@
+#include "governor/upstream/forward.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "governor/upstream/retry_policy.hpp"
+
+namespace governor::upstream {
+namespace {
+
+net::awaitable<boost::system::result<std::string, Failure>> read_whole_body(
+    Exchange& exchange, const WholeBody& whole, const std::string& upstream) {
+  auto body = co_await exchange.read_all(whole.limit);
+  if (body && exchange.status() / 100 == 2 && whole.is_valid && !whole.is_valid(*body)) {
+    Failure f;
+    f.kind = FailureKind::protocol;
+    f.upstream = upstream;
+    f.status = exchange.status();
+    f.body = body->substr(0, 1024);
+    co_return f;
+  }
+  co_return body;
+}
+
+}  // namespace
+
+net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
+    UpstreamPools& pools, const config::GatewayConfig& config,
+    const config::UpstreamConfig& primary, const HopFor& hop_for, Clock::time_point deadline,
+    const std::function<double()>& jitter, const std::optional<WholeBody>& whole_body) {
+  ForwardLog log;
+  Failure last;
+  const config::UpstreamConfig* upstream = &primary;
+  // The config forbids fallback cycles; the bound guards against a config built by hand.
+  for (std::size_t hops = 0; upstream != nullptr && hops <= config.upstreams.size(); ++hops) {
+    const HopRequest hop = hop_for(*upstream);
+    for (unsigned attempt = 1;; ++attempt) {
+      ++log.attempts;
+      auto sent = co_await pools.send(*upstream, hop, deadline);
+      if (sent && !whole_body) {
+        co_return Forwarded{std::move(*sent), std::nullopt, upstream, std::move(log)};
+      }
+      if (sent) {
+        auto body = co_await read_whole_body(*sent, *whole_body, upstream->name);
+        if (body) {
+          co_return Forwarded{std::move(*sent), std::move(*body), upstream, std::move(log)};
+        }
+        last = std::move(body.error());
+      } else {
+        last = std::move(sent.error());
+      }
+      log.failures.push_back(last);
+      if (last.kind == FailureKind::cancelled || last.kind == FailureKind::total_timeout) {
+        co_return ForwardFailed{std::move(last), std::move(log)};
+      }
+      const auto time_left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const RetryVerdict verdict =
+          decide_retry(last, attempt, upstream->retry, jitter(), time_left);
+      if (verdict.action == RetryVerdict::Action::next_upstream) {
+        break;
+      }
+      ++log.retries;
+      if (verdict.wait.count() > 0) {
+        net::steady_timer timer(co_await net::this_coro::executor, verdict.wait);
+        auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+        if (ec) {
+          last.kind = FailureKind::cancelled;
+          last.ec = ec;
+          co_return ForwardFailed{std::move(last), std::move(log)};
+        }
+      }
+    }
+    upstream = upstream->fallback.empty() ? nullptr : config.find_upstream(upstream->fallback);
+    if (upstream != nullptr) {
+      ++log.fallbacks;
+    }
+  }
+  co_return ForwardFailed{std::move(last), std::move(log)};
+}
+
+}  // namespace governor::upstream

@@ -1,0 +1,154 @@
+#include "governor/upstream/pool.hpp"
+
+#include <ctime>
+
+#include "exchange_impl.hpp"
+#include "governor/upstream/retry_policy.hpp"
+
+namespace governor::upstream {
+namespace {
+
+/** Error bodies of 5xx/429 are kept for the client's error message, bounded. */
+constexpr std::size_t kErrorBodyLimit = 64 * 1024;
+
+/** Sends the request and reads the response header on one concrete stream type. */
+template <class Stream>
+net::awaitable<boost::system::error_code> send_and_read_header(
+    Stream& stream, beast::flat_buffer& buffer, http::request<http::string_body>& req,
+    http::response_parser<http::buffer_body>& parser) {
+  if (auto [ec, n] = co_await http::async_write(stream, req, nothrow); ec) {
+    co_return ec;
+  }
+  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
+  co_return ec;
+}
+
+http::request<http::string_body> build_request(const Endpoint& ep, const HopRequest& hop) {
+  http::request<http::string_body> req{http::verb::post, ep.target(hop.target_suffix), 11};
+  req.set(http::field::host, ep.host_header());
+  req.set(http::field::user_agent, "governor/0.1");
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::accept, "application/json, text/event-stream");
+  if (!hop.api_key.empty()) {
+    req.set(http::field::authorization, "Bearer " + hop.api_key);
+  }
+  if (!hop.request_id.empty()) {
+    req.set("X-Request-Id", hop.request_id);
+  }
+  req.keep_alive(true);
+  req.body() = hop.body;
+  req.prepare_payload();
+  return req;
+}
+
+}  // namespace
+
+UpstreamPools::UpstreamPools(net::any_io_executor executor) : executor_(std::move(executor)) {}
+UpstreamPools::~UpstreamPools() {
+  clear();
+}
+
+std::shared_ptr<ConnectionPool> UpstreamPools::pool_for(const config::UpstreamConfig& upstream,
+                                                        const Endpoint& endpoint) {
+  PoolKey key = pool_key_of(upstream, endpoint);
+  for (auto& p : pools_) {
+    if (p->key() == key) {
+      return p;
+    }
+  }
+  pools_.push_back(std::make_shared<ConnectionPool>(executor_, std::move(key), upstream.pool));
+  return pools_.back();
+}
+
+PoolStats UpstreamPools::stats() const {
+  PoolStats total;
+  for (const auto& p : pools_) {
+    total.connections_opened += p->stats().connections_opened;
+    total.connections_reused += p->stats().connections_reused;
+    total.connections_discarded += p->stats().connections_discarded;
+    total.idle += p->idle_count();
+  }
+  return total;
+}
+
+void UpstreamPools::clear() {
+  for (auto& p : pools_) {
+    p->clear();
+  }
+}
+
+net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
+    const config::UpstreamConfig& upstream, const HopRequest& hop, Clock::time_point deadline) {
+  auto endpoint = parse_endpoint(upstream.base_url);
+  if (!endpoint) {
+    Failure f;
+    f.kind = FailureKind::connect;
+    f.ec = endpoint.error();
+    f.upstream = upstream.name;
+    co_return f;
+  }
+  const auto pool = pool_for(upstream, *endpoint);
+  auto req = build_request(*endpoint, hop);
+
+  // A pooled connection may have been closed by the upstream while idle. That shows as a write
+  // error or an immediate EOF; retry once on a fresh connection without counting an attempt.
+  for (int fresh_tries = 0;; ++fresh_tries) {
+    ConnectionPtr connection = fresh_tries == 0 ? pool->take(Clock::now()) : nullptr;
+    if (!connection) {
+      auto opened = co_await pool->open(upstream, deadline);
+      if (!opened) {
+        co_return opened.error();
+      }
+      connection = std::move(*opened);
+    }
+
+    auto impl = std::make_unique<Exchange::Impl>();
+    impl->pool = pool;
+    impl->deadline = deadline;
+    impl->idle = upstream.timeouts.idle;
+    impl->upstream = upstream.name;
+    impl->parser.header_limit(64 * 1024);
+    impl->parser.body_limit(boost::none);
+    impl->connection = std::move(connection);
+    Connection& c = *impl->connection;
+
+    c.tcp().expires_at(std::min(deadline, Clock::now() + upstream.timeouts.first_byte));
+    // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
+    boost::system::error_code ec;
+    if (c.is_tls()) {
+      ec = co_await send_and_read_header(std::get<1>(c.stream), c.buffer, req, impl->parser);
+    } else {
+      ec = co_await send_and_read_header(std::get<0>(c.stream), c.buffer, req, impl->parser);
+    }
+    if (ec) {
+      const bool stale =
+          c.reused && ec != beast::error::timeout && ec != net::error::operation_aborted;
+      Failure f = impl->fail(ec, /*header_stage=*/true);
+      f.reused_connection = c.reused;
+      if (stale && fresh_tries == 0) {
+        pool->clear();
+        continue;
+      }
+      co_return f;
+    }
+
+    Exchange exchange{std::move(impl)};
+    const unsigned status = exchange.status();
+    if (status == 429 || status >= 500) {
+      Failure f;
+      f.kind = FailureKind::http_status;
+      f.status = status;
+      f.upstream = upstream.name;
+      f.retry_after = parse_retry_after(exchange.header("retry-after"),
+                                        exchange.header("retry-after-ms"), std::time(nullptr));
+      auto body = co_await exchange.read_all(kErrorBodyLimit);
+      if (body) {
+        f.body = std::move(*body);
+      }
+      co_return f;
+    }
+    co_return exchange;
+  }
+}
+
+}  // namespace governor::upstream

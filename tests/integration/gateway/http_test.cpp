@@ -1,0 +1,120 @@
+// The client-facing HTTP surface: errors, limits, keep-alive and pipelining, health.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway_fixture.hpp"
+
+namespace governor::testing {
+namespace {
+
+using nlohmann::json;
+
+class HttpTest : public GatewayTest {};
+
+struct BadInput {
+  std::string name;
+  std::string body;
+  unsigned status;
+  std::string code;
+  std::string param;  ///< "" for null
+};
+
+TEST_F(HttpTest, BadInputGetsAnOpenAiShapedErrorNamingTheField) {
+  start();
+  const std::vector<BadInput> cases = {
+      {"not json", "{nope", 400, "invalid_json", ""},
+      {"missing messages", R"({"model":"auto"})", 400, "", "messages"},
+      {"messages not array", R"({"model":"auto","messages":"hi"})", 400, "", "messages"},
+      {"bad role", R"({"model":"auto","messages":[{"role":"robot","content":"x"}]})", 400, "",
+       "messages[0].role"},
+      {"stream not bool",
+       R"({"model":"auto","stream":"yes","messages":[{"role":"user","content":"x"}]})", 400, "",
+       "stream"},
+      {"missing model", R"({"messages":[{"role":"user","content":"x"}]})", 400, "", "model"},
+      {"unknown model", R"({"model":"gpt-9","messages":[{"role":"user","content":"x"}]})", 404,
+       "model_not_found", "model"},
+  };
+  auto c = client();
+  for (const auto& tc : cases) {
+    const auto r = c.post_json("/v1/chat/completions", tc.body);
+    EXPECT_EQ(r.status, tc.status) << tc.name << ": " << r.body;
+    const json err = json::parse(r.body).at("error");
+    EXPECT_TRUE(err.contains("message") && err.contains("type") && err.contains("param") &&
+                err.contains("code"))
+        << tc.name;
+    if (!tc.code.empty()) {
+      EXPECT_EQ(err["code"], tc.code) << tc.name;
+    }
+    if (tc.param.empty()) {
+      EXPECT_TRUE(err["param"].is_null()) << tc.name;
+    } else {
+      EXPECT_EQ(err["param"], tc.param) << tc.name;
+      EXPECT_NE(err["message"].get<std::string>().find(tc.param.substr(0, tc.param.find('['))),
+                std::string::npos)
+          << tc.name << ": message does not name the field: " << err["message"];
+    }
+  }
+  EXPECT_EQ(sim().stats().requests, 0u);  // nothing bad reached the upstream
+}
+
+TEST_F(HttpTest, BodyOverTheLimitIs413) {
+  GatewayOptions o;
+  o.listen_extra = "  max_body_bytes: 1024\n";
+  start(o);
+  auto c = client();
+  const auto r = c.post_json("/v1/chat/completions", chat_body("auto", std::string(4096, 'x')));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(json::parse(r.body)["error"]["code"], "request_too_large");
+}
+
+TEST_F(HttpTest, UnknownPathIs404AndWrongMethodIs405) {
+  start();
+  auto c = client();
+  const auto missing = c.request("GET", "/v1/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "not_found");
+  const auto wrong = c.request("GET", "/v1/chat/completions");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow"), "POST");
+  EXPECT_EQ(json::parse(wrong.body)["error"]["code"], "method_not_allowed");
+}
+
+TEST_F(HttpTest, HealthAndReadiness) {
+  start();
+  auto c = client();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(c.request("GET", "/readyz").status, 200);
+}
+
+TEST_F(HttpTest, PipelinedRequestsAreAnsweredInOrder) {
+  start();
+  auto c = client();
+  const std::string a = chat_body("auto", "first");
+  const std::string b = chat_body("sim-large", "second");
+  auto req = [](const std::string& body) {
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const auto responses = c.raw(req(a) + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + req(b), 3);
+  ASSERT_EQ(responses.size(), 3u);
+  EXPECT_EQ(responses[0].header("x-governor-model"), "sim-small");
+  EXPECT_EQ(responses[1].body, R"({"status":"ok"})");
+  EXPECT_EQ(responses[2].header("x-governor-model"), "sim-large");
+}
+
+TEST_F(HttpTest, MalformedHttpGets400AndTheProcessLivesOn) {
+  start();
+  {
+    auto c = client();
+    const auto responses = c.raw("THIS IS NOT HTTP\r\n\r\n", 1);
+    EXPECT_EQ(responses[0].status, 400);
+  }
+  auto c = client();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace governor::testing

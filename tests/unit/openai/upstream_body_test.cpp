@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "governor/openai/chat_request.hpp"
+
+namespace governor::openai {
+namespace {
+
+using nlohmann::json;
+
+ChatRequest parsed(const std::string& body) {
+  auto result = parse_chat_request(body);
+  if (!result) {
+    ADD_FAILURE() << result.error().message;
+    return {};
+  }
+  return std::move(*result);
+}
+
+struct Case {
+  std::string name;
+  std::string body;
+  std::string expected;  // the upstream body for upstream model "gpt-4o-mini-2024-07-18"
+};
+
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << c.name;
+}
+
+class UpstreamBody : public ::testing::TestWithParam<Case> {};
+
+TEST_P(UpstreamBody, ReplacesTheModelAndCostsStreams) {
+  const Case& c = GetParam();
+  const std::string out = upstream_body(parsed(c.body), "gpt-4o-mini-2024-07-18");
+  EXPECT_EQ(json::parse(out), json::parse(c.expected)) << out;
+  // Byte for byte what dump() of an edited copy gives: compact, keys sorted.
+  EXPECT_EQ(out, json::parse(c.expected).dump()) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, UpstreamBody,
+    ::testing::Values(
+        Case{
+            "plain",
+            R"({"model":"auto","messages":[{"role":"user","content":"hi"}],"temperature":0.2})",
+            R"({"model":"gpt-4o-mini-2024-07-18","messages":[{"role":"user","content":"hi"}],"temperature":0.2})"},
+        Case{
+            "stream_gets_include_usage",
+            R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+            R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})"},
+        Case{
+            "stream_options_kept_and_usage_forced",
+            R"({"model":"auto","stream":true,"stream_options":{"include_usage":false,"include_obfuscation":false},"messages":[{"role":"user","content":"hi"}]})",
+            R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false},"messages":[{"role":"user","content":"hi"}]})"},
+        Case{
+            "stream_options_null_replaced",
+            R"({"model":"auto","stream":true,"stream_options":null,"messages":[{"role":"user","content":"hi"}]})",
+            R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})"},
+        Case{
+            "no_stream_no_stream_options",
+            R"({"model":"auto","stream":false,"messages":[{"role":"user","content":"hi"}]})",
+            R"({"model":"gpt-4o-mini-2024-07-18","stream":false,"messages":[{"role":"user","content":"hi"}]})"},
+        Case{
+            "every_other_field_untouched",
+            R"({"a_first":1,"model":"auto","messages":[{"role":"user","content":"hi","name":"x"}],"n":2,
+                 "stream":true,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+                 "zz_last":{"deep":[1,2.5,null,true,"s"]},"metadata":{"task":"t"},"seed":-1})",
+            R"({"a_first":1,"model":"gpt-4o-mini-2024-07-18","messages":[{"role":"user","content":"hi","name":"x"}],"n":2,
+                 "stream":true,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+                 "zz_last":{"deep":[1,2.5,null,true,"s"]},"metadata":{"task":"t"},"seed":-1})"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(UpstreamBody, KeepsNonAsciiAsUtf8) {
+  const std::string out = upstream_body(
+      parsed(R"({"model":"auto","messages":[{"role":"user","content":"Café ☕ \u00e9"}]})"), "m");
+  EXPECT_NE(out.find("Café ☕ é"), std::string::npos) << out;
+  EXPECT_EQ(out.find("\\u"), std::string::npos) << out;
+}
+
+TEST(UpstreamBody, DoesNotThrowOnInvalidUtf8) {
+  ChatRequest request;
+  request.body = json{{"model", "auto"}, {"messages", json::array({"bad \xff byte"})}};
+  std::string out;
+  EXPECT_NO_THROW(out = upstream_body(request, "up\xfe"));
+  EXPECT_TRUE(json::accept(out)) << out;
+}
+
+TEST(UpstreamBody, AddsTheModelWhenTheBodyHasNone) {
+  ChatRequest request;
+  request.body = json{{"messages", json::array()}, {"stream", true}};
+  EXPECT_EQ(upstream_body(request, "m"),
+            R"({"messages":[],"model":"m","stream":true,"stream_options":{"include_usage":true}})");
+  request.body = json{};
+  EXPECT_EQ(upstream_body(request, "m"), R"({"model":"m"})");
+}
+
+TEST(UpstreamBody, DoesNotChangeTheRequest) {
+  const ChatRequest request =
+      parsed(R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})");
+  const json before = request.body;
+  (void)upstream_body(request, "m");
+  EXPECT_EQ(request.body, before);
+}
+
+}  // namespace
+}  // namespace governor::openai
