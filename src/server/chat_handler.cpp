@@ -70,10 +70,15 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
                                 "/chat/completions", ex.request_id};
   };
   const auto sent_at = Clock::now();
+  // Non-streamed bodies are read inside the retry loop and checked with one SAX pass that also
+  // picks up `usage`, so the body is scanned once, not validated and then parsed again.
   std::optional<upstream::WholeBody> whole;
+  openai::ChunkInfo scanned;
   if (!request.stream) {
-    whole = upstream::WholeBody{kMaxUpstreamBody,
-                                [](std::string_view body) { return nlohmann::json::accept(body); }};
+    whole = upstream::WholeBody{kMaxUpstreamBody, [&scanned](std::string_view body) {
+                                  scanned = openai::inspect_chunk(body);
+                                  return scanned.valid_json;
+                                }};
   }
   auto forwarded = co_await upstream::forward(
       ex.worker.pools(), cfg, *target.upstream, hop_for, deadline,
@@ -121,10 +126,11 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
       record.outcome = "client_gone";
       co_return false;
     }
-    if (!co_await relay_stream(ex, up, request, record)) {
+    const bool relayed = co_await relay_stream(ex, up, request, record);
+    record.cost = cost_of(record.usage, served_by.prices);
+    if (!relayed) {
       co_return false;
     }
-    record.cost = cost_of(record.usage, served_by.prices);
     http::fields trailers;
     trailers.set("X-Governor-Cost-Usd", record.cost.to_string());
     auto [ec, n] = co_await net::async_write(ex.stream, http::make_chunk_last(trailers), nothrow);
@@ -154,8 +160,11 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
     co_return co_await write_response(ex, std::move(res));
   }
   if (record.status == 200) {
-    if (auto usage = openai::usage_from_completion(*body)) {
-      record.usage = *usage;
+    if (!forwarded->body) {
+      scanned = openai::inspect_chunk(*body);  // a streamed request answered with JSON
+    }
+    if (scanned.usage) {
+      record.usage = *scanned.usage;
     } else {
       record.usage_estimated = true;
       record.usage.input_tokens = openai::estimate_tokens(

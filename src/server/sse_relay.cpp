@@ -24,6 +24,19 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
   bool broken = false;
   std::string broken_reason;
 
+  // Tokens of the call, whatever way it ends: the usage chunk when it came, else counted from
+  // what was streamed (a client that leaves mid-stream still pays for what was generated).
+  const auto settle_usage = [&] {
+    if (usage) {
+      record.usage = *usage;
+      return;
+    }
+    record.usage_estimated = true;
+    record.usage.output_tokens = openai::estimate_tokens(output_chars);
+    record.usage.input_tokens = openai::estimate_tokens(
+        static_cast<std::int64_t>(request.body.at("messages").dump().size()));
+  };
+
   for (;;) {
     auto piece = co_await upstream.read_some();
     if (!piece) {
@@ -31,6 +44,7 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
       broken_reason = piece.error().describe();
       if (piece.error().kind == upstream::FailureKind::cancelled) {
         record.outcome = "client_gone";
+        settle_usage();
         co_return false;
       }
       break;
@@ -71,6 +85,7 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
       if (ec) {
         record.outcome = "client_gone";
         record.error = "client write: " + ec.message();
+        settle_usage();
         co_return false;
       }
       out.clear();
@@ -84,16 +99,7 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
     broken_reason = "upstream '" + record.upstream + "' ended the stream without [DONE]";
   }
 
-  if (usage) {
-    record.usage = *usage;
-  } else {
-    // No usage chunk (upstream ignored include_usage, or the stream broke): count what was
-    // streamed so a call that produced tokens never costs zero.
-    record.usage_estimated = true;
-    record.usage.output_tokens = openai::estimate_tokens(output_chars);
-    record.usage.input_tokens = openai::estimate_tokens(
-        static_cast<std::int64_t>(request.body.at("messages").dump().size()));
-  }
+  settle_usage();
 
   if (broken) {
     record.outcome = "stream_broken";

@@ -60,6 +60,23 @@ std::shared_ptr<ConnectionPool> UpstreamPools::pool_for(const config::UpstreamCo
   return pools_.back();
 }
 
+const UpstreamPools::Route* UpstreamPools::route_for(const config::UpstreamConfig& upstream) {
+  for (const auto& r : routes_) {
+    if (r.base_url == upstream.base_url && r.verify_peer == upstream.tls.verify_peer &&
+        r.ca_file == upstream.tls.ca_file) {
+      return &r;
+    }
+  }
+  auto endpoint = parse_endpoint(upstream.base_url);
+  if (!endpoint) {
+    return nullptr;  // validated at config load; only a hand-built config gets here
+  }
+  auto pool = pool_for(upstream, *endpoint);
+  routes_.push_back(Route{upstream.base_url, upstream.tls.verify_peer, upstream.tls.ca_file,
+                          std::move(*endpoint), std::move(pool)});
+  return &routes_.back();
+}
+
 PoolStats UpstreamPools::stats() const {
   PoolStats total;
   for (const auto& p : pools_) {
@@ -79,16 +96,16 @@ void UpstreamPools::clear() {
 
 net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
     const config::UpstreamConfig& upstream, const HopRequest& hop, Clock::time_point deadline) {
-  auto endpoint = parse_endpoint(upstream.base_url);
-  if (!endpoint) {
+  const Route* route = route_for(upstream);
+  if (route == nullptr) {
     Failure f;
     f.kind = FailureKind::connect;
-    f.ec = endpoint.error();
+    f.ec = errc::invalid_request;
     f.upstream = upstream.name;
     co_return f;
   }
-  const auto pool = pool_for(upstream, *endpoint);
-  auto req = build_request(*endpoint, hop);
+  const auto pool = route->pool;
+  auto req = build_request(route->endpoint, hop);
 
   // A pooled connection may have been closed by the upstream while idle. That shows as a write
   // error or an immediate EOF; retry once on a fresh connection without counting an attempt.

@@ -51,10 +51,21 @@ class UpstreamPools {
   void clear();
 
  private:
+  /** An upstream's parsed endpoint and its pool, looked up per call without parsing or
+   *  allocating (keyed by the fields that define the pool). */
+  struct Route {
+    std::string base_url;
+    bool verify_peer = true;
+    std::string ca_file;
+    Endpoint endpoint;
+    std::shared_ptr<ConnectionPool> pool;
+  };
+  const Route* route_for(const config::UpstreamConfig& upstream);
   std::shared_ptr<ConnectionPool> pool_for(const config::UpstreamConfig& upstream,
                                            const Endpoint& endpoint);
   net::any_io_executor executor_;
   std::vector<std::shared_ptr<ConnectionPool>> pools_;
+  std::vector<Route> routes_;
 };
 
 }  // namespace governor::upstream

@@ -2,10 +2,12 @@
 // pinned models. The upstream is governor-sim, which is deterministic: the same messages give
 // the same answer, streamed or not.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, test } from 'node:test';
 
 import {
   assertUsage,
+  baseURL,
   expectedCostMicros,
   makeClient,
   parseCostMicros,
@@ -118,6 +120,46 @@ describe('chat completions', () => {
     assert.equal(result.pieces.join(''), plain.choices[0].message.content);
     assert.equal(plain.usage.prompt_tokens, last.usage.prompt_tokens);
     assert.equal(plain.usage.completion_tokens, last.usage.completion_tokens);
+  });
+
+  test('streamed call: the cost arrives as an HTTP trailer matching the usage chunk', async () => {
+    // fetch (and so the SDK) does not expose trailers; node:http does.
+    const url = new URL(`${baseURL}/chat/completions`);
+    const body = JSON.stringify({
+      model: 'auto',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'A streamed call whose cost comes last.' }],
+    });
+    const { headers, trailers, text } = await new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer test-key' },
+        },
+        (res) => {
+          let data = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk) => (data += chunk));
+          res.on('end', () => resolve({ headers: res.headers, trailers: res.trailers, text: data }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.match(headers['content-type'] ?? '', /^text\/event-stream/);
+    assert.equal(headers['x-governor-model'], 'sim-small');
+    const events = text.split('\n\n').map((e) => e.trim()).filter((e) => e.startsWith('data:'));
+    assert.equal(events.at(-1), 'data: [DONE]');
+    const usage = JSON.parse(events.at(-2).slice(5)).usage;
+    assertUsage(usage);
+    const cost = parseCostMicros(trailers['x-governor-cost-usd']);
+    assert.equal(cost, expectedCostMicros('sim-small', usage),
+      `trailer ${trailers['x-governor-cost-usd']} for usage ${JSON.stringify(usage)}`);
   });
 
   test('tool call round trip', async () => {
