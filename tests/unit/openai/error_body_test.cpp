@@ -53,6 +53,8 @@ struct BodyCase {
   std::string json;
 };
 
+void PrintTo(const BodyCase& c, std::ostream* os) { *os << c.json; }
+
 class ErrorBody : public ::testing::TestWithParam<BodyCase> {};
 
 TEST_P(ErrorBody, IsExactlyOpenAiShaped) {
@@ -80,7 +82,12 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"error":{"message":"The model 'gpt-9' does not exist","type":"invalid_request_error","param":"model","code":"model_not_found"}})"},
         BodyCase{
             ApiError{401, "invalid_request_error", "", "no key", ""},
-            R"({"error":{"message":"no key","type":"invalid_request_error","param":null,"code":null}})"}));
+            R"({"error":{"message":"no key","type":"invalid_request_error","param":null,"code":null}})"}),
+    [](const ::testing::TestParamInfo<BodyCase>& info) {
+      // Readable ctest names: the case's index and error code (no byte dumps).
+      std::string code = info.param.error.code.empty() ? "no_code" : info.param.error.code;
+      return "case" + std::to_string(info.index) + "_" + code;
+    });
 
 TEST(ErrorBody, EscapesQuotesBackslashesNewlinesAndControlCharacters) {
   const ApiError e =
