@@ -53,7 +53,9 @@ struct BodyCase {
   std::string json;
 };
 
-void PrintTo(const BodyCase& c, std::ostream* os) { *os << c.json; }
+void PrintTo(const BodyCase& c, std::ostream* os) {
+  *os << c.json;
+}
 
 class ErrorBody : public ::testing::TestWithParam<BodyCase> {};
 
