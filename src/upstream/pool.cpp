@@ -138,11 +138,9 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
       ec = co_await send_and_read_header(std::get<0>(c.stream), c.buffer, req, impl->parser);
     }
     if (ec) {
-      const bool stale =
-          c.reused && ec != beast::error::timeout && ec != net::error::operation_aborted;
       Failure f = impl->fail(ec, /*header_stage=*/true);
       f.reused_connection = c.reused;
-      if (stale && fresh_tries == 0) {
+      if (is_stale_connection(f) && fresh_tries == 0) {
         pool->clear();
         continue;
       }
