@@ -14,6 +14,10 @@ class GovernorCategory final : public boost::system::error_category {
         return "request body is not valid JSON";
       case errc::invalid_request:
         return "invalid request";
+      case errc::unauthenticated:
+        return "missing or invalid API key";
+      case errc::permission_denied:
+        return "permission denied";
       case errc::model_not_found:
         return "model not found";
       case errc::not_found:
@@ -22,8 +26,12 @@ class GovernorCategory final : public boost::system::error_category {
         return "method not allowed";
       case errc::body_too_large:
         return "request body too large";
+      case errc::task_exists:
+        return "task already exists";
       case errc::budget_exhausted:
         return "budget exhausted";
+      case errc::retry_limit:
+        return "retry limit reached";
       case errc::upstream_unavailable:
         return "upstream unavailable";
       case errc::upstream_timeout:
@@ -32,6 +40,8 @@ class GovernorCategory final : public boost::system::error_category {
         return "upstream sent an invalid response";
       case errc::shutting_down:
         return "server is shutting down";
+      case errc::ledger_unavailable:
+        return "budget ledger unavailable";
       case errc::internal:
         return "internal error";
     }

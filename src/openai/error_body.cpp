@@ -20,6 +20,10 @@ Mapping mapping_of(errc code) {
       return {400, "invalid_request_error", "invalid_json"};
     case errc::invalid_request:
       return {400, "invalid_request_error", "invalid_value"};
+    case errc::unauthenticated:
+      return {401, "invalid_request_error", "invalid_api_key"};
+    case errc::permission_denied:
+      return {403, "permission_denied", "permission_denied"};
     case errc::model_not_found:
       return {404, "invalid_request_error", "model_not_found"};
     case errc::not_found:
@@ -28,8 +32,12 @@ Mapping mapping_of(errc code) {
       return {405, "invalid_request_error", "method_not_allowed"};
     case errc::body_too_large:
       return {413, "invalid_request_error", "request_too_large"};
+    case errc::task_exists:
+      return {409, "invalid_request_error", "task_exists"};
     case errc::budget_exhausted:
       return {402, "insufficient_quota", "budget_exhausted"};
+    case errc::retry_limit:
+      return {402, "insufficient_quota", "retry_limit"};
     case errc::upstream_unavailable:
       return {502, "api_error", "upstream_unavailable"};
     case errc::upstream_bad_response:
@@ -38,6 +46,8 @@ Mapping mapping_of(errc code) {
       return {504, "api_error", "upstream_timeout"};
     case errc::shutting_down:
       return {503, "api_error", "shutting_down"};
+    case errc::ledger_unavailable:
+      return {503, "api_error", "ledger_unavailable"};
     case errc::ok:  // not an error: reaching here is a bug in the caller
     case errc::internal:
       break;

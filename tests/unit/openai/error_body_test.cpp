@@ -31,6 +31,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         MappingCase{errc::invalid_json, 400, "invalid_request_error", "invalid_json"},
         MappingCase{errc::invalid_request, 400, "invalid_request_error", "invalid_value"},
+        MappingCase{errc::unauthenticated, 401, "invalid_request_error", "invalid_api_key"},
+        MappingCase{errc::permission_denied, 403, "permission_denied", "permission_denied"},
+        MappingCase{errc::task_exists, 409, "invalid_request_error", "task_exists"},
+        MappingCase{errc::retry_limit, 402, "insufficient_quota", "retry_limit"},
         MappingCase{errc::model_not_found, 404, "invalid_request_error", "model_not_found"},
         MappingCase{errc::not_found, 404, "invalid_request_error", "not_found"},
         MappingCase{errc::method_not_allowed, 405, "invalid_request_error", "method_not_allowed"},
@@ -40,6 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
         MappingCase{errc::upstream_bad_response, 502, "api_error", "upstream_bad_response"},
         MappingCase{errc::upstream_timeout, 504, "api_error", "upstream_timeout"},
         MappingCase{errc::shutting_down, 503, "api_error", "shutting_down"},
+        MappingCase{errc::ledger_unavailable, 503, "api_error", "ledger_unavailable"},
         MappingCase{errc::internal, 500, "api_error", "internal_error"}));
 
 TEST(MakeApiError, DefaultsTheMessageToTheErrcMessage) {
