@@ -2,9 +2,9 @@
 
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "governor/config/field_lines.hpp"
 #include "governor/config/loader.hpp"
 
 namespace governor::config::detail {
@@ -25,20 +25,26 @@ class Diagnostics {
   void error_at(std::string field, std::string message);
 
   /** Remembers where `field` ("upstreams[1].fallback") was written. The first record wins. */
-  void note_line(const std::string& field, int line);
+  void note_line(const std::string& field, int line) { lines_.note(field, line); }
 
   /** The line recorded for `field` or its nearest ancestor; 1 when nothing is recorded. */
   int line_of(std::string_view field) const;
+
+  /** True when `field` itself was written in the file (not defaulted). */
+  bool was_written(std::string_view field) const { return lines_.has(field); }
 
   bool has_errors() const { return !errors_.empty(); }
 
   /** The errors ordered by line (stable, so errors on one line keep their discovery order). */
   std::vector<ConfigError> take_errors();
 
+  /** Every line recorded, to keep with the loaded value for checks that run later. */
+  FieldLines take_lines() { return std::move(lines_); }
+
  private:
   std::string file_;
   std::vector<ConfigError> errors_;
-  std::unordered_map<std::string, int> lines_;
+  FieldLines lines_;
 };
 
 /** "upstreams[1].timeouts" + "total" -> "upstreams[1].timeouts.total"; "" + "listen" -> "listen".

@@ -29,6 +29,12 @@ const TierConfig* GatewayConfig::find_tier(std::string_view name) const {
   return it == tiers.end() ? nullptr : &*it;
 }
 
+const AuthKey* GatewayConfig::find_key(std::string_view name) const {
+  const auto it = std::find_if(auth.keys.begin(), auth.keys.end(),
+                               [&](const AuthKey& k) { return k.name == name; });
+  return it == auth.keys.end() ? nullptr : &*it;
+}
+
 bool GatewayConfig::is_alias(std::string_view model) const {
   const auto& aliases = routing.aliases;
   return std::find(aliases.begin(), aliases.end(), model) != aliases.end();

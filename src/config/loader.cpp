@@ -2,12 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "diagnostics.hpp"
 #include "parse.hpp"
@@ -22,27 +18,6 @@ LoadResult failed(detail::Diagnostics& diag) {
   LoadResult result;
   result.errors = diag.take_errors();
   return result;
-}
-
-// Parses the text into exactly one document, or reports why not.
-std::optional<YAML::Node> read_document(const std::string& yaml, detail::Diagnostics& diag) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(yaml);
-  } catch (const YAML::Exception& e) {
-    diag.error(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
-    return std::nullopt;
-  }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
-    diag.error(1, "", "the file is empty (expected a mapping with upstreams, tiers and routing)");
-    return std::nullopt;
-  }
-  if (documents.size() > 1) {
-    diag.error(detail::line_of(documents[1], 1), "",
-               "expected one YAML document, found " + std::to_string(documents.size()));
-    return std::nullopt;
-  }
-  return documents[0];
 }
 
 }  // namespace
@@ -75,7 +50,8 @@ LoadResult load_config_text(const std::string& yaml, const std::string& source_n
                             const EnvLookup& env) {
   detail::Diagnostics diag{source_name};
   try {
-    const std::optional<YAML::Node> root = read_document(yaml, diag);
+    const std::optional<YAML::Node> root =
+        detail::read_single_document(yaml, "a mapping with upstreams, tiers and routing", diag);
     if (!root) {
       return failed(diag);
     }
@@ -86,7 +62,11 @@ LoadResult load_config_text(const std::string& yaml, const std::string& source_n
     }
     LoadResult result;
     result.notices = detail::resolve_env(parsed, env);
+    for (std::string& notice : detail::access_notices(parsed.config)) {
+      result.notices.push_back(std::move(notice));
+    }
     parsed.config.source = source_name;
+    parsed.config.lines = diag.take_lines();
     result.config = std::make_shared<const GatewayConfig>(std::move(parsed.config));
     return result;
   } catch (const std::exception& e) {
@@ -98,23 +78,12 @@ LoadResult load_config_text(const std::string& yaml, const std::string& source_n
 }
 
 LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    detail::Diagnostics diag{path};
-    diag.error(0, "", "cannot read the file: it is a directory");
+  detail::Diagnostics diag{path};
+  const std::optional<std::string> text = detail::read_file_text(path, diag);
+  if (!text) {
     return failed(diag);
   }
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream text;
-  if (in) {
-    text << in.rdbuf();
-  }
-  if (!in || in.bad()) {
-    detail::Diagnostics diag{path};
-    diag.error(0, "", std::string{"cannot read the file: "} + std::strerror(errno));
-    return failed(diag);
-  }
-  return load_config_text(text.str(), path, env);
+  return load_config_text(*text, path, env);
 }
 
 }  // namespace governor::config

@@ -33,4 +33,27 @@ ParsedConfig parse_document(const YAML::Node& root, Diagnostics& diag);
 void parse_upstream(const YAML::Node& node, const std::string& field, int line, Diagnostics& diag,
                     UpstreamConfig& upstream, std::optional<WhenKeyMissing>& when_key_missing);
 
+class MapReader;
+
+/** `auth` (parse_auth.cpp). */
+void parse_auth(const MapReader& root, AuthConfig& auth);
+/** `ledger`, `policies`, `admin` (parse_services.cpp). Paths are resolved in validate(). */
+void parse_ledger(const MapReader& root, LedgerConfig& ledger);
+void parse_policies_section(const MapReader& root, PoliciesConfig& policies);
+void parse_admin(const MapReader& root, AdminConfig& admin);
+
+/** Reads `key` as a listener address: an IP literal, never a host name, since resolving a name
+ *  at bind time would make the bound interface depend on DNS. */
+bool read_bind_address(const MapReader& r, std::string_view key, std::string& out);
+
+/** Reads `key` as an id (is_valid_id); reports it as missing when `required` and absent. */
+bool read_id(const MapReader& r, std::string_view key, std::string& out, bool required);
+
+/** A list of ids (policy names, trust domains, key names). Each item must be a valid id, or "*"
+ *  when `allow_any` (otherwise "*" is refused, with `any_hint` appended); an item listed twice
+ *  is an error. */
+std::vector<std::string> read_id_list(const YAML::Node& node, const std::string& field, int line,
+                                      Diagnostics& diag, bool allow_any,
+                                      std::string_view any_hint = {});
+
 }  // namespace governor::config::detail

@@ -1,8 +1,6 @@
 // Structural reading of the document root and of the small sections (listen, tiers, routing,
-// logs). Upstreams, the largest section, are in parse_upstream.cpp.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
+// logs), plus the readers of addresses and ids that other sections share. Upstreams are in
+// parse_upstream.cpp, auth in parse_auth.cpp, ledger/policies/admin in parse_services.cpp.
 #include <algorithm>
 #include <array>
 
@@ -15,14 +13,6 @@ namespace {
 
 constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
                                                         "warn",  "error", "off"};
-
-bool is_ip_literal(const std::string& address) {
-  // Listeners bind to an address, not a name: resolving a host name at bind time would make the
-  // bound interface depend on DNS.
-  in6_addr buffer{};
-  return inet_pton(AF_INET, address.c_str(), &buffer) == 1 ||
-         inet_pton(AF_INET6, address.c_str(), &buffer) == 1;
-}
 
 void parse_listen(const MapReader& root, ListenConfig& listen) {
   const YAML::Node* node = root.find("listen");
@@ -38,16 +28,7 @@ void parse_listen(const MapReader& root, ListenConfig& listen) {
   if (!r.ok()) {
     return;
   }
-  std::string address;
-  if (r.read_string("address", address)) {
-    if (is_ip_literal(address)) {
-      listen.address = address;
-    } else {
-      r.diag().error(r.line_of("address"), r.field_of("address"),
-                     "expected an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0 or ::), got '" +
-                         address + "'");
-    }
-  }
+  read_bind_address(r, "address", listen.address);
   r.read_int_as("port", listen.port, 0, 65535);
   r.read_int_as("workers", listen.workers, 0, 1024);
   r.read_int_as("max_body_bytes", listen.max_body_bytes, 1, std::int64_t{1} << 30);
@@ -185,9 +166,76 @@ void parse_upstreams(const MapReader& root, ParsedConfig& parsed) {
 
 }  // namespace
 
+bool read_bind_address(const MapReader& r, std::string_view key, std::string& out) {
+  std::string address;
+  if (!r.read_string(key, address)) {
+    return false;
+  }
+  if (!is_ip_literal(address)) {
+    r.diag().error(
+        r.line_of(key), r.field_of(key),
+        "expected an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0 or ::), got '" + address + "'");
+    return false;
+  }
+  out = std::move(address);
+  return true;
+}
+
+bool read_id(const MapReader& r, std::string_view key, std::string& out, bool required) {
+  std::string id;
+  if (!r.read_string(key, id)) {
+    if (required && !r.has(key)) {
+      r.require(key);
+    }
+    return false;
+  }
+  if (!is_valid_id(id)) {
+    r.diag().error(r.line_of(key), r.field_of(key),
+                   "invalid name '" + id + "' " + std::string{kIdRule});
+    return false;
+  }
+  out = std::move(id);
+  return true;
+}
+
+std::vector<std::string> read_id_list(const YAML::Node& node, const std::string& field, int line,
+                                      Diagnostics& diag, bool allow_any,
+                                      std::string_view any_hint) {
+  std::vector<std::string> ids;
+  for_each_item(node, field, line, diag,
+                [&](const YAML::Node& item, const std::string& item_path, int item_line) {
+                  auto id = as_string(item, item_path, item_line, diag);
+                  if (!id) {
+                    return;
+                  }
+                  if (*id == "*" && !allow_any) {
+                    diag.error(item_line, item_path,
+                               "'*' (any) is not allowed here" + std::string{any_hint});
+                    return;
+                  }
+                  if (*id != "*" && !is_valid_id(*id)) {
+                    diag.error(item_line, item_path,
+                               "invalid name '" + *id + "' " + std::string{kIdRule} +
+                                   (allow_any ? "; \"*\" means any" : ""));
+                    return;
+                  }
+                  if (std::find(ids.begin(), ids.end(), *id) != ids.end()) {
+                    diag.error(item_line, item_path, "'" + *id + "' is listed twice");
+                    return;
+                  }
+                  ids.push_back(std::move(*id));
+                });
+  return ids;
+}
+
 ParsedConfig parse_document(const YAML::Node& root, Diagnostics& diag) {
   ParsedConfig parsed;
-  const MapReader r{root, "", 1, {"listen", "upstreams", "tiers", "routing", "logs"}, diag};
+  const MapReader r{
+      root,
+      "",
+      1,
+      {"listen", "upstreams", "tiers", "routing", "logs", "auth", "ledger", "policies", "admin"},
+      diag};
   if (!r.ok()) {
     return parsed;
   }
@@ -196,6 +244,10 @@ ParsedConfig parse_document(const YAML::Node& root, Diagnostics& diag) {
   parse_tiers(r, parsed.config.tiers);
   parse_routing(r, parsed.config.routing);
   parse_logs(r, parsed.config.logs);
+  parse_auth(r, parsed.config.auth);
+  parse_ledger(r, parsed.config.ledger);
+  parse_policies_section(r, parsed.config.policies);
+  parse_admin(r, parsed.config.admin);
   return parsed;
 }
 

@@ -1,5 +1,8 @@
 #include "text_rules.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -55,6 +58,59 @@ bool is_valid_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return is_alnum(c) || c == '.' || c == '_' || c == ':' || c == '/' || c == '-';
   });
+}
+
+bool is_ip_literal(const std::string& address) {
+  in6_addr buffer{};
+  return inet_pton(AF_INET, address.c_str(), &buffer) == 1 ||
+         inet_pton(AF_INET6, address.c_str(), &buffer) == 1;
+}
+
+bool is_loopback_address(const std::string& address) {
+  if (address == "localhost") {
+    return true;
+  }
+  in_addr v4{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) {
+      return true;
+    }
+    // ::ffff:127.0.0.1 is the IPv4 loopback seen through a dual-stack socket.
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+std::string normalize_sha256_hex(std::string_view text) {
+  constexpr std::size_t kHexDigits = 64;
+  if (text.size() != kHexDigits) {
+    return {};
+  }
+  std::string out;
+  out.reserve(kHexDigits);
+  for (const char c : text) {
+    if (is_digit(c) || (c >= 'a' && c <= 'f')) {
+      out += c;
+    } else if (c >= 'A' && c <= 'F') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else {
+      return {};
+    }
+  }
+  return out;
+}
+
+std::string dollars_text(MicroUsd amount) {
+  std::string text = amount.to_string();  // always six decimals
+  const std::size_t keep = text.find('.') + 3;
+  while (text.size() > keep && text.back() == '0') {
+    text.pop_back();
+  }
+  return text.front() == '-' ? "-$" + text.substr(1) : "$" + text;
 }
 
 bool is_valid_env_name(std::string_view name) {

@@ -4,11 +4,32 @@
 #include <string>
 #include <string_view>
 
+#include "governor/core/ids.hpp"
+#include "governor/core/money.hpp"
+
 namespace governor::config::detail {
 
 /** Upstream, tier and alias names: [A-Za-z0-9._:/-]+ (what appears in `model` on the wire). */
 bool is_valid_name(std::string_view name);
 inline constexpr std::string_view kNameRule = "(allowed characters: A-Z a-z 0-9 . _ : / -)";
+
+/** Policy names, tenants, trust domains and API key names: [A-Za-z0-9._:-]{1,128}. Stricter
+ *  than is_valid_name (no '/'): these travel in headers, ledger keys and Redis hash tags. */
+using ::governor::is_valid_id;
+inline constexpr std::string_view kIdRule = "(1 to 128 characters of A-Z a-z 0-9 . _ : -)";
+
+/** An IPv4 or IPv6 address literal (listeners bind to addresses, never to host names). */
+bool is_ip_literal(const std::string& address);
+
+/** 127.0.0.0/8, ::1, ::ffff:127.x.x.x, or "localhost". */
+bool is_loopback_address(const std::string& address);
+
+/** `text` as 64 lowercase hex digits when it is a SHA-256 in hex (either case), else "". */
+std::string normalize_sha256_hex(std::string_view text);
+
+/** A dollar amount for messages: "$0.13", "$1.00", "$0.000001" (at least two decimals, no
+ *  trailing zeros beyond them). */
+std::string dollars_text(MicroUsd amount);
 
 /** Environment variable names: [A-Z_][A-Z0-9_]*. */
 bool is_valid_env_name(std::string_view name);

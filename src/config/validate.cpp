@@ -148,6 +148,15 @@ void check_routing(const GatewayConfig& config, Diagnostics& diag) {
   }
 }
 
+// Paths in the config mean the same thing whatever the working directory of the process.
+std::filesystem::path resolve(const std::string& text, const std::filesystem::path& base_dir) {
+  std::filesystem::path path{text};
+  if (path.is_relative()) {
+    path = (base_dir / path).lexically_normal();
+  }
+  return path;
+}
+
 void check_ca_files(GatewayConfig& config, const std::filesystem::path& base_dir,
                     Diagnostics& diag) {
   for (std::size_t i = 0; i < config.upstreams.size(); ++i) {
@@ -155,10 +164,7 @@ void check_ca_files(GatewayConfig& config, const std::filesystem::path& base_dir
     if (ca_file.empty()) {
       continue;
     }
-    std::filesystem::path path{ca_file};
-    if (path.is_relative()) {
-      path = (base_dir / path).lexically_normal();
-    }
+    const std::filesystem::path path = resolve(ca_file, base_dir);
     std::error_code ec;
     const std::filesystem::file_status status = std::filesystem::status(path, ec);
     const char* problem = !std::filesystem::exists(status)            ? "does not exist"
@@ -173,6 +179,43 @@ void check_ca_files(GatewayConfig& config, const std::filesystem::path& base_dir
   }
 }
 
+// Directories are used long after loading (policies on every reload), so they are stored
+// absolute: what was checked is what is used, whatever the working directory is by then.
+std::filesystem::path resolve_dir(const std::string& text, const std::filesystem::path& base_dir) {
+  const std::filesystem::path path = resolve(text, base_dir);
+  std::error_code ec;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal();
+}
+
+void check_directories(GatewayConfig& config, const std::filesystem::path& base_dir,
+                       Diagnostics& diag) {
+  if (!config.ledger.data_dir.empty()) {
+    // The server creates the directory; only something else in its place is wrong now.
+    const std::filesystem::path path = resolve_dir(config.ledger.data_dir, base_dir);
+    std::error_code ec;
+    const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (std::filesystem::exists(status) && !std::filesystem::is_directory(status)) {
+      diag.error_at("ledger.data_dir", "'" + path.string() + "' exists and is not a directory");
+    } else {
+      config.ledger.data_dir = path.string();
+    }
+  }
+  if (!config.policies.dir.empty()) {
+    const std::filesystem::path path = resolve_dir(config.policies.dir, base_dir);
+    std::error_code ec;
+    const std::filesystem::file_status status = std::filesystem::status(path, ec);
+    const char* problem = !std::filesystem::exists(status)         ? "does not exist"
+                          : !std::filesystem::is_directory(status) ? "is not a directory"
+                                                                   : nullptr;
+    if (problem != nullptr) {
+      diag.error_at("policies.dir", "policies directory '" + path.string() + "' " + problem);
+    } else {
+      config.policies.dir = path.string();
+    }
+  }
+}
+
 }  // namespace
 
 void validate(ParsedConfig& parsed, const std::filesystem::path& base_dir, Diagnostics& diag) {
@@ -182,6 +225,8 @@ void validate(ParsedConfig& parsed, const std::filesystem::path& base_dir, Diagn
   check_tiers(config, diag);
   check_routing(config, diag);
   check_ca_files(config, base_dir, diag);
+  check_directories(config, base_dir, diag);
+  check_access(config, diag);
 }
 
 }  // namespace governor::config::detail

@@ -1,8 +1,13 @@
 #include "yaml_reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <span>
+#include <sstream>
 #include <vector>
 
 #include "text_rules.hpp"
@@ -96,7 +101,8 @@ std::optional<std::int64_t> as_int(const YAML::Node& node, const std::string& fi
 }
 
 MapReader::MapReader(const YAML::Node& node, std::string field, int line,
-                     std::initializer_list<std::string_view> allowed_keys, Diagnostics& diag)
+                     std::initializer_list<std::string_view> allowed_keys, Diagnostics& diag,
+                     std::initializer_list<ForbiddenKey> forbidden)
     : field_(std::move(field)), line_(detail::line_of(node, line)), diag_(diag) {
   if (!node.IsDefined() || node.IsNull()) {
     return;
@@ -114,6 +120,12 @@ MapReader::MapReader(const YAML::Node& node, std::string field, int line,
       continue;
     }
     const std::string& key = pair.first.Scalar();
+    const auto banned = std::find_if(forbidden.begin(), forbidden.end(),
+                                     [&](const ForbiddenKey& f) { return f.key == key; });
+    if (banned != forbidden.end()) {
+      diag_.error(key_line, field_of(key), std::string{banned->message});
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       std::string message = "unknown key '" + key + "' (expected one of: " + join(allowed) + ")";
       if (const std::string_view guess = closest_match(key, allowed); !guess.empty()) {
@@ -231,6 +243,72 @@ bool MapReader::read_price(std::string_view key, PricePerMillion& out) const {
   }
   out = PricePerMillion{micros->micros()};
   return true;
+}
+
+bool MapReader::read_dollars(std::string_view key, MicroUsd& out) const {
+  std::optional<MicroUsd> value;
+  if (!read_dollars(key, value)) {
+    return false;
+  }
+  out = *value;
+  return true;
+}
+
+bool MapReader::read_dollars(std::string_view key, std::optional<MicroUsd>& out) const {
+  const YAML::Node* node = find(key);
+  if (node == nullptr) {
+    return false;
+  }
+  // Like prices: the scalar's own text, never a double, so budgets add up exactly.
+  const auto micros = node->IsScalar() ? MicroUsd::parse(node->Scalar()) : std::nullopt;
+  if (!micros) {
+    diag_.error(line_of(key), field_of(key),
+                "expected a dollar amount as a plain decimal with at most 6 decimal places "
+                "(e.g. 0.50), got " +
+                    describe(*node));
+    return false;
+  }
+  out = *micros;
+  return true;
+}
+
+std::optional<std::string> read_file_text(const std::string& path, Diagnostics& diag) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diag.error(0, "", "cannot read the file: it is a directory");
+    return std::nullopt;
+  }
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream text;
+  if (in) {
+    text << in.rdbuf();
+  }
+  if (!in || in.bad()) {
+    diag.error(0, "", std::string{"cannot read the file: "} + std::strerror(errno));
+    return std::nullopt;
+  }
+  return std::move(text).str();
+}
+
+std::optional<YAML::Node> read_single_document(const std::string& yaml, std::string_view expected,
+                                               Diagnostics& diag) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(yaml);
+  } catch (const YAML::Exception& e) {
+    diag.error(e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  }
+  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+    diag.error(1, "", "the file is empty (expected " + std::string{expected} + ")");
+    return std::nullopt;
+  }
+  if (documents.size() > 1) {
+    diag.error(line_of(documents[1], 1), "",
+               "expected one YAML document, found " + std::to_string(documents.size()));
+    return std::nullopt;
+  }
+  return documents[0];
 }
 
 }  // namespace governor::config::detail

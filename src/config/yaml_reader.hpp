@@ -27,6 +27,13 @@ std::optional<std::string> as_string(const YAML::Node& node, const std::string& 
 std::optional<std::int64_t> as_int(const YAML::Node& node, const std::string& field, int line,
                                    Diagnostics& diag, std::int64_t min, std::int64_t max);
 
+/** A key that is never accepted but common enough to deserve its own message instead of
+ *  "unknown key" (a plaintext API key, a section reserved for later). */
+struct ForbiddenKey {
+  std::string_view key;
+  std::string_view message;
+};
+
 /** Reads one YAML mapping: checks it is a mapping (a null node counts as an empty one), reports
  *  unknown and duplicate keys against the list of allowed ones, records the line of every key in
  *  `diag`, and offers typed reads that report wrong types and ranges with file, line and field.
@@ -35,9 +42,11 @@ std::optional<std::int64_t> as_int(const YAML::Node& node, const std::string& fi
 class MapReader {
  public:
   /** @param field dotted path of this mapping ("" for the document root)
-   *  @param line  line to use when `node` has no position (a null value): the key's line */
+   *  @param line  line to use when `node` has no position (a null value): the key's line
+   *  @param forbidden keys reported with their own message (never echoing the value) */
   MapReader(const YAML::Node& node, std::string field, int line,
-            std::initializer_list<std::string_view> allowed_keys, Diagnostics& diag);
+            std::initializer_list<std::string_view> allowed_keys, Diagnostics& diag,
+            std::initializer_list<ForbiddenKey> forbidden = {});
 
   /** False when the node was present but not a mapping (already reported). */
   bool ok() const { return ok_; }
@@ -73,6 +82,9 @@ class MapReader {
   bool read_millis(std::string_view key, Millis& out, std::int64_t min) const;
   /** A dollar amount per million tokens, parsed exactly from the scalar's text. */
   bool read_price(std::string_view key, PricePerMillion& out) const;
+  /** A dollar amount (a budget), parsed exactly from the scalar's text. */
+  bool read_dollars(std::string_view key, MicroUsd& out) const;
+  bool read_dollars(std::string_view key, std::optional<MicroUsd>& out) const;
 
   /** One day: no timeout or backoff needs more, and the bound keeps deadline sums far from
    *  overflowing a nanosecond clock. */
@@ -91,6 +103,14 @@ class MapReader {
   bool ok_ = true;
   std::vector<Entry> entries_;
 };
+
+/** The text of the file at `path`, or nullopt after reporting (at line 0) why it cannot be read. */
+std::optional<std::string> read_file_text(const std::string& path, Diagnostics& diag);
+
+/** Parses `yaml` into exactly one document, or reports why not: a syntax error (alone, with its
+ *  line), an empty file ("the file is empty (expected <expected>)"), or several documents. */
+std::optional<YAML::Node> read_single_document(const std::string& yaml, std::string_view expected,
+                                               Diagnostics& diag);
 
 /** Visits a YAML list: reports a non-list (a null node counts as an empty list) and calls
  *  fn(item, item_field, item_line) for each item, recording each item's line. Returns the

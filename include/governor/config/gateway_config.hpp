@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "governor/config/field_lines.hpp"
 #include "governor/core/money.hpp"
 
 namespace governor::config {
@@ -102,6 +103,53 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+/** A gateway API key. Only its SHA-256 is ever stored (`governor hash-key` prints it). */
+struct AuthKey {
+  std::string name;    ///< label for logs, metrics and policy matching; unique
+  std::string sha256;  ///< lowercase hex SHA-256 of the key's plaintext, 64 characters
+  std::string tenant;  ///< the tenant every call made with this key belongs to
+  /** Policies the key may name with X-Governor-Policy; "*" allows any. Calls that name none get
+   *  the policy chosen by match rules. */
+  std::vector<std::string> policies;
+  /** Trust domains the key may claim with X-Governor-Trust-Domain; "*" allows any. */
+  std::vector<std::string> trust_domains;
+  bool operator==(const AuthKey&) const = default;
+};
+
+/** With no keys, Governor accepts unauthenticated calls (tenant "default") and refuses to listen
+ *  on anything but loopback. */
+struct AuthConfig {
+  std::vector<AuthKey> keys;
+  bool enabled() const { return !keys.empty(); }
+  bool operator==(const AuthConfig&) const = default;
+};
+
+struct LedgerConfig {
+  std::string backend = "sqlite";
+  /** Directory of the ledger database, resolved against the config file's directory and stored
+   *  absolute; the server creates it. Empty: an in-memory ledger that a restart forgets (a
+   *  warning is logged). */
+  std::string data_dir;
+  std::size_t max_batch = 1024;  ///< operations per group commit at most
+  bool operator==(const LedgerConfig&) const = default;
+};
+
+struct PoliciesConfig {
+  /** Directory of policy files (*.yaml, *.yml), resolved against the config file's directory
+   *  and stored absolute; it existed at load time. Empty: no policies, calls are tracked but
+   *  unbudgeted. */
+  std::string dir;
+  bool operator==(const PoliciesConfig&) const = default;
+};
+
+/** The admin listener: policy reload, status (and /metrics later). Loopback by default. */
+struct AdminConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8081;  ///< 0 picks a free port (tests)
+  bool operator==(const AdminConfig&) const = default;
+};
+
 /** The whole validated gateway configuration: an immutable snapshot. */
 struct GatewayConfig {
   std::string source;  ///< file it was loaded from
@@ -110,12 +158,21 @@ struct GatewayConfig {
   std::vector<TierConfig> tiers;          ///< ordered by cost, cheapest first
   RoutingConfig routing;
   LogConfig logs;
+  AuthConfig auth;
+  LedgerConfig ledger;
+  PoliciesConfig policies;
+  AdminConfig admin;
+  /** Where each field was written in `source`, for errors found after loading (see
+   *  check_policies_against_config). Empty for a config built in code. */
+  FieldLines lines;
 
   const UpstreamConfig* find_upstream(std::string_view name) const;
   /** Index of the tier containing the upstream, or -1. */
   int tier_of(std::string_view upstream_name) const;
   const TierConfig* find_tier(std::string_view name) const;
   bool is_alias(std::string_view model) const;
+  /** The API key named `name`, or null. */
+  const AuthKey* find_key(std::string_view name) const;
 };
 
 using GatewayConfigPtr = std::shared_ptr<const GatewayConfig>;

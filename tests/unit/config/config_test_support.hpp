@@ -1,11 +1,15 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "governor/config/loader.hpp"
 
@@ -20,6 +24,42 @@ inline std::string source_dir() {
 inline std::string fixture(std::string_view name) {
   return source_dir() + "/tests/testdata/config/" + std::string{name};
 }
+
+/** A directory under tests/testdata/policies/. */
+inline std::string policy_fixture(std::string_view name) {
+  return source_dir() + "/tests/testdata/policies/" + std::string{name};
+}
+
+/** A fresh, empty directory for one test, removed with everything in it at scope exit. */
+class TempDir {
+ public:
+  TempDir() {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = std::filesystem::temp_directory_path() /
+            ("governor-config-test-" + std::to_string(::getpid()) + "-" +
+             (test != nullptr ? std::string{test->name()} : std::string{"x"}));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+  /** Writes `text` to `name` inside the directory; returns the file's path. */
+  std::string write(const std::string& name, std::string_view text) const {
+    const std::filesystem::path file = path_ / name;
+    std::ofstream{file, std::ios::binary} << text;
+    return file.string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 /** An environment holding exactly `vars`. */
 inline EnvLookup env_of(std::map<std::string, std::string> vars) {
@@ -57,8 +97,9 @@ inline std::string replaced(std::string text, std::string_view from, std::string
 }
 
 /** The first error naming `field`, or null. */
-inline const ConfigError* error_for(const LoadResult& result, std::string_view field) {
-  for (const ConfigError& e : result.errors) {
+inline const ConfigError* error_for(const std::vector<ConfigError>& errors,
+                                    std::string_view field) {
+  for (const ConfigError& e : errors) {
     if (e.field == field) {
       return &e;
     }
@@ -66,13 +107,21 @@ inline const ConfigError* error_for(const LoadResult& result, std::string_view f
   return nullptr;
 }
 
+inline const ConfigError* error_for(const LoadResult& result, std::string_view field) {
+  return error_for(result.errors, field);
+}
+
 /** Every error, one per line, for failure messages. */
-inline std::string dump(const LoadResult& result) {
+inline std::string dump(const std::vector<ConfigError>& errors) {
   std::string out;
-  for (const ConfigError& e : result.errors) {
+  for (const ConfigError& e : errors) {
     out += "  " + e.to_string() + "\n";
   }
   return out.empty() ? "  (no errors)\n" : out;
+}
+
+inline std::string dump(const LoadResult& result) {
+  return dump(result.errors);
 }
 
 /** A valid two-upstream config that tests mutate one line at a time. Keep the layout: tests

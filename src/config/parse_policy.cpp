@@ -1,0 +1,154 @@
+// Structural reading of one policy file (docs/policies.md).
+#include "parse_policy.hpp"
+
+#include "parse.hpp"
+#include "text_rules.hpp"
+#include "yaml_reader.hpp"
+
+namespace governor::config::detail {
+namespace {
+
+// Token counts per call. A billion leaves every cost product (tokens x price) far from overflow
+// and is far above any context window.
+constexpr std::int64_t kMaxTokens = 1'000'000'000;
+constexpr std::int64_t kMaxRetries = 1'000;
+
+void parse_match(const MapReader& root, PolicyMatch& match) {
+  const YAML::Node* node = root.find("match");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{*node, "match", root.line_of("match"), {"trust_domains", "keys"}, root.diag()};
+  if (!r.ok()) {
+    return;
+  }
+  // A catch-all match would hide the selection order; the policy named "default" is the
+  // catch-all, and it is always tried last.
+  constexpr std::string_view kHint = "; calls that match no policy get the policy named 'default'";
+  if (const YAML::Node* list = r.find("trust_domains")) {
+    match.trust_domains = read_id_list(*list, r.field_of("trust_domains"),
+                                       r.line_of("trust_domains"), r.diag(), false, kHint);
+  }
+  if (const YAML::Node* list = r.find("keys")) {
+    match.keys = read_id_list(*list, r.field_of("keys"), r.line_of("keys"), r.diag(), false, kHint);
+  }
+}
+
+void read_on_exhausted(const MapReader& root, OnExhausted& out) {
+  std::string text;
+  if (!root.read_string("on_exhausted", text)) {
+    return;
+  }
+  if (const auto value = parse_on_exhausted(text)) {
+    out = *value;
+    return;
+  }
+  root.diag().error(root.line_of("on_exhausted"), root.field_of("on_exhausted"),
+                    "expected reject or degrade, got '" + text + "'");
+}
+
+void parse_task(const MapReader& root, TaskBudget& task) {
+  const YAML::Node* node = root.find("task");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{
+      *node,
+      "task",
+      root.line_of("task"),
+      {"total_dollars", "max_input_tokens", "max_output_tokens", "reserve_for_final_synthesis",
+       "reserve_for_human_handoff", "hard_stop_after_retries", "min_useful_output_tokens"},
+      root.diag()};
+  if (!r.ok()) {
+    return;
+  }
+  r.read_dollars("total_dollars", task.total_dollars);
+  std::int64_t tokens = 0;
+  if (r.read_int("max_input_tokens", tokens, 1, kMaxTokens)) {
+    task.max_input_tokens = tokens;
+  }
+  if (r.read_int("max_output_tokens", tokens, 1, kMaxTokens)) {
+    task.max_output_tokens = tokens;
+  }
+  r.read_dollars("reserve_for_final_synthesis", task.reserve_for_final_synthesis);
+  r.read_dollars("reserve_for_human_handoff", task.reserve_for_human_handoff);
+  std::int64_t retries = 0;
+  if (r.read_int("hard_stop_after_retries", retries, 0, kMaxRetries)) {
+    task.hard_stop_after_retries = static_cast<std::uint32_t>(retries);
+  }
+  r.read_int("min_useful_output_tokens", task.min_useful_output_tokens, 1, kMaxTokens);
+  // The same rules a client-opened task is held to; values that failed to parse kept their
+  // defaults above, so nothing is reported twice.
+  for (const BudgetProblem& problem : check_task_budget(task)) {
+    // A rule can be broken by a default (min_useful_output_tokens is 64 unless written); say so,
+    // or the message names a value that appears nowhere in the file.
+    const std::string note =
+        r.has(problem.field) ? "" : " (" + problem.field + " is not set, so its default applies)";
+    r.diag().error_at(r.field_of(problem.field), problem.message + note);
+  }
+}
+
+void parse_session(const MapReader& root, SessionBudget& session) {
+  const YAML::Node* node = root.find("session");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{*node, "session", root.line_of("session"), {"total_dollars"}, root.diag()};
+  if (r.ok()) {
+    r.read_dollars("total_dollars", session.total_dollars);
+  }
+}
+
+void parse_tenant(const MapReader& root, TenantBudget& tenant) {
+  const YAML::Node* node = root.find("tenant");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{*node,
+                    "tenant",
+                    root.line_of("tenant"),
+                    {"dollars_per_day", "dollars_per_month"},
+                    root.diag()};
+  if (!r.ok()) {
+    return;
+  }
+  r.read_dollars("dollars_per_day", tenant.dollars_per_day);
+  r.read_dollars("dollars_per_month", tenant.dollars_per_month);
+  // Every day lies inside its month: a larger daily limit could never be reached.
+  if (tenant.dollars_per_day && tenant.dollars_per_month &&
+      *tenant.dollars_per_day > *tenant.dollars_per_month) {
+    r.diag().error(r.line_of("dollars_per_day"), r.field_of("dollars_per_day"),
+                   "dollars_per_day (" + dollars_text(*tenant.dollars_per_day) +
+                       ") exceeds dollars_per_month (" + dollars_text(*tenant.dollars_per_month) +
+                       "); it could never be reached");
+  }
+}
+
+}  // namespace
+
+Policy parse_policy(const YAML::Node& root, Diagnostics& diag) {
+  Policy policy;
+  // Step routing rules will be a `steps:` section of the policy (per step type: allowed tiers,
+  // escalation). Until they are implemented the key is refused with its own message rather than
+  // silently ignored: a rule that does nothing is worse than an error.
+  const MapReader r{root,
+                    "",
+                    1,
+                    {"name", "match", "on_exhausted", "task", "session", "tenant"},
+                    diag,
+                    {{"steps",
+                      "step routing rules are not supported yet (planned); remove "
+                      "'steps' from the policy"}}};
+  if (!r.ok()) {
+    return policy;
+  }
+  read_id(r, "name", policy.name, true);
+  parse_match(r, policy.match);
+  read_on_exhausted(r, policy.on_exhausted);
+  parse_task(r, policy.task);
+  parse_session(r, policy.session);
+  parse_tenant(r, policy.tenant);
+  return policy;
+}
+
+}  // namespace governor::config::detail
