@@ -1,0 +1,439 @@
+#include "book.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "fit.hpp"
+
+namespace governor::ledger {
+namespace {
+
+constexpr std::string_view kInFlight = "in_flight";
+
+MicroUsd at_least_zero(MicroUsd m) {
+  return std::max(m, MicroUsd{0});
+}
+
+/** What is left of an earmark after its own step type has drawn on it. */
+MicroUsd outstanding(MicroUsd earmark, MicroUsd used) {
+  return at_least_zero(earmark - used);
+}
+
+std::string_view budget_name(Scope scope) {
+  switch (scope) {
+    case Scope::task:
+      return "task budget";
+    case Scope::session:
+      return "session budget";
+    case Scope::tenant_day:
+      return "tenant daily budget";
+    case Scope::tenant_month:
+      return "tenant monthly budget";
+  }
+  return "budget";
+}
+
+std::string dollars(MicroUsd m) {
+  return "$" + m.to_string();
+}
+
+std::optional<MicroUsd> limit_of(Scope scope, const ReserveRequest& r) {
+  switch (scope) {
+    case Scope::task:
+      return std::nullopt;  // the task's own (fixed) budget applies instead
+    case Scope::session:
+      return r.session_budget.total_dollars;
+    case Scope::tenant_day:
+      return r.tenant_budget.dollars_per_day;
+    case Scope::tenant_month:
+      return r.tenant_budget.dollars_per_month;
+  }
+  return std::nullopt;
+}
+
+Refusal refusal(Refusal::Reason reason, Scope scope, MicroUsd remaining, MicroUsd needed,
+                std::string message) {
+  Refusal r;
+  r.reason = reason;
+  r.scope = scope;
+  r.remaining = remaining;
+  r.needed = needed;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+std::vector<SpendKey> Book::spend_keys(std::string_view tenant, std::string_view session,
+                                       TimePoint now) {
+  std::vector<SpendKey> keys;
+  keys.reserve(3);
+  if (!session.empty()) {
+    keys.push_back(SpendKey{Scope::session, std::string(tenant), std::string(session)});
+  }
+  keys.push_back(SpendKey{Scope::tenant_day, std::string(tenant), day_window(now)});
+  keys.push_back(SpendKey{Scope::tenant_month, std::string(tenant), month_window(now)});
+  return keys;
+}
+
+std::optional<MicroUsd> Book::available_for(const TaskState& t, StepType step) {
+  const config::TaskBudget& b = t.record.budget;
+  if (!b.total_dollars) {
+    return std::nullopt;
+  }
+  // The reserves are earmarks inside the task's limit: money only `summarize` (resp. `handoff`)
+  // may spend. Every other step sees the limit minus what is still earmarked. What a summarize
+  // step has spent or holds is counted against its own earmark first, so the earmark shrinks as
+  // it is used instead of being held back twice.
+  MicroUsd available = *b.total_dollars - t.record.spent - t.reserved;
+  if (step != StepType::summarize) {
+    available = available - outstanding(b.reserve_for_final_synthesis,
+                                        t.record.synthesis_spent + t.synthesis_reserved);
+  }
+  if (step != StepType::handoff) {
+    available = available - outstanding(b.reserve_for_human_handoff,
+                                        t.record.handoff_spent + t.handoff_reserved);
+  }
+  return at_least_zero(available);
+}
+
+std::optional<MicroUsd> Book::remaining_of(std::optional<MicroUsd> limit, const Counter& c) {
+  if (!limit) {
+    return std::nullopt;
+  }
+  return at_least_zero(*limit - c.spent - c.reserved);
+}
+
+Book::Counter Book::counter(const SpendKey& key) const {
+  const auto it = spend_.find(key);
+  return it == spend_.end() ? Counter{} : it->second;
+}
+
+void Book::hold(TaskState& t, StepType step, MicroUsd amount) {
+  t.reserved += amount;
+  if (step == StepType::summarize) {
+    t.synthesis_reserved += amount;
+  } else if (step == StepType::handoff) {
+    t.handoff_reserved += amount;
+  }
+  ++t.in_flight;
+}
+
+void Book::release(TaskState& t, StepType step, MicroUsd amount, MicroUsd cost) {
+  t.reserved = t.reserved - amount;
+  t.record.spent += cost;
+  if (step == StepType::summarize) {
+    t.synthesis_reserved = t.synthesis_reserved - amount;
+    t.record.synthesis_spent += cost;
+  } else if (step == StepType::handoff) {
+    t.handoff_reserved = t.handoff_reserved - amount;
+    t.record.handoff_spent += cost;
+  }
+  if (t.in_flight > 0) {
+    --t.in_flight;
+  }
+}
+
+Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint now) {
+  const TaskKey key{r.tenant, r.task};
+  const auto emplaced = tasks_.try_emplace(key);
+  const auto it = emplaced.first;
+  const bool created = emplaced.second;
+  TaskState& t = it->second;
+  if (created) {
+    t.record.session = r.session;
+    t.record.policy = r.policy;
+    t.record.budget = r.task_budget;
+    t.record.created_unix_ms = unix_ms(now);
+    t.record.one_step = r.one_step;
+  }
+  const auto refuse = [&](Refusal refused) -> Applied<ReserveOutcome> {
+    if (created) {
+      tasks_.erase(it);  // a refused first call leaves no task behind
+    }
+    return {std::move(refused), {}};
+  };
+
+  const config::TaskBudget& budget = t.record.budget;
+  const std::optional<MicroUsd> task_available = available_for(t, r.step);
+
+  // The limit is checked against the typical estimate: the reserved bound is several times the
+  // real count and would refuse honest calls.
+  const std::int64_t input_estimate =
+      r.input_tokens_estimate > 0 ? r.input_tokens_estimate : r.input_tokens;
+  if (budget.max_input_tokens && input_estimate > *budget.max_input_tokens) {
+    return refuse(refusal(Refusal::Reason::input_too_large, Scope::task,
+                          task_available.value_or(MicroUsd{0}), MicroUsd{0},
+                          "input of about " + std::to_string(input_estimate) +
+                              " tokens is above the task's max_input_tokens of " +
+                              std::to_string(*budget.max_input_tokens)));
+  }
+
+  const bool is_retry =
+      r.explicit_retry || (r.messages_hash != 0 && r.messages_hash == t.record.last_hash);
+  const std::uint32_t retries = t.record.retries + (is_retry ? 1 : 0);
+  if (is_retry && budget.hard_stop_after_retries && retries > *budget.hard_stop_after_retries) {
+    return refuse(refusal(Refusal::Reason::retry_limit, Scope::task,
+                          task_available.value_or(MicroUsd{0}), MicroUsd{0},
+                          "task retry limit reached: this call would be retry " +
+                              std::to_string(retries) + ", the policy allows " +
+                              std::to_string(*budget.hard_stop_after_retries)));
+  }
+
+  // Every scope of the call, task first; the binding one is the least available (first on ties).
+  const std::vector<SpendKey> keys = spend_keys(r.tenant, r.session, now);
+  std::vector<Check> checks;
+  checks.reserve(keys.size() + 1);
+  checks.push_back(Check{Scope::task, task_available});
+  for (const SpendKey& k : keys) {
+    checks.push_back(Check{k.scope, remaining_of(limit_of(k.scope, r), counter(k))});
+  }
+  const Check* binding = nullptr;
+  for (const Check& c : checks) {
+    if (c.available && (binding == nullptr || *c.available < *binding->available)) {
+      binding = &c;
+    }
+  }
+  const std::optional<MicroUsd> available =
+      binding != nullptr ? binding->available : std::optional<MicroUsd>{};
+
+  // The task's own budget (an agent may have opened it tighter than its policy) bounds the output.
+  std::vector<Candidate> candidates = r.candidates;
+  if (budget.max_output_tokens) {
+    for (Candidate& c : candidates) {
+      c.max_output_tokens = std::min(c.max_output_tokens, *budget.max_output_tokens);
+    }
+  }
+  if (candidates.empty()) {
+    return refuse(refusal(Refusal::Reason::budget_exhausted,
+                          binding != nullptr ? binding->scope : Scope::task,
+                          available.value_or(MicroUsd{0}), MicroUsd{0}, "no model to reserve for"));
+  }
+  const std::optional<Fit> fit =
+      first_fit(r.input_tokens, r.min_output_tokens, candidates, available);
+  if (!fit) {
+    // Only a limited scope can refuse, so `binding` is set here.
+    const Candidate& first = candidates.front();
+    const MicroUsd needed = smallest_useful_cost(r.input_tokens, r.min_output_tokens, first);
+    return refuse(
+        refusal(Refusal::Reason::budget_exhausted, binding->scope, *available, needed,
+                std::string(budget_name(binding->scope)) + " exhausted: " + dollars(*available) +
+                    " remaining, this call needs at least " + dollars(needed) + " (input " +
+                    std::to_string(std::max<std::int64_t>(r.input_tokens, 0)) + " tokens + " +
+                    std::to_string(min_useful_output(r.min_output_tokens, first)) +
+                    " output tokens on the chosen model)"));
+  }
+
+  // Granted: hold the amount in every scope at once.
+  const std::uint64_t id = next_id_++;
+  const std::int64_t now_ms = unix_ms(now);
+  hold(t, r.step, fit->amount);
+  t.record.retries = retries;
+  t.record.last_hash = r.messages_hash;
+  for (const SpendKey& k : keys) {
+    spend_[k].reserved += fit->amount;
+  }
+
+  ReservationRecord reservation;
+  reservation.id = id;
+  reservation.task = key;
+  reservation.scopes = keys;
+  reservation.amount = fit->amount;
+  reservation.step = r.step;
+  reservation.time_unix_ms = now_ms;
+  reservation.session_limit = r.session.empty() ? std::nullopt : r.session_budget.total_dollars;
+  reservation.day_limit = r.tenant_budget.dollars_per_day;
+  reservation.month_limit = r.tenant_budget.dollars_per_month;
+
+  StepView step;
+  step.time_unix_ms = now_ms;
+  step.step = r.step;
+  step.reserved = fit->amount;
+  step.outcome = std::string(kInFlight);
+  t.steps.push_back(Step{id, step});
+
+  Grant grant;
+  grant.reservation = id;
+  grant.candidate = fit->candidate;
+  grant.output_tokens = fit->output_tokens;
+  grant.clamped = fit->clamped;
+  grant.amount = fit->amount;
+  grant.retries = retries;
+  grant.remaining.task = remaining_of(budget.total_dollars, Counter{t.record.spent, t.reserved});
+  for (const SpendKey& k : keys) {
+    const auto left = remaining_of(limit_of(k.scope, r), counter(k));
+    switch (k.scope) {
+      case Scope::session:
+        grant.remaining.session = left;
+        break;
+      case Scope::tenant_day:
+        grant.remaining.tenant_day = left;
+        break;
+      case Scope::tenant_month:
+        grant.remaining.tenant_month = left;
+        break;
+      case Scope::task:
+        break;
+    }
+  }
+
+  Effects fx;
+  fx.task = TaskRow{key, t.record};
+  fx.step = StepRecord{id, key, std::move(step)};
+  fx.reservation_added = reservation;
+  reservations_.emplace(id, std::move(reservation));
+  return {std::move(grant), std::move(fx)};
+}
+
+Book::Applied<Remaining> Book::settle(const Settlement& s) {
+  const auto rit = reservations_.find(s.reservation);
+  if (rit == reservations_.end()) {
+    return {Remaining{}, {}};
+  }
+  const ReservationRecord res = std::move(rit->second);
+  reservations_.erase(rit);
+
+  // Truth wins: the real cost is charged even when it is above what was reserved.
+  const MicroUsd cost = at_least_zero(s.cost);
+  if (cost > res.amount) {
+    ++overruns_;
+  }
+
+  Effects fx;
+  fx.reservation_removed = res.id;
+  Remaining remaining;
+  for (const SpendKey& k : res.scopes) {
+    // The windows the call was reserved in, even if the clock has moved on since.
+    Counter& c = spend_[k];
+    c.reserved = c.reserved - res.amount;
+    c.spent += cost;
+    fx.spend.push_back(SpendRow{k, c.spent});
+    switch (k.scope) {
+      case Scope::session:
+        remaining.session = remaining_of(res.session_limit, c);
+        break;
+      case Scope::tenant_day:
+        remaining.tenant_day = remaining_of(res.day_limit, c);
+        break;
+      case Scope::tenant_month:
+        remaining.tenant_month = remaining_of(res.month_limit, c);
+        break;
+      case Scope::task:
+        break;
+    }
+  }
+
+  const auto tit = tasks_.find(res.task);
+  if (tit != tasks_.end()) {
+    TaskState& t = tit->second;
+    release(t, res.step, res.amount, cost);
+    remaining.task =
+        remaining_of(t.record.budget.total_dollars, Counter{t.record.spent, t.reserved});
+    for (auto step = t.steps.rbegin(); step != t.steps.rend(); ++step) {
+      if (step->id == res.id) {
+        StepView& v = step->view;
+        v.model = s.model;
+        v.tier = s.tier;
+        v.usage = s.usage;
+        v.cost = cost;
+        v.outcome = s.outcome;
+        v.reason = s.reason;
+        v.latency_ms = s.latency_ms;
+        v.usage_estimated = s.usage_estimated;
+        fx.step = StepRecord{res.id, res.task, v};
+        break;
+      }
+    }
+    fx.task = TaskRow{res.task, t.record};
+    if (t.record.one_step && t.in_flight == 0) {
+      tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
+    }
+  }
+  return {remaining, std::move(fx)};
+}
+
+Book::Applied<OpenResult> Book::open(const OpenTask& request, TimePoint now) {
+  const TaskKey key{request.tenant, request.task};
+  const auto [it, created] = tasks_.try_emplace(key);
+  if (!created) {
+    return {OpenResult::already_exists, {}};
+  }
+  TaskRecord& record = it->second.record;
+  record.session = request.session;
+  record.policy = request.policy;
+  record.budget = request.budget;
+  record.created_unix_ms = unix_ms(now);
+  Effects fx;
+  fx.task = TaskRow{key, record};
+  return {OpenResult::created, std::move(fx)};
+}
+
+std::optional<TaskView> Book::view(const TaskKey& key, const config::SessionBudget& session_budget,
+                                   const config::TenantBudget& tenant_budget, TimePoint now) const {
+  const auto it = tasks_.find(key);
+  if (it == tasks_.end()) {
+    return std::nullopt;
+  }
+  const TaskState& t = it->second;
+  const auto scope_view = [](std::optional<MicroUsd> limit, const Counter& c) {
+    return ScopeView{limit, c.spent, c.reserved, remaining_of(limit, c)};
+  };
+
+  TaskView v;
+  v.id = key.task;
+  v.session = t.record.session;
+  v.policy = t.record.policy;
+  v.budget = t.record.budget;
+  v.created_unix_ms = t.record.created_unix_ms;
+  v.retries = t.record.retries;
+  v.task = scope_view(t.record.budget.total_dollars, Counter{t.record.spent, t.reserved});
+  for (const SpendKey& k : spend_keys(key.tenant, t.record.session, now)) {
+    switch (k.scope) {
+      case Scope::session:
+        v.session_scope = scope_view(session_budget.total_dollars, counter(k));
+        break;
+      case Scope::tenant_day:
+        v.tenant_day = scope_view(tenant_budget.dollars_per_day, counter(k));
+        break;
+      case Scope::tenant_month:
+        v.tenant_month = scope_view(tenant_budget.dollars_per_month, counter(k));
+        break;
+      case Scope::task:
+        break;
+    }
+  }
+  v.steps.reserve(t.steps.size());
+  for (const Step& s : t.steps) {
+    v.steps.push_back(s.view);
+  }
+  return v;
+}
+
+void Book::install_task(const TaskKey& key, TaskRecord record, std::vector<StepRecord> steps) {
+  TaskState& t = tasks_[key];
+  t.record = std::move(record);
+  t.steps.clear();
+  t.steps.reserve(steps.size());
+  for (StepRecord& s : steps) {
+    t.steps.push_back(Step{s.id, std::move(s.view)});
+  }
+}
+
+void Book::install_spend(const SpendKey& key, MicroUsd spent) {
+  spend_[key].spent = spent;
+}
+
+void Book::install_reservation(ReservationRecord reservation) {
+  const auto tit = tasks_.find(reservation.task);
+  if (tit != tasks_.end()) {
+    hold(tit->second, reservation.step, reservation.amount);
+  }
+  for (const SpendKey& k : reservation.scopes) {
+    spend_[k].reserved += reservation.amount;
+  }
+  next_id_ = std::max(next_id_, reservation.id + 1);
+  const std::uint64_t id = reservation.id;
+  reservations_.insert_or_assign(id, std::move(reservation));
+}
+
+}  // namespace governor::ledger

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "governor/ledger/ledger.hpp"
+#include "records.hpp"
+#include "windows.hpp"
+
+namespace governor::ledger {
+
+/** The budget ledger's arithmetic: every scope's spent and reserved amounts, the tasks with their
+ *  fixed budgets, retries and steps, and the live reservations. No I/O and no clock: time is
+ *  passed in. Each operation is atomic across scopes (it checks every scope before changing any)
+ *  and returns the rows it changed, for the caller to make durable.
+ *
+ *  The book is also a cache of the database: before an operation touches a task or a spend
+ *  window that is not in memory, the owner loads it (has_task / install_task and friends). A
+ *  book used on its own simply starts empty.
+ *  @par Thread safety Not thread-safe: one owner (the ledger thread). */
+class Book {
+ public:
+  template <class T>
+  struct Applied {
+    T outcome;
+    Effects effects;  ///< empty when nothing changed (refusals, unknown ids, existing tasks)
+  };
+
+  /** Admits a call or refuses it; see docs/ledger.md for the rule. A refused call changes
+   *  nothing, not even a task it would have created. */
+  Applied<ReserveOutcome> reserve(const ReserveRequest& request, TimePoint now);
+  /** Releases the reservation from the scopes and windows it was taken from and charges the real
+   *  cost (in full, even above the reservation). A one-step task is forgotten once its last
+   *  reservation is settled (its rows stay in the database). */
+  Applied<Remaining> settle(const Settlement& settlement);
+  Applied<OpenResult> open(const OpenTask& request, TimePoint now);
+  /** The task's card; tenant windows are those of `now`. Nullopt when the tenant has no such
+   *  task in the book. */
+  std::optional<TaskView> view(const TaskKey& key, const config::SessionBudget& session_budget,
+                               const config::TenantBudget& tenant_budget, TimePoint now) const;
+
+  /** The spend windows a call of `tenant` in `session` at `now` is counted in: the session
+   *  (when non-empty), then the tenant's day and month. */
+  static std::vector<SpendKey> spend_keys(std::string_view tenant, std::string_view session,
+                                          TimePoint now);
+
+  bool has_task(const TaskKey& key) const { return tasks_.contains(key); }
+  /** The task's stored state, nullptr when it is not in the book. */
+  const TaskRecord* find_task(const TaskKey& key) const {
+    const auto it = tasks_.find(key);
+    return it == tasks_.end() ? nullptr : &it->second.record;
+  }
+  void install_task(const TaskKey& key, TaskRecord record, std::vector<StepRecord> steps);
+  bool has_spend(const SpendKey& key) const { return spend_.contains(key); }
+  void install_spend(const SpendKey& key, MicroUsd spent);
+  /** Re-adds a live reservation (rebuilding the book from the database). Its task and spend
+   *  windows must be installed first. */
+  void install_reservation(ReservationRecord reservation);
+
+  std::uint64_t next_reservation_id() const { return next_id_; }
+  void set_next_reservation_id(std::uint64_t id) { next_id_ = id; }
+
+  std::size_t task_count() const { return tasks_.size(); }
+  std::size_t reservation_count() const { return reservations_.size(); }
+  std::uint64_t overruns() const { return overruns_; }
+
+ private:
+  struct Counter {
+    MicroUsd spent;
+    MicroUsd reserved;
+  };
+  struct Step {
+    std::uint64_t id = 0;
+    StepView view;
+  };
+  struct TaskState {
+    TaskRecord record;
+    MicroUsd reserved;
+    MicroUsd synthesis_reserved;
+    MicroUsd handoff_reserved;
+    std::uint32_t in_flight = 0;
+    std::vector<Step> steps;  ///< oldest first
+  };
+  /** One limited-or-not scope of a call, as checked by reserve. */
+  struct Check {
+    Scope scope = Scope::task;
+    std::optional<MicroUsd> available;
+  };
+
+  static std::optional<MicroUsd> available_for(const TaskState& task, StepType step);
+  static std::optional<MicroUsd> remaining_of(std::optional<MicroUsd> limit, const Counter& c);
+  Counter counter(const SpendKey& key) const;
+  void hold(TaskState& task, StepType step, MicroUsd amount);
+  void release(TaskState& task, StepType step, MicroUsd amount, MicroUsd cost);
+
+  std::unordered_map<TaskKey, TaskState, TaskKeyHash> tasks_;
+  std::unordered_map<SpendKey, Counter, SpendKeyHash> spend_;
+  std::unordered_map<std::uint64_t, ReservationRecord> reservations_;
+  std::uint64_t next_id_ = 1;
+  std::uint64_t overruns_ = 0;
+};
+
+}  // namespace governor::ledger

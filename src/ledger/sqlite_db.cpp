@@ -1,0 +1,108 @@
+#include "sqlite_db.hpp"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace governor::ledger::sqlite {
+
+Statement::Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
+
+void Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+}
+
+void Statement::bind(int index, std::string_view text) {
+  // SQLITE_TRANSIENT: SQLite copies the text, so callers may pass temporaries.
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+void Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+}
+
+Statement::Step Statement::step() {
+  switch (sqlite3_step(stmt_)) {
+    case SQLITE_ROW:
+      return Step::row;
+    case SQLITE_DONE:
+      return Step::done;
+    default:
+      return Step::error;
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+std::int64_t Statement::int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string{} : std::string(reinterpret_cast<const char*>(p), n);
+}
+
+std::optional<std::int64_t> Statement::optional_int64(int column) const {
+  if (is_null(column)) {
+    return std::nullopt;
+  }
+  return int64(column);
+}
+
+void Database::Closer::operator()(sqlite3* db) const {
+  sqlite3_close_v2(db);
+}
+
+Database::Database(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  db_.reset(db);  // even a failed open returns a handle that must be closed
+  if (rc != SQLITE_OK) {
+    open_error_ = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  }
+}
+
+bool Database::exec(const char* sql) {
+  return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+Statement Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                         SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return Statement{};
+  }
+  return Statement{stmt};
+}
+
+std::string Database::error() const {
+  if (!open_error_.empty()) {
+    return open_error_;
+  }
+  return db_ ? sqlite3_errmsg(db_.get()) : "database not open";
+}
+
+}  // namespace governor::ledger::sqlite

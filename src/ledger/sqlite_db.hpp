@@ -1,0 +1,93 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "governor/core/money.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace governor::ledger::sqlite {
+
+/** A prepared statement; finalized on destruction. Binding indexes start at 1, columns at 0.
+ *  @par Thread safety Not thread-safe: used by its connection's one thread. */
+class Statement {
+ public:
+  enum class Step { row, done, error };
+
+  Statement() = default;
+  explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  bool valid() const { return stmt_ != nullptr; }
+
+  void bind(int index, std::int64_t value);
+  void bind(int index, std::string_view text);
+  void bind(int index, MicroUsd value) { bind(index, value.micros()); }
+  void bind_null(int index);
+  template <class T>
+  void bind(int index, const std::optional<T>& value) {
+    if (value) {
+      bind(index, *value);
+    } else {
+      bind_null(index);
+    }
+  }
+  /** Binds every argument in order, from index 1. */
+  template <class... Args>
+  void bind_all(const Args&... args) {
+    int index = 0;
+    (bind(++index, args), ...);
+  }
+
+  Step step();
+  /** Steps to completion (for statements that return no rows). */
+  bool run() { return step() == Step::done; }
+  /** Resets for the next execution and clears the bindings. */
+  void reset();
+
+  bool is_null(int column) const;
+  std::int64_t int64(int column) const;
+  std::string text(int column) const;
+  std::optional<std::int64_t> optional_int64(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+/** One connection. Opened in multi-thread mode (no connection mutex): the ledger gives it to
+ *  one thread.
+ *  @par Thread safety Not thread-safe. */
+class Database {
+ public:
+  /** Opens or creates `path` (":memory:" for a private in-memory database). On failure the
+   *  database is not open and error() says why. */
+  explicit Database(const std::string& path);
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+
+  bool is_open() const { return db_ != nullptr && open_error_.empty(); }
+  /** Runs one or more statements that return nothing. */
+  bool exec(const char* sql);
+  /** Prepares a statement (empty Statement on error; see error()). */
+  Statement prepare(std::string_view sql);
+  /** The last error of this connection. */
+  std::string error() const;
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+  std::string open_error_;
+};
+
+}  // namespace governor::ledger::sqlite

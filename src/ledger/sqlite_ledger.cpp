@@ -1,0 +1,413 @@
+#include "sqlite_ledger.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <exception>
+#include <type_traits>
+
+namespace governor::ledger {
+namespace {
+
+/** A settlement whose batch failed is applied again this many times in all before it is given
+ *  up (its reservation then stays held until a restart reconciles it). */
+constexpr unsigned kSettleAttempts = 3;
+
+Refusal unavailable() {
+  Refusal r;
+  r.reason = Refusal::Reason::ledger_unavailable;
+  r.scope = Scope::task;
+  r.message = "budget ledger unavailable: the reservation could not be stored, try again";
+  return r;
+}
+
+}  // namespace
+
+SqliteLedger::SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
+                           std::uint64_t next_reservation_id)
+    : store_(std::move(store)),
+      clock_(std::move(clock)),
+      max_batch_(std::max<std::size_t>(1, max_batch)) {
+  book_.set_next_reservation_id(next_reservation_id);
+  thread_ = std::thread([this] { run(); });
+}
+
+SqliteLedger::~SqliteLedger() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+// ---- callers' side ------------------------------------------------------------------------
+
+template <class T, class Payload>
+net::awaitable<T> SqliteLedger::submit(Payload payload) {
+  // async_initiate runs the initiation when the coroutine awaits; the handler it gets resumes
+  // that coroutine on the coroutine's own executor.
+  return net::async_initiate<const net::use_awaitable_t<>&, void(T)>(
+      [this](auto handler, Payload p) {
+        enqueue(Op{Pending<Payload, T>{std::move(p), Completion<T>(std::move(handler))}});
+      },
+      net::use_awaitable, std::move(payload));
+}
+
+void SqliteLedger::enqueue(Op&& op) {
+  bool was_empty = false;
+  {
+    const std::lock_guard lock(mutex_);
+    was_empty = queue_.empty();
+    queue_.push_back(std::move(op));
+    queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+  }
+  // The ledger thread sleeps only on an empty queue; when it was not empty, it is busy and will
+  // look again before sleeping.
+  if (was_empty) {
+    wake_.notify_one();
+  }
+}
+
+net::awaitable<ReserveOutcome> SqliteLedger::reserve(ReserveRequest request) {
+  return submit<ReserveOutcome>(std::move(request));
+}
+
+net::awaitable<Remaining> SqliteLedger::settle(Settlement settlement) {
+  return submit<Remaining>(std::move(settlement));
+}
+
+net::awaitable<std::optional<TaskView>> SqliteLedger::task(std::string tenant, std::string task,
+                                                           config::SessionBudget session_budget,
+                                                           config::TenantBudget tenant_budget) {
+  return submit<std::optional<TaskView>>(
+      TaskQuery{TaskKey{std::move(tenant), std::move(task)}, session_budget, tenant_budget});
+}
+
+net::awaitable<OpenResult> SqliteLedger::open_task(OpenTask request) {
+  return submit<OpenResult>(std::move(request));
+}
+
+LedgerStats SqliteLedger::stats() const {
+  LedgerStats s;
+  s.reservations = reservations_.load(std::memory_order_relaxed);
+  s.refusals = refusals_.load(std::memory_order_relaxed);
+  s.settlements = settlements_.load(std::memory_order_relaxed);
+  s.overruns = overruns_.load(std::memory_order_relaxed);
+  s.commits = commits_.load(std::memory_order_relaxed);
+  s.batched_ops = batched_ops_.load(std::memory_order_relaxed);
+  s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
+  s.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
+  return s;
+}
+
+// ---- the ledger thread --------------------------------------------------------------------
+
+void SqliteLedger::run() {
+  pthread_setname_np(pthread_self(), "gov-ledger");  // for top -H, perf and gdb
+  std::vector<Op> batch;
+  for (;;) {
+    batch.clear();
+    // Settlements of a failed batch go first, before anything queued after them.
+    batch.swap(retry_);
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return !queue_.empty() || stopping_ || !batch.empty(); });
+      if (queue_.empty() && batch.empty()) {
+        return;  // stopping, and every queued operation has completed
+      }
+      const std::size_t room = max_batch_ > batch.size() ? max_batch_ - batch.size() : 0;
+      const std::size_t take = std::min(room, queue_.size());
+      if (batch.empty() && take == queue_.size()) {
+        batch.swap(queue_);  // the common case: everything, no copying
+      } else {
+        batch.insert(batch.end(), std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      }
+      queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+    }
+    try {
+      process(batch);
+    } catch (const std::exception& e) {
+      spdlog::error("ledger batch_exception error=\"{}\"", e.what());
+      recover(batch);
+    }
+  }
+}
+
+void SqliteLedger::process(std::vector<Op>& batch) {
+  if (degraded_) {
+    rebuild();
+  }
+  const TimePoint now = clock_();
+  batch_overruns_ = 0;
+  batch_ok_ = !degraded_ && store_->begin();
+  for (Op& op : batch) {
+    std::visit([&](auto& o) { apply(o, now); }, op);
+  }
+  const auto writes =
+      static_cast<std::uint64_t>(std::count_if(batch.begin(), batch.end(), [](const Op& op) {
+        return std::visit([](const auto& o) { return o.wrote; }, op);
+      }));
+  if (batch_ok_) {
+    const auto start = std::chrono::steady_clock::now();
+    batch_ok_ = store_->commit();  // a batch of reads only commits nothing and syncs nothing
+    if (batch_ok_ && writes > 0) {
+      last_commit_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::steady_clock::now() - start)
+                                .count(),
+                            std::memory_order_relaxed);
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      batched_ops_.fetch_add(writes, std::memory_order_relaxed);
+      overruns_.fetch_add(batch_overruns_, std::memory_order_relaxed);
+    }
+  }
+  if (!batch_ok_) {
+    store_->rollback();
+    spdlog::error("ledger batch_failed ops={} writes={}: rolled back, rebuilding from the database",
+                  batch.size(), writes);
+    rebuild();
+    for (Op& op : batch) {
+      std::visit([&](auto& o) { fail(o); }, op);
+    }
+  }
+
+  complete(batch);
+}
+
+void SqliteLedger::complete(std::vector<Op>& batch) {
+  for (Op& op : batch) {
+    std::visit(
+        [&](auto& o) {
+          using O = std::decay_t<decltype(o)>;
+          if (o.done.completed()) {
+            return;
+          }
+          if constexpr (std::is_same_v<O, SettleOp>) {
+            if (!o.result) {
+              retry_.push_back(std::move(op));
+              return;
+            }
+            if (o.wrote && batch_ok_) {
+              settlements_.fetch_add(1, std::memory_order_relaxed);
+            }
+          } else if constexpr (std::is_same_v<O, ReserveOp>) {
+            if (std::holds_alternative<Grant>(*o.result)) {
+              reservations_.fetch_add(1, std::memory_order_relaxed);
+            } else {
+              refusals_.fetch_add(1, std::memory_order_relaxed);
+            }
+          }
+          o.done.complete(std::move(*o.result));
+        },
+        op);
+  }
+}
+
+void SqliteLedger::recover(std::vector<Op>& batch) noexcept {
+  try {
+    store_->rollback();
+    batch_ok_ = false;
+    rebuild();
+    for (Op& op : batch) {
+      std::visit(
+          [&](auto& o) {
+            if (!o.done.completed()) {
+              fail(o);
+            }
+          },
+          op);
+    }
+    complete(batch);
+  } catch (const std::exception& e) {
+    // Out of memory while recovering: nothing sensible is left to do for this batch. Its
+    // handlers are destroyed unrun, which destroys the waiting coroutines' frames.
+    spdlog::critical("ledger recovery_failed error=\"{}\"", e.what());
+    degraded_ = true;
+  }
+}
+
+void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
+  const ReserveRequest& r = op.payload;
+  if (!batch_ok_ || !ensure_task(TaskKey{r.tenant, r.task}) ||
+      !ensure_spend(Book::spend_keys(r.tenant, r.session, now))) {
+    batch_ok_ = false;
+    return;
+  }
+  auto applied = book_.reserve(r, now);
+  op.result = std::move(applied.outcome);
+  if (!applied.effects.empty()) {
+    op.wrote = true;
+    batch_ok_ = store_->write(applied.effects);
+  }
+}
+
+void SqliteLedger::apply(SettleOp& op, TimePoint) {
+  if (!batch_ok_) {
+    return;
+  }
+  const std::uint64_t overruns = book_.overruns();
+  auto applied = book_.settle(op.payload);
+  batch_overruns_ += book_.overruns() - overruns;
+  op.result = applied.outcome;
+  if (!applied.effects.empty()) {
+    op.wrote = true;
+    batch_ok_ = store_->write(applied.effects);
+  }
+}
+
+void SqliteLedger::apply(TaskOp& op, TimePoint now) {
+  if (!batch_ok_) {
+    return;  // answered from the rebuilt book in fail()
+  }
+  if (!ensure_task(op.payload.key)) {
+    batch_ok_ = false;
+    return;
+  }
+  if (const TaskRecord* t = book_.find_task(op.payload.key)) {
+    if (!ensure_spend(Book::spend_keys(op.payload.key.tenant, t->session, now))) {
+      batch_ok_ = false;
+      return;
+    }
+  }
+  op.result = book_.view(op.payload.key, op.payload.session_budget, op.payload.tenant_budget, now);
+}
+
+void SqliteLedger::apply(OpenOp& op, TimePoint now) {
+  if (!batch_ok_ || !ensure_task(TaskKey{op.payload.tenant, op.payload.task})) {
+    batch_ok_ = false;
+    return;
+  }
+  auto applied = book_.open(op.payload, now);
+  op.result = applied.outcome;
+  if (!applied.effects.empty()) {
+    op.wrote = true;
+    batch_ok_ = store_->write(applied.effects);
+  }
+}
+
+void SqliteLedger::fail(ReserveOp& op) {
+  // A refusal stays a refusal; anything that would have held budget did not become durable.
+  if (!op.result || std::holds_alternative<Grant>(*op.result)) {
+    op.result = unavailable();
+  }
+}
+
+void SqliteLedger::fail(SettleOp& op) {
+  op.wrote = false;
+  if (++op.attempts < kSettleAttempts) {
+    op.result.reset();  // apply again in the next batch
+    return;
+  }
+  spdlog::error(
+      "ledger settle_failed reservation={} cost_usd={}: the reservation stays held until a "
+      "restart counts it as spent",
+      op.payload.reservation, op.payload.cost.to_string());
+  op.result = Remaining{};
+}
+
+void SqliteLedger::fail(TaskOp& op) {
+  // A view taken before the failure may show changes that were rolled back: take it again.
+  op.result.reset();
+  const TimePoint now = clock_();
+  if (degraded_ || !ensure_task(op.payload.key)) {
+    op.result = std::optional<TaskView>{};
+    return;
+  }
+  if (const TaskRecord* t = book_.find_task(op.payload.key)) {
+    if (!ensure_spend(Book::spend_keys(op.payload.key.tenant, t->session, now))) {
+      op.result = std::optional<TaskView>{};
+      return;
+    }
+  }
+  op.result = book_.view(op.payload.key, op.payload.session_budget, op.payload.tenant_budget, now);
+}
+
+void SqliteLedger::fail(OpenOp& op) {
+  if (!op.result || *op.result == OpenResult::created) {
+    op.result = OpenResult::unavailable;
+  }
+}
+
+bool SqliteLedger::ensure_task(const TaskKey& key) {
+  if (book_.has_task(key)) {
+    return true;
+  }
+  auto loaded = store_->load_task(key);
+  if (!loaded) {
+    return false;
+  }
+  if (*loaded) {
+    book_.install_task(key, std::move((*loaded)->record), std::move((*loaded)->steps));
+  }
+  return true;
+}
+
+bool SqliteLedger::ensure_spend(const std::vector<SpendKey>& keys) {
+  for (const SpendKey& k : keys) {
+    if (book_.has_spend(k)) {
+      continue;
+    }
+    const auto spent = store_->load_spend(k);
+    if (!spent) {
+      return false;
+    }
+    book_.install_spend(k, *spent);
+  }
+  return true;
+}
+
+void SqliteLedger::rebuild() {
+  const std::uint64_t next_id = book_.next_reservation_id();
+  book_ = Book{};
+  book_.set_next_reservation_id(next_id);
+  degraded_ = true;
+  auto live = store_->load_reservations();
+  if (!live) {
+    spdlog::error("ledger degraded: cannot reload reservations; refusing calls until it can");
+    return;
+  }
+  for (ReservationRecord& r : *live) {
+    if (!ensure_task(r.task) || !ensure_spend(r.scopes)) {
+      spdlog::error("ledger degraded: cannot reload reservation={}", r.id);
+      return;
+    }
+    book_.install_reservation(std::move(r));
+  }
+  degraded_ = false;
+}
+
+// ---- opening ------------------------------------------------------------------------------
+
+OpenLedgerResult open_sqlite_ledger(SqliteLedgerOptions options) {
+  OpenLedgerResult result;
+  auto store =
+      Store::open(options.path, options.durability == SqliteLedgerOptions::Durability::power_loss);
+  if (!store) {
+    result.error = store.error();
+    return result;
+  }
+  const auto reconciled = (*store)->reconcile();
+  if (!reconciled) {
+    result.error = "cannot reconcile the reservations left in " + options.path;
+    return result;
+  }
+  const auto next_id = (*store)->next_reservation_id();
+  if (!next_id) {
+    result.error = "cannot read the ledger database " + options.path;
+    return result;
+  }
+  if (!options.clock) {
+    options.clock = [] { return std::chrono::system_clock::now(); };
+  }
+  result.reconciled = *reconciled;
+  result.ledger = std::make_unique<SqliteLedger>(std::move(*store), std::move(options.clock),
+                                                 options.max_batch, *next_id);
+  return result;
+}
+
+}  // namespace governor::ledger

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "book.hpp"
+#include "completion.hpp"
+#include "governor/ledger/ledger.hpp"
+#include "store.hpp"
+
+namespace governor::ledger {
+
+/** The embedded ledger: one thread owns the SQLite connection and the book. Callers' operations
+ *  wait in a queue; the ledger thread takes everything pending (up to max_batch), applies it to
+ *  the book in order, writes the changed rows in ONE transaction, commits, and only then
+ *  completes each operation on its caller's executor. While one commit (an fsync) runs, the next
+ *  batch accumulates: under load many operations share one fsync (group commit).
+ *
+ *  Failure is safe: when a batch cannot be made durable, its transaction is rolled back, the book
+ *  is rebuilt from the database, grants become `ledger_unavailable` refusals, new tasks become
+ *  OpenResult::unavailable, and settlements are retried in a later batch (a few times; then the
+ *  reservation stays held until a restart reconciles it at its reserved amount).
+ *  @par Thread safety Every public member may be called from any thread. */
+class SqliteLedger final : public Ledger {
+ public:
+  SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
+               std::uint64_t next_reservation_id);
+  /** Completes every queued operation, then joins the ledger thread. */
+  ~SqliteLedger() override;
+  SqliteLedger(const SqliteLedger&) = delete;
+  SqliteLedger& operator=(const SqliteLedger&) = delete;
+
+  net::awaitable<ReserveOutcome> reserve(ReserveRequest request) override;
+  net::awaitable<Remaining> settle(Settlement settlement) override;
+  net::awaitable<std::optional<TaskView>> task(std::string tenant, std::string task,
+                                               config::SessionBudget session_budget,
+                                               config::TenantBudget tenant_budget) override;
+  net::awaitable<OpenResult> open_task(OpenTask request) override;
+  LedgerStats stats() const override;
+
+ private:
+  struct TaskQuery {
+    TaskKey key;
+    config::SessionBudget session_budget;
+    config::TenantBudget tenant_budget;
+  };
+  /** One queued operation: what to do, its result once applied, and whom to tell. */
+  template <class Payload, class T>
+  struct Pending {
+    Payload payload;
+    Completion<T> done;
+    std::optional<T> result;
+    bool wrote = false;     ///< changed rows: it needs the commit
+    unsigned attempts = 0;  ///< settlements retried after a failed commit
+  };
+  using ReserveOp = Pending<ReserveRequest, ReserveOutcome>;
+  using SettleOp = Pending<Settlement, Remaining>;
+  using TaskOp = Pending<TaskQuery, std::optional<TaskView>>;
+  using OpenOp = Pending<OpenTask, OpenResult>;
+  using Op = std::variant<ReserveOp, SettleOp, TaskOp, OpenOp>;
+
+  template <class T, class Payload>
+  net::awaitable<T> submit(Payload payload);
+  void enqueue(Op&& op);
+
+  // The ledger thread.
+  void run();
+  void process(std::vector<Op>& batch);
+  /** Completes each operation that has a result, in order; settlements without one wait in
+   *  retry_ for the next batch. */
+  void complete(std::vector<Op>& batch);
+  /** Something threw while a batch was in hand (out of memory): roll back, rebuild, and fail
+   *  what the batch promised rather than let an exception end the ledger thread. */
+  void recover(std::vector<Op>& batch) noexcept;
+  void apply(ReserveOp& op, TimePoint now);
+  void apply(SettleOp& op, TimePoint now);
+  void apply(TaskOp& op, TimePoint now);
+  void apply(OpenOp& op, TimePoint now);
+  /** The batch could not be committed: turn what it promised into failures. */
+  void fail(ReserveOp& op);
+  void fail(SettleOp& op);
+  void fail(TaskOp& op);
+  void fail(OpenOp& op);
+  bool ensure_task(const TaskKey& key);
+  bool ensure_spend(const std::vector<SpendKey>& keys);
+  /** Forgets the book and reloads the live reservations from the database. */
+  void rebuild();
+
+  StorePtr store_;
+  WallClock clock_;
+  std::size_t max_batch_;
+
+  // Owned by the ledger thread.
+  Book book_;
+  bool batch_ok_ = true;   ///< no load or write of the current batch has failed
+  bool degraded_ = false;  ///< the book could not be rebuilt: refuse until it can
+  std::uint64_t batch_overruns_ = 0;
+  std::vector<Op> retry_;  ///< settlements to apply again in the next batch
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Op> queue_;  // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+
+  std::atomic<std::uint64_t> reservations_{0};
+  std::atomic<std::uint64_t> refusals_{0};
+  std::atomic<std::uint64_t> settlements_{0};
+  std::atomic<std::uint64_t> overruns_{0};
+  std::atomic<std::uint64_t> commits_{0};
+  std::atomic<std::uint64_t> batched_ops_{0};
+  std::atomic<std::size_t> queue_depth_{0};
+  std::atomic<std::int64_t> last_commit_us_{0};
+
+  std::thread thread_;  // last: starts once everything above exists
+};
+
+}  // namespace governor::ledger

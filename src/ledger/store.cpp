@@ -1,0 +1,463 @@
+#include "store.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <bit>
+
+namespace governor::ledger {
+namespace {
+
+// Version 1. Amounts are integer micro-dollars; NULL limits mean "no limit". Rows are keyed by
+// what the ledger looks them up by, so every read and write is one primary-key probe.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tasks (
+  tenant TEXT NOT NULL,
+  task TEXT NOT NULL,
+  session TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  one_step INTEGER NOT NULL,
+  total_limit INTEGER,
+  max_input_tokens INTEGER,
+  max_output_tokens INTEGER,
+  reserve_synthesis INTEGER NOT NULL,
+  reserve_handoff INTEGER NOT NULL,
+  hard_stop_after_retries INTEGER,
+  min_useful_output_tokens INTEGER NOT NULL,
+  retries INTEGER NOT NULL,
+  last_hash INTEGER NOT NULL,
+  spent INTEGER NOT NULL,
+  synthesis_spent INTEGER NOT NULL,
+  handoff_spent INTEGER NOT NULL,
+  PRIMARY KEY (tenant, task)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS spend (
+  scope TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  name TEXT NOT NULL,
+  spent INTEGER NOT NULL,
+  PRIMARY KEY (scope, tenant, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS steps (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  task TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost INTEGER NOT NULL,
+  reserved INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  usage_estimated INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS steps_by_task ON steps (tenant, task, id);
+CREATE TABLE IF NOT EXISTS reservations (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  task TEXT NOT NULL,
+  session TEXT NOT NULL,
+  day TEXT NOT NULL,
+  month TEXT NOT NULL,
+  step TEXT NOT NULL,
+  amount INTEGER NOT NULL,
+  time_ms INTEGER NOT NULL,
+  session_limit INTEGER,
+  day_limit INTEGER,
+  month_limit INTEGER
+);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr std::string_view kReconciled = "reconciled_after_restart";
+
+/** Resets a statement when the scope using it ends, whatever path it leaves by. */
+class Use {
+ public:
+  explicit Use(sqlite::Statement& s) : s_(s) {}
+  ~Use() { s_.reset(); }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  sqlite::Statement* operator->() { return &s_; }
+  const sqlite::Statement& get() const { return s_; }
+
+ private:
+  sqlite::Statement& s_;
+};
+
+std::optional<MicroUsd> optional_micros(const sqlite::Statement& s, int column) {
+  if (const auto v = s.optional_int64(column)) {
+    return MicroUsd{*v};
+  }
+  return std::nullopt;
+}
+
+/** A hash is 64 opaque bits; SQLite integers are signed 64-bit. */
+std::int64_t to_column(std::uint64_t hash) {
+  return std::bit_cast<std::int64_t>(hash);
+}
+
+}  // namespace
+
+boost::system::result<StorePtr, std::string> Store::open(const std::string& path,
+                                                         bool fsync_commits) {
+  sqlite::Database db{path};
+  if (!db.is_open()) {
+    return "cannot open ledger database " + path + ": " + db.error();
+  }
+  // WAL: readers never block the writer and a commit appends to one file. synchronous=FULL makes
+  // every commit durable across power loss (fsync of the WAL); NORMAL makes it durable across a
+  // crash of this process (the commit is in the OS's page cache) and fsyncs only at checkpoints.
+  // busy_timeout covers a backup tool reading the file.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL",
+        fsync_commits ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+        "PRAGMA busy_timeout=5000"}) {
+    if (!db.exec(pragma)) {
+      return "cannot set up ledger database " + path + ": " + db.error();
+    }
+  }
+  if (!db.exec(kSchema)) {
+    return "cannot create the ledger schema in " + path + ": " + db.error();
+  }
+  StorePtr store{new Store(std::move(db))};
+  if (!store->prepare_all()) {
+    return "cannot prepare ledger statements for " + path + ": " + store->db_.error();
+  }
+  return store;
+}
+
+bool Store::prepare_all() {
+  struct Entry {
+    sqlite::Statement& statement;
+    std::string_view sql;
+  };
+  const Entry entries[] = {
+      // IMMEDIATE: the write lock is taken up front, so a batch that reads before it writes can
+      // never fail to upgrade its lock halfway (SQLITE_BUSY_SNAPSHOT).
+      {begin_, "BEGIN IMMEDIATE"},
+      {commit_, "COMMIT"},
+      {rollback_, "ROLLBACK"},
+      {upsert_task_,
+       "INSERT INTO tasks (tenant, task, session, policy, created_ms, one_step, total_limit, "
+       "max_input_tokens, max_output_tokens, reserve_synthesis, reserve_handoff, "
+       "hard_stop_after_retries, min_useful_output_tokens, retries, last_hash, spent, "
+       "synthesis_spent, handoff_spent) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+       "ON CONFLICT (tenant, task) DO UPDATE SET retries = excluded.retries, "
+       "last_hash = excluded.last_hash, spent = excluded.spent, "
+       "synthesis_spent = excluded.synthesis_spent, handoff_spent = excluded.handoff_spent"},
+      {upsert_spend_,
+       "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = excluded.spent"},
+      {add_spend_,
+       "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = spent + excluded.spent"},
+      {upsert_step_,
+       "INSERT OR REPLACE INTO steps (id, tenant, task, time_ms, step, model, tier, input_tokens, "
+       "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+      {insert_reservation_,
+       "INSERT INTO reservations (id, tenant, task, session, day, month, step, amount, time_ms, "
+       "session_limit, day_limit, month_limit) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+      {delete_reservation_, "DELETE FROM reservations WHERE id = ?1"},
+      {select_task_,
+       "SELECT session, policy, created_ms, one_step, total_limit, max_input_tokens, "
+       "max_output_tokens, reserve_synthesis, reserve_handoff, hard_stop_after_retries, "
+       "min_useful_output_tokens, retries, last_hash, spent, synthesis_spent, handoff_spent "
+       "FROM tasks WHERE tenant = ?1 AND task = ?2"},
+      {select_steps_,
+       "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
+       "outcome, reason, latency_ms, usage_estimated "
+       "FROM steps WHERE tenant = ?1 AND task = ?2 ORDER BY id"},
+      {select_spend_, "SELECT spent FROM spend WHERE scope = ?1 AND tenant = ?2 AND name = ?3"},
+      {select_reservations_,
+       "SELECT id, tenant, task, session, day, month, step, amount, time_ms, session_limit, "
+       "day_limit, month_limit FROM reservations ORDER BY id"},
+  };
+  for (const Entry& e : entries) {
+    e.statement = db_.prepare(e.sql);
+    if (!e.statement.valid()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Store::fail(std::string_view what) {
+  spdlog::error("ledger sqlite_error op={} error=\"{}\"", what, db_.error());
+  return false;
+}
+
+bool Store::begin() {
+  return Use(begin_)->run() || fail("begin");
+}
+
+bool Store::commit() {
+  return Use(commit_)->run() || fail("commit");
+}
+
+void Store::rollback() {
+  // Fails harmlessly when no transaction is open (SQLite already rolled back on some errors).
+  Use(rollback_)->run();
+}
+
+bool Store::write(const Effects& fx) {
+  if (fx.task && !write_task(*fx.task)) {
+    return false;
+  }
+  for (const SpendRow& row : fx.spend) {
+    if (!write_spend(row)) {
+      return false;
+    }
+  }
+  if (fx.step && !write_step(*fx.step)) {
+    return false;
+  }
+  if (fx.reservation_added && !write_reservation(*fx.reservation_added)) {
+    return false;
+  }
+  if (fx.reservation_removed && !delete_reservation(*fx.reservation_removed)) {
+    return false;
+  }
+  return true;
+}
+
+bool Store::write_task(const TaskRow& row) {
+  const TaskRecord& r = row.record;
+  const config::TaskBudget& b = r.budget;
+  Use s(upsert_task_);
+  s->bind_all(row.key.tenant, row.key.task, r.session, r.policy, r.created_unix_ms,
+              std::int64_t{r.one_step}, b.total_dollars, b.max_input_tokens, b.max_output_tokens,
+              b.reserve_for_final_synthesis, b.reserve_for_human_handoff,
+              b.hard_stop_after_retries.has_value()
+                  ? std::optional<std::int64_t>{*b.hard_stop_after_retries}
+                  : std::nullopt,
+              b.min_useful_output_tokens, std::int64_t{r.retries}, to_column(r.last_hash), r.spent,
+              r.synthesis_spent, r.handoff_spent);
+  return s->run() || fail("write_task");
+}
+
+bool Store::write_spend(const SpendRow& row) {
+  Use s(upsert_spend_);
+  s->bind_all(to_string(row.key.scope), row.key.tenant, row.key.name, row.spent);
+  return s->run() || fail("write_spend");
+}
+
+bool Store::write_step(const StepRecord& step) {
+  const StepView& v = step.view;
+  Use s(upsert_step_);
+  s->bind_all(static_cast<std::int64_t>(step.id), step.task.tenant, step.task.task, v.time_unix_ms,
+              to_string(v.step), v.model, v.tier, v.usage.input_tokens, v.usage.output_tokens,
+              v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
+              std::int64_t{v.usage_estimated});
+  return s->run() || fail("write_step");
+}
+
+bool Store::write_reservation(const ReservationRecord& r) {
+  std::string session, day, month;
+  for (const SpendKey& k : r.scopes) {
+    switch (k.scope) {
+      case Scope::session:
+        session = k.name;
+        break;
+      case Scope::tenant_day:
+        day = k.name;
+        break;
+      case Scope::tenant_month:
+        month = k.name;
+        break;
+      case Scope::task:
+        break;
+    }
+  }
+  Use s(insert_reservation_);
+  s->bind_all(static_cast<std::int64_t>(r.id), r.task.tenant, r.task.task, session, day, month,
+              to_string(r.step), r.amount, r.time_unix_ms, r.session_limit, r.day_limit,
+              r.month_limit);
+  return s->run() || fail("write_reservation");
+}
+
+bool Store::delete_reservation(std::uint64_t id) {
+  Use s(delete_reservation_);
+  s->bind_all(static_cast<std::int64_t>(id));
+  return s->run() || fail("delete_reservation");
+}
+
+Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
+  LoadedTask loaded;
+  {
+    Use s(select_task_);
+    s->bind_all(key.tenant, key.task);
+    switch (s->step()) {
+      case sqlite::Statement::Step::done:
+        return std::optional<LoadedTask>{};
+      case sqlite::Statement::Step::error:
+        fail("load_task");
+        return errc::internal;
+      case sqlite::Statement::Step::row:
+        break;
+    }
+    TaskRecord& r = loaded.record;
+    config::TaskBudget& b = r.budget;
+    r.session = s->text(0);
+    r.policy = s->text(1);
+    r.created_unix_ms = s->int64(2);
+    r.one_step = s->int64(3) != 0;
+    b.total_dollars = optional_micros(s.get(), 4);
+    b.max_input_tokens = s->optional_int64(5);
+    b.max_output_tokens = s->optional_int64(6);
+    b.reserve_for_final_synthesis = MicroUsd{s->int64(7)};
+    b.reserve_for_human_handoff = MicroUsd{s->int64(8)};
+    if (const auto hard_stop = s->optional_int64(9)) {
+      b.hard_stop_after_retries = static_cast<std::uint32_t>(*hard_stop);
+    }
+    b.min_useful_output_tokens = s->int64(10);
+    r.retries = static_cast<std::uint32_t>(s->int64(11));
+    r.last_hash = std::bit_cast<std::uint64_t>(s->int64(12));
+    r.spent = MicroUsd{s->int64(13)};
+    r.synthesis_spent = MicroUsd{s->int64(14)};
+    r.handoff_spent = MicroUsd{s->int64(15)};
+  }
+  Use s(select_steps_);
+  s->bind_all(key.tenant, key.task);
+  for (;;) {
+    const auto step = s->step();
+    if (step == sqlite::Statement::Step::done) {
+      break;
+    }
+    if (step == sqlite::Statement::Step::error) {
+      fail("load_steps");
+      return errc::internal;
+    }
+    StepRecord rec;
+    rec.id = static_cast<std::uint64_t>(s->int64(0));
+    rec.task = key;
+    StepView& v = rec.view;
+    v.time_unix_ms = s->int64(1);
+    v.step = parse_step_type(s->text(2)).value_or(StepType::act);
+    v.model = s->text(3);
+    v.tier = s->text(4);
+    v.usage = TokenUsage{s->int64(5), s->int64(6)};
+    v.cost = MicroUsd{s->int64(7)};
+    v.reserved = MicroUsd{s->int64(8)};
+    v.outcome = s->text(9);
+    v.reason = s->text(10);
+    v.latency_ms = s->int64(11);
+    v.usage_estimated = s->int64(12) != 0;
+    loaded.steps.push_back(std::move(rec));
+  }
+  return std::optional<LoadedTask>{std::move(loaded)};
+}
+
+Result<MicroUsd> Store::load_spend(const SpendKey& key) {
+  Use s(select_spend_);
+  s->bind_all(to_string(key.scope), key.tenant, key.name);
+  switch (s->step()) {
+    case sqlite::Statement::Step::row:
+      return MicroUsd{s->int64(0)};
+    case sqlite::Statement::Step::done:
+      return MicroUsd{0};
+    case sqlite::Statement::Step::error:
+      break;
+  }
+  fail("load_spend");
+  return errc::internal;
+}
+
+Result<std::vector<ReservationRecord>> Store::load_reservations() {
+  std::vector<ReservationRecord> out;
+  Use s(select_reservations_);
+  for (;;) {
+    const auto step = s->step();
+    if (step == sqlite::Statement::Step::done) {
+      return out;
+    }
+    if (step == sqlite::Statement::Step::error) {
+      fail("load_reservations");
+      return errc::internal;
+    }
+    ReservationRecord r;
+    r.id = static_cast<std::uint64_t>(s->int64(0));
+    r.task = TaskKey{s->text(1), s->text(2)};
+    if (std::string session = s->text(3); !session.empty()) {
+      r.scopes.push_back(SpendKey{Scope::session, r.task.tenant, std::move(session)});
+    }
+    r.scopes.push_back(SpendKey{Scope::tenant_day, r.task.tenant, s->text(4)});
+    r.scopes.push_back(SpendKey{Scope::tenant_month, r.task.tenant, s->text(5)});
+    r.step = parse_step_type(s->text(6)).value_or(StepType::act);
+    r.amount = MicroUsd{s->int64(7)};
+    r.time_unix_ms = s->int64(8);
+    r.session_limit = optional_micros(s.get(), 9);
+    r.day_limit = optional_micros(s.get(), 10);
+    r.month_limit = optional_micros(s.get(), 11);
+    out.push_back(std::move(r));
+  }
+}
+
+Result<std::uint64_t> Store::next_reservation_id() {
+  // Steps outlive reservations, and every reservation has its step: the steps hold the largest id.
+  sqlite::Statement s = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM steps");
+  if (!s.valid() || s.step() != sqlite::Statement::Step::row) {
+    fail("next_reservation_id");
+    return errc::internal;
+  }
+  return static_cast<std::uint64_t>(s.int64(0)) + 1;
+}
+
+Result<std::size_t> Store::reconcile() {
+  auto left = load_reservations();
+  if (!left) {
+    return left.error();
+  }
+  if (left->empty()) {
+    return std::size_t{0};
+  }
+  sqlite::Statement charge_task = db_.prepare(
+      "UPDATE tasks SET spent = spent + ?3, synthesis_spent = synthesis_spent + ?4, "
+      "handoff_spent = handoff_spent + ?5 WHERE tenant = ?1 AND task = ?2");
+  sqlite::Statement close_step =
+      db_.prepare("UPDATE steps SET outcome = ?2, cost = ?3 WHERE id = ?1");
+  if (!charge_task.valid() || !close_step.valid()) {
+    fail("reconcile_prepare");
+    return errc::internal;
+  }
+  if (!begin()) {
+    return errc::internal;
+  }
+  for (const ReservationRecord& r : *left) {
+    // We cannot know what the call really cost: its worst case is the safe figure.
+    const MicroUsd zero{0};
+    charge_task.bind_all(r.task.tenant, r.task.task, r.amount,
+                         r.step == StepType::summarize ? r.amount : zero,
+                         r.step == StepType::handoff ? r.amount : zero);
+    bool ok = charge_task.run();
+    charge_task.reset();
+    for (const SpendKey& k : r.scopes) {
+      Use add(add_spend_);
+      add->bind_all(to_string(k.scope), k.tenant, k.name, r.amount);
+      ok = ok && add->run();
+    }
+    close_step.bind_all(static_cast<std::int64_t>(r.id), kReconciled, r.amount);
+    ok = ok && close_step.run();
+    close_step.reset();
+    ok = ok && delete_reservation(r.id);
+    if (!ok) {
+      fail("reconcile");
+      rollback();
+      return errc::internal;
+    }
+  }
+  if (!commit()) {
+    rollback();
+    return errc::internal;
+  }
+  return left->size();
+}
+
+}  // namespace governor::ledger

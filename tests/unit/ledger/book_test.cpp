@@ -1,0 +1,587 @@
+#include "book.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "ledger_test_support.hpp"
+
+namespace governor::ledger {
+namespace {
+
+using namespace std::chrono;
+using testing::at;
+using testing::call;
+using testing::candidate;
+using testing::cheap;
+using testing::expensive;
+using testing::grant_of;
+using testing::refusal_of;
+using testing::settlement;
+using testing::task_budget;
+using testing::usd;
+
+const TimePoint kNoon = at(2024y / March / 15, 12h);
+
+// ---- the reserve rule, one call on a fresh book -------------------------------------------
+
+struct ExpectGrant {
+  std::size_t candidate;
+  std::int64_t output_tokens;
+  bool clamped;
+  std::int64_t amount;
+};
+struct ExpectRefusal {
+  Refusal::Reason reason;
+  Scope scope;
+  std::int64_t remaining;
+  std::int64_t needed;
+};
+struct ReserveCase {
+  const char* name;
+  std::function<void(ReserveRequest&)> shape;
+  std::variant<ExpectGrant, ExpectRefusal> expected;
+};
+
+void limit_task(ReserveRequest& r, std::int64_t micros) {
+  r.task_budget.total_dollars = usd(micros);
+}
+
+const ReserveCase kReserveCases[] = {
+    {"no limit anywhere: the worst case, unclamped", [](ReserveRequest&) {},
+     ExpectGrant{0, 100, false, 300}},
+    {"task limit exactly the worst case", [](ReserveRequest& r) { limit_task(r, 300); },
+     ExpectGrant{0, 100, false, 300}},
+    {"task limit one micro short clamps the output", [](ReserveRequest& r) { limit_task(r, 299); },
+     ExpectGrant{0, 99, true, 298}},
+    {"clamp below the minimum falls to the next candidate",
+     [](ReserveRequest& r) {
+       limit_task(r, 119);
+       r.candidates.push_back(candidate(cheap(), 100));
+     },
+     ExpectGrant{1, 100, false, 30}},
+    {"nothing useful fits: refused on the task", [](ReserveRequest& r) { limit_task(r, 119); },
+     ExpectRefusal{Refusal::Reason::budget_exhausted, Scope::task, 119, 120}},
+    {"the session binds",
+     [](ReserveRequest& r) {
+       limit_task(r, 1000);
+       r.session = "s1";
+       r.session_budget.total_dollars = usd(150);
+     },
+     ExpectGrant{0, 25, true, 150}},
+    {"a session limit without a session is no limit",
+     [](ReserveRequest& r) { r.session_budget.total_dollars = usd(1); },
+     ExpectGrant{0, 100, false, 300}},
+    {"the tenant day binds", [](ReserveRequest& r) { r.tenant_budget.dollars_per_day = usd(200); },
+     ExpectGrant{0, 50, true, 200}},
+    {"the tenant month binds",
+     [](ReserveRequest& r) { r.tenant_budget.dollars_per_month = usd(250); },
+     ExpectGrant{0, 75, true, 250}},
+    {"the least available scope is named",
+     [](ReserveRequest& r) {
+       limit_task(r, 280);
+       r.session = "s1";
+       r.session_budget.total_dollars = usd(260);
+       r.tenant_budget.dollars_per_day = usd(240);
+       r.tenant_budget.dollars_per_month = usd(500);
+       r.min_output_tokens = 100;
+     },
+     ExpectRefusal{Refusal::Reason::budget_exhausted, Scope::tenant_day, 240, 300}},
+    {"input above max_input_tokens", [](ReserveRequest& r) { r.task_budget.max_input_tokens = 99; },
+     ExpectRefusal{Refusal::Reason::input_too_large, Scope::task, 0, 0}},
+    {"input exactly max_input_tokens",
+     [](ReserveRequest& r) { r.task_budget.max_input_tokens = 100; },
+     ExpectGrant{0, 100, false, 300}},
+    {"the synthesis reserve is closed to an act step",
+     [](ReserveRequest& r) {
+       limit_task(r, 400);
+       r.task_budget.reserve_for_final_synthesis = usd(150);
+     },
+     ExpectGrant{0, 75, true, 250}},
+    {"summarize may spend the synthesis reserve",
+     [](ReserveRequest& r) {
+       limit_task(r, 400);
+       r.task_budget.reserve_for_final_synthesis = usd(150);
+       r.step = StepType::summarize;
+     },
+     ExpectGrant{0, 100, false, 300}},
+    {"summarize may not spend the handoff reserve",
+     [](ReserveRequest& r) {
+       limit_task(r, 400);
+       r.task_budget.reserve_for_human_handoff = usd(150);
+       r.step = StepType::summarize;
+     },
+     ExpectGrant{0, 75, true, 250}},
+    {"handoff spends its own reserve but not the synthesis one",
+     [](ReserveRequest& r) {
+       limit_task(r, 400);
+       r.task_budget.reserve_for_final_synthesis = usd(100);
+       r.task_budget.reserve_for_human_handoff = usd(150);
+       r.step = StepType::handoff;
+     },
+     ExpectGrant{0, 100, false, 300}},
+    {"both reserves are closed to a plan step",
+     [](ReserveRequest& r) {
+       limit_task(r, 500);
+       r.task_budget.reserve_for_final_synthesis = usd(100);
+       r.task_budget.reserve_for_human_handoff = usd(150);
+       r.step = StepType::plan;
+     },
+     ExpectGrant{0, 75, true, 250}},
+    {"reserves larger than the limit leave zero, not less",
+     [](ReserveRequest& r) {
+       limit_task(r, 100);
+       r.task_budget.reserve_for_final_synthesis = usd(500);
+     },
+     ExpectRefusal{Refusal::Reason::budget_exhausted, Scope::task, 0, 120}},
+    {"a request for fewer tokens than the minimum is useful in full",
+     [](ReserveRequest& r) {
+       limit_task(r, 119);
+       r.candidates = {candidate(expensive(), 5)};
+     },
+     ExpectGrant{0, 5, false, 110}},
+    {"no candidate at all is refused",
+     [](ReserveRequest& r) {
+       limit_task(r, 1000);
+       r.candidates.clear();
+     },
+     ExpectRefusal{Refusal::Reason::budget_exhausted, Scope::task, 1000, 0}},
+};
+
+class ReserveRule : public ::testing::TestWithParam<ReserveCase> {};
+
+TEST_P(ReserveRule, OneCallOnAFreshBook) {
+  const ReserveCase& c = GetParam();
+  Book book;
+  ReserveRequest r = call();
+  c.shape(r);
+  const auto applied = book.reserve(r, kNoon);
+  if (const auto* g = std::get_if<ExpectGrant>(&c.expected)) {
+    const Grant& grant = grant_of(applied.outcome);
+    EXPECT_EQ(grant.candidate, g->candidate);
+    EXPECT_EQ(grant.output_tokens, g->output_tokens);
+    EXPECT_EQ(grant.clamped, g->clamped);
+    EXPECT_EQ(grant.amount, usd(g->amount));
+    EXPECT_FALSE(applied.effects.empty());
+  } else {
+    const auto& e = std::get<ExpectRefusal>(c.expected);
+    const Refusal& refusal = refusal_of(applied.outcome);
+    EXPECT_EQ(refusal.reason, e.reason) << refusal.message;
+    EXPECT_EQ(refusal.scope, e.scope) << refusal.message;
+    EXPECT_EQ(refusal.remaining, usd(e.remaining)) << refusal.message;
+    EXPECT_EQ(refusal.needed, usd(e.needed)) << refusal.message;
+    EXPECT_TRUE(applied.effects.empty());
+    EXPECT_EQ(book.task_count(), 0u) << "a refused first call creates no task";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ReserveRule, ::testing::ValuesIn(kReserveCases),
+                         [](const ::testing::TestParamInfo<ReserveCase>& info) {
+                           std::string name = info.param.name;
+                           for (char& ch : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) {
+                               ch = '_';
+                             }
+                           }
+                           return name;
+                         });
+
+// ---- refusals say what happened ----------------------------------------------------------
+
+TEST(BookRefusal, MessageNamesTheScopeAndTheAmounts) {
+  Book book;
+  ReserveRequest r = call();
+  limit_task(r, 119);
+  EXPECT_EQ(refusal_of(book.reserve(r, kNoon).outcome).message,
+            "task budget exhausted: $0.000119 remaining, this call needs at least $0.000120 "
+            "(input 100 tokens + 10 output tokens on the chosen model)");
+
+  r = call();
+  r.tenant_budget.dollars_per_month = usd(5);
+  EXPECT_EQ(refusal_of(book.reserve(r, kNoon).outcome).message,
+            "tenant monthly budget exhausted: $0.000005 remaining, this call needs at least "
+            "$0.000120 (input 100 tokens + 10 output tokens on the chosen model)");
+}
+
+// ---- a task over several calls -----------------------------------------------------------
+
+TEST(BookTask, BudgetIsFixedByTheFirstCall) {
+  Book book;
+  ReserveRequest first = call();
+  limit_task(first, 500);
+  EXPECT_EQ(grant_of(book.reserve(first, kNoon).outcome).amount, usd(300));
+
+  ReserveRequest looser = call();
+  limit_task(looser, 1'000'000);  // ignored: the task already has its budget
+  const Grant second = grant_of(book.reserve(looser, kNoon).outcome);
+  EXPECT_TRUE(second.clamped);
+  EXPECT_EQ(second.amount, usd(200));
+  EXPECT_EQ(second.remaining.task, usd(0));
+}
+
+TEST(BookTask, ConsecutiveReservationsAddUpAcrossScopes) {
+  Book book;
+  ReserveRequest r = call();
+  r.session = "s1";
+  r.session_budget.total_dollars = usd(1000);
+  r.tenant_budget.dollars_per_day = usd(700);
+  const Grant a = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(a.remaining.session, usd(700));
+  EXPECT_EQ(a.remaining.tenant_day, usd(400));
+  EXPECT_EQ(a.remaining.task, std::nullopt);
+  EXPECT_EQ(a.remaining.tenant_month, std::nullopt);
+  EXPECT_EQ(a.remaining.tightest(), usd(400));
+
+  r.task = "t2";  // another task, same session and tenant
+  const Grant b = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(b.remaining.session, usd(400));
+  EXPECT_EQ(b.remaining.tenant_day, usd(100));
+  EXPECT_NE(a.reservation, b.reservation);
+
+  r.task = "t3";
+  const Refusal refused = refusal_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(refused.scope, Scope::tenant_day);
+  EXPECT_EQ(refused.remaining, usd(100));
+}
+
+TEST(BookTask, RetriesCountRepeatsAndStopAtTheHardLimit) {
+  struct Step {
+    bool explicit_retry;
+    std::uint64_t hash;
+    std::optional<std::uint32_t> retries;  ///< nullopt: refused with retry_limit
+  };
+  const Step steps[] = {
+      {false, 7, 0},             // first call
+      {false, 7, 1},             // same messages as the previous call: a retry
+      {false, 8, 1},             // new messages
+      {true, 9, 2},              // the client says so
+      {false, 9, std::nullopt},  // a third retry: the policy stops after 2
+      {false, 9, std::nullopt},  // still refused; the refusal changed nothing
+      {false, 0, 2},             // hash 0 means "unknown" and never matches
+      {false, 0, 2},
+  };
+  Book book;
+  int i = 0;
+  for (const Step& s : steps) {
+    ReserveRequest r = call();
+    r.task_budget.hard_stop_after_retries = 2;
+    r.explicit_retry = s.explicit_retry;
+    r.messages_hash = s.hash;
+    const auto outcome = book.reserve(r, kNoon).outcome;
+    if (s.retries) {
+      EXPECT_EQ(grant_of(outcome).retries, *s.retries) << "call " << i;
+    } else {
+      EXPECT_EQ(refusal_of(outcome).reason, Refusal::Reason::retry_limit) << "call " << i;
+      EXPECT_EQ(refusal_of(outcome).message,
+                "task retry limit reached: this call would be retry 3, the policy allows 2");
+    }
+    ++i;
+  }
+  EXPECT_EQ(book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon)->retries, 2u);
+}
+
+TEST(BookTask, EarmarksShrinkAsTheirStepsSpendThem) {
+  // 1000 in all: 200 kept for the final synthesis, 100 for a human handoff.
+  Book book;
+  const auto reserve = [&](StepType step, std::int64_t max_output) {
+    ReserveRequest r = call();
+    limit_task(r, 1000);
+    r.task_budget.reserve_for_final_synthesis = usd(200);
+    r.task_budget.reserve_for_human_handoff = usd(100);
+    r.step = step;
+    r.input_tokens = 0;
+    r.min_output_tokens = 1;
+    r.candidates = {candidate(expensive(), max_output)};
+    return book.reserve(r, kNoon).outcome;
+  };
+  const auto spend = [&](const ReserveOutcome& o) {
+    const Grant& g = grant_of(o);
+    book.settle(settlement(g.reservation, g.amount.micros()));
+    return g.amount.micros();
+  };
+  EXPECT_EQ(spend(reserve(StepType::act, 1000)), 700) << "act: the 700 nobody earmarked";
+  EXPECT_EQ(refusal_of(reserve(StepType::act, 1000)).remaining, usd(0));
+  EXPECT_EQ(spend(reserve(StepType::summarize, 50)), 100) << "half the synthesis reserve";
+  EXPECT_EQ(refusal_of(reserve(StepType::act, 1000)).remaining, usd(0));
+  // What the first summarize used is gone from the earmark, not held back twice.
+  EXPECT_EQ(spend(reserve(StepType::summarize, 1000)), 100);
+  EXPECT_EQ(spend(reserve(StepType::handoff, 1000)), 100) << "the handoff reserve is intact";
+  EXPECT_EQ(refusal_of(reserve(StepType::handoff, 1000)).remaining, usd(0));
+}
+
+// ---- settling ----------------------------------------------------------------------------
+
+TEST(BookSettle, ReleasesTheReservationAndChargesTheRealCostEverywhere) {
+  Book book;
+  ReserveRequest r = call();
+  limit_task(r, 1000);
+  r.session = "s1";
+  r.session_budget.total_dollars = usd(2000);
+  r.tenant_budget = config::TenantBudget{usd(3000), usd(4000)};
+  const Grant g = grant_of(book.reserve(r, kNoon).outcome);
+  ASSERT_EQ(g.amount, usd(300));
+
+  const auto settled = book.settle(settlement(g.reservation, 120));
+  EXPECT_EQ(settled.outcome.task, usd(880));
+  EXPECT_EQ(settled.outcome.session, usd(1880));
+  EXPECT_EQ(settled.outcome.tenant_day, usd(2880));
+  EXPECT_EQ(settled.outcome.tenant_month, usd(3880));
+  EXPECT_EQ(book.reservation_count(), 0u);
+  EXPECT_EQ(book.overruns(), 0u);
+
+  const auto view = book.view(TaskKey{"acme", "t1"}, r.session_budget, r.tenant_budget, kNoon);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task, (ScopeView{usd(1000), usd(120), usd(0), usd(880)}));
+  EXPECT_EQ(view->session_scope, (ScopeView{usd(2000), usd(120), usd(0), usd(1880)}));
+  EXPECT_EQ(view->tenant_day, (ScopeView{usd(3000), usd(120), usd(0), usd(2880)}));
+  EXPECT_EQ(view->tenant_month, (ScopeView{usd(4000), usd(120), usd(0), usd(3880)}));
+  ASSERT_EQ(view->steps.size(), 1u);
+  const StepView& step = view->steps[0];
+  EXPECT_EQ(step.outcome, "ok");
+  EXPECT_EQ(step.model, "big");
+  EXPECT_EQ(step.tier, "premium");
+  EXPECT_EQ(step.cost, usd(120));
+  EXPECT_EQ(step.reserved, usd(300));
+  EXPECT_EQ(step.usage, (TokenUsage{100, 50}));
+  EXPECT_EQ(step.latency_ms, 12);
+  EXPECT_EQ(step.time_unix_ms, unix_ms(kNoon));
+}
+
+TEST(BookSettle, CostAboveTheReservationIsChargedInFullAndCounted) {
+  Book book;
+  ReserveRequest r = call();
+  limit_task(r, 1000);
+  const Grant g = grant_of(book.reserve(r, kNoon).outcome);
+  const auto settled = book.settle(settlement(g.reservation, 450));
+  EXPECT_EQ(settled.outcome.task, usd(550));
+  EXPECT_EQ(book.overruns(), 1u);
+}
+
+TEST(BookSettle, UnknownOrRepeatedIdsAreIgnored) {
+  Book book;
+  const Grant g = grant_of(book.reserve(call(), kNoon).outcome);
+  const auto unknown = book.settle(settlement(g.reservation + 1000, 10));
+  EXPECT_EQ(unknown.outcome.tightest(), std::nullopt);
+  EXPECT_FALSE(unknown.outcome.tenant_day.has_value());
+  EXPECT_TRUE(unknown.effects.empty());
+
+  EXPECT_FALSE(book.settle(settlement(g.reservation, 10)).effects.empty());
+  EXPECT_TRUE(book.settle(settlement(g.reservation, 10)).effects.empty());
+  EXPECT_EQ(book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon)->task.spent, usd(10));
+}
+
+TEST(BookSettle, AOneStepTaskIsForgottenOnceSettledButItsRowsAreWritten) {
+  Book book;
+  ReserveRequest r = call("req-1");
+  r.one_step = true;
+  const Grant g = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(book.task_count(), 1u);
+  const auto settled = book.settle(settlement(g.reservation, 200));
+  EXPECT_EQ(book.task_count(), 0u);
+  ASSERT_TRUE(settled.effects.task);
+  EXPECT_EQ(settled.effects.task->record.spent, usd(200));
+  ASSERT_TRUE(settled.effects.step);
+  EXPECT_EQ(settled.effects.step->view.outcome, "ok");
+  // The tenant's windows keep the spend.
+  r.tenant_budget.dollars_per_day = usd(500);
+  r.task = "req-2";
+  EXPECT_EQ(grant_of(book.reserve(r, kNoon).outcome).remaining.tenant_day, usd(0));
+}
+
+TEST(BookSettle, NegativeCostCountsAsZero) {
+  Book book;
+  const Grant g = grant_of(book.reserve(call(), kNoon).outcome);
+  book.settle(settlement(g.reservation, -50));
+  EXPECT_EQ(book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon)->task.spent, usd(0));
+}
+
+// ---- what an operation hands the store ---------------------------------------------------
+
+TEST(BookEffects, AGrantWritesTheTaskTheReservationAndAnInFlightStep) {
+  Book book;
+  ReserveRequest r = call();
+  r.session = "s1";
+  r.messages_hash = 42;
+  const auto applied = book.reserve(r, kNoon);
+  const Grant& g = grant_of(applied.outcome);
+  const Effects& fx = applied.effects;
+  ASSERT_TRUE(fx.task);
+  EXPECT_EQ(fx.task->key, (TaskKey{"acme", "t1"}));
+  EXPECT_EQ(fx.task->record.last_hash, 42u);
+  EXPECT_EQ(fx.task->record.session, "s1");
+  ASSERT_TRUE(fx.reservation_added);
+  EXPECT_EQ(fx.reservation_added->id, g.reservation);
+  EXPECT_EQ(fx.reservation_added->amount, usd(300));
+  EXPECT_EQ(fx.reservation_added->scopes,
+            (std::vector<SpendKey>{{Scope::session, "acme", "s1"},
+                                   {Scope::tenant_day, "acme", "2024-03-15"},
+                                   {Scope::tenant_month, "acme", "2024-03"}}));
+  ASSERT_TRUE(fx.step);
+  EXPECT_EQ(fx.step->view.outcome, "in_flight");
+  EXPECT_TRUE(fx.spend.empty()) << "reserved amounts are not stored as spend";
+  EXPECT_FALSE(fx.reservation_removed);
+}
+
+TEST(BookEffects, ASettlementWritesAbsoluteSpendPerWindowAndRemovesTheReservation) {
+  Book book;
+  const Grant a = grant_of(book.reserve(call(), kNoon).outcome);
+  const Grant b = grant_of(book.reserve(call(), kNoon).outcome);
+  book.settle(settlement(a.reservation, 100));
+  const auto applied = book.settle(settlement(b.reservation, 50));
+  EXPECT_EQ(applied.effects.reservation_removed, b.reservation);
+  EXPECT_EQ(applied.effects.spend,
+            (std::vector<SpendRow>{{{Scope::tenant_day, "acme", "2024-03-15"}, usd(150)},
+                                   {{Scope::tenant_month, "acme", "2024-03"}, usd(150)}}));
+  EXPECT_EQ(applied.effects.task->record.spent, usd(150));
+}
+
+// ---- tenant windows ----------------------------------------------------------------------
+
+TEST(BookWindows, ANewDayStartsCleanAndAnOldReservationSettlesIntoItsOwnDay) {
+  const TimePoint late = at(2024y / March / 31, 23h + 59min);
+  const TimePoint next_day = at(2024y / April / 1, 0h + 1min);
+  const config::TenantBudget tenant{usd(300), usd(10'000)};
+  Book book;
+  ReserveRequest r = call();
+  r.tenant_budget = tenant;
+  const Grant before = grant_of(book.reserve(r, late).outcome);
+  EXPECT_EQ(before.remaining.tenant_day, usd(0));
+  EXPECT_EQ(refusal_of(book.reserve(r, late).outcome).scope, Scope::tenant_day);
+
+  // Past midnight the day's window is new, although the first call is still in flight.
+  const Grant after = grant_of(book.reserve(r, next_day).outcome);
+  EXPECT_FALSE(after.clamped);
+  EXPECT_EQ(after.remaining.tenant_day, usd(0));
+  EXPECT_EQ(after.remaining.tenant_month, usd(9'700)) << "a new month too: only this call";
+
+  // The first call settles on the new day but into the window it was reserved in.
+  const auto settled = book.settle(settlement(before.reservation, 250));
+  EXPECT_EQ(settled.outcome.tenant_day, usd(50));
+  EXPECT_EQ(settled.effects.spend[0].key.name, "2024-03-31");
+  book.settle(settlement(after.reservation, 100));
+
+  const TaskKey key{"acme", "t1"};
+  EXPECT_EQ(book.view(key, {}, tenant, next_day)->tenant_day.spent, usd(100));
+  EXPECT_EQ(book.view(key, {}, tenant, late)->tenant_day.spent, usd(250));
+  EXPECT_EQ(book.view(key, {}, tenant, late)->tenant_month.spent, usd(250));
+  EXPECT_EQ(book.view(key, {}, tenant, next_day)->tenant_month.spent, usd(100));
+}
+
+TEST(BookWindows, TheMonthSumsItsDays) {
+  Book book;
+  ReserveRequest r = call();
+  r.tenant_budget = config::TenantBudget{usd(300), usd(1000)};
+  for (const auto day : {3d, 4d, 5d}) {
+    const Grant g = grant_of(book.reserve(r, at(2024y / May / day, 9h)).outcome);
+    EXPECT_FALSE(g.clamped) << "each day has its own 300";
+    book.settle(settlement(g.reservation, 300));
+  }
+  const TimePoint sixth = at(2024y / May / 6, 9h);
+  const auto view = book.view(TaskKey{"acme", "t1"}, {}, r.tenant_budget, sixth);
+  EXPECT_EQ(view->tenant_month.spent, usd(900));
+  EXPECT_EQ(view->tenant_month.remaining, usd(100));
+  EXPECT_EQ(view->tenant_day.spent, usd(0));
+  const Refusal refused = refusal_of(book.reserve(r, sixth).outcome);
+  EXPECT_EQ(refused.scope, Scope::tenant_month) << "a fresh day, but the month is nearly spent";
+  EXPECT_EQ(refused.remaining, usd(100));
+}
+
+// ---- cache and views ---------------------------------------------------------------------
+
+TEST(BookView, AnotherTenantsTaskIsNoSuchTask) {
+  Book book;
+  book.reserve(call(), kNoon);
+  EXPECT_TRUE(book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon));
+  EXPECT_FALSE(book.view(TaskKey{"globex", "t1"}, {}, {}, kNoon));
+}
+
+TEST(BookView, StepsAreOldestFirstAndInFlightUntilSettled) {
+  Book book;
+  ReserveRequest r = call();
+  r.step = StepType::plan;
+  const Grant a = grant_of(book.reserve(r, kNoon).outcome);
+  r.step = StepType::tool;
+  grant_of(book.reserve(r, kNoon + 1s).outcome);
+  book.settle(settlement(a.reservation, 100));
+  const auto view = book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon);
+  ASSERT_EQ(view->steps.size(), 2u);
+  EXPECT_EQ(view->steps[0].step, StepType::plan);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
+  EXPECT_EQ(view->steps[1].step, StepType::tool);
+  EXPECT_EQ(view->steps[1].outcome, "in_flight");
+  EXPECT_EQ(view->task.reserved, usd(300));
+  EXPECT_EQ(view->task.spent, usd(100));
+}
+
+TEST(BookOpen, OpeningFixesTheBudgetOnce) {
+  Book book;
+  OpenTask open;
+  open.tenant = "acme";
+  open.task = "t1";
+  open.session = "s1";
+  open.policy = "strict";
+  open.budget = task_budget(200);
+  const auto created = book.open(open, kNoon);
+  EXPECT_EQ(created.outcome, OpenResult::created);
+  ASSERT_TRUE(created.effects.task);
+  EXPECT_EQ(created.effects.task->record.budget.total_dollars, usd(200));
+  EXPECT_EQ(book.open(open, kNoon).outcome, OpenResult::already_exists);
+  EXPECT_TRUE(book.open(open, kNoon).effects.empty());
+
+  const auto view = book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->policy, "strict");
+  EXPECT_EQ(view->session, "s1");
+  EXPECT_EQ(view->created_unix_ms, unix_ms(kNoon));
+  EXPECT_TRUE(view->steps.empty());
+
+  const Grant g = grant_of(book.reserve(call(), kNoon).outcome);  // asks for no limit
+  EXPECT_EQ(g.amount, usd(200));
+  EXPECT_TRUE(g.clamped);
+}
+
+TEST(BookCache, InstalledStateIsWhatOperationsSee) {
+  // What the ledger thread does after a restart or a failed commit: rows back into the book.
+  Book book;
+  const TaskKey key{"acme", "t1"};
+  TaskRecord record;
+  record.budget = task_budget(1000);
+  record.spent = usd(400);
+  book.install_task(key, record, {});
+  book.install_spend(SpendKey{Scope::tenant_day, "acme", "2024-03-15"}, usd(900));
+  ReservationRecord live;
+  live.id = 41;
+  live.task = key;
+  live.scopes = Book::spend_keys("acme", "", kNoon);
+  live.amount = usd(250);
+  book.install_reservation(live);
+
+  EXPECT_EQ(book.next_reservation_id(), 42u);
+  ReserveRequest r = call();
+  r.tenant_budget.dollars_per_day = usd(1000);
+  const Refusal refused = refusal_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(refused.scope, Scope::tenant_day);
+  EXPECT_EQ(refused.remaining, usd(0)) << "900 spent + 250 held is past 1000";
+  r.tenant_budget.dollars_per_day.reset();
+  EXPECT_EQ(grant_of(book.reserve(r, kNoon).outcome).amount, usd(300)) << "task: 1000-400-250";
+  EXPECT_EQ(book.settle(settlement(41, 250)).outcome.task, usd(50));
+}
+
+TEST(Remaining, TightestIsTheSmallestLimitedFigure) {
+  struct Case {
+    Remaining r;
+    std::optional<MicroUsd> tightest;
+  };
+  const Case cases[] = {
+      {Remaining{}, std::nullopt},
+      {Remaining{usd(5), std::nullopt, std::nullopt, std::nullopt}, usd(5)},
+      {Remaining{usd(5), usd(3), usd(9), usd(4)}, usd(3)},
+      {Remaining{std::nullopt, std::nullopt, std::nullopt, usd(0)}, usd(0)},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.r.tightest(), c.tightest);
+  }
+}
+
+}  // namespace
+}  // namespace governor::ledger

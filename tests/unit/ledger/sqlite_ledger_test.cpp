@@ -1,0 +1,412 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/detached.hpp>
+#include <fstream>
+#include <thread>
+
+#include "governor/ledger/ledger.hpp"
+#include "ledger_test_support.hpp"
+#include "sqlite_db.hpp"
+#include "windows.hpp"
+
+namespace governor::ledger {
+namespace {
+
+using namespace std::chrono;
+using namespace testing;  // governor::ledger::testing
+using ::testing::HasSubstr;
+
+const TimePoint kNoon = at(2024y / March / 15, 12h);
+
+std::optional<TaskView> view_of(Ledger& ledger, std::string tenant = "acme",
+                                std::string task = "t1", config::SessionBudget session = {},
+                                config::TenantBudget tenant_budget = {}) {
+  return await(ledger.task(std::move(tenant), std::move(task), session, tenant_budget));
+}
+
+/** A second connection to the same file, for what a test must do behind the ledger's back. */
+void sql(const std::string& path, const char* statement) {
+  sqlite::Database db{path};
+  ASSERT_TRUE(db.is_open()) << db.error();
+  ASSERT_TRUE(db.exec(statement)) << db.error();
+}
+
+// ---- durability --------------------------------------------------------------------------
+
+TEST(SqliteLedgerDurability, SettledSpendSurvivesCloseAndReopen) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  const config::SessionBudget session{usd(5000)};
+  const config::TenantBudget tenant{usd(6000), usd(7000)};
+  ReserveRequest r = call();
+  r.task_budget = task_budget(1000);
+  r.task_budget.hard_stop_after_retries = 1;
+  r.session = "s1";
+  r.session_budget = session;
+  r.tenant_budget = tenant;
+  r.messages_hash = 77;
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ASSERT_TRUE(ledger);
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    const Remaining left = await(ledger->settle(settlement(g.reservation, 120)));
+    EXPECT_EQ(left.task, usd(880));
+    EXPECT_EQ(left.session, usd(4880));
+    EXPECT_EQ(left.tenant_day, usd(5880));
+    EXPECT_EQ(left.tenant_month, usd(6880));
+  }
+  std::size_t reconciled = 99;
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 0u);
+  const auto view = view_of(*ledger, "acme", "t1", session, tenant);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->budget, r.task_budget);
+  EXPECT_EQ(view->session, "s1");
+  EXPECT_EQ(view->policy, "default");
+  EXPECT_EQ(view->created_unix_ms, unix_ms(kNoon));
+  EXPECT_EQ(view->task, (ScopeView{usd(1000), usd(120), usd(0), usd(880)}));
+  EXPECT_EQ(view->session_scope, (ScopeView{usd(5000), usd(120), usd(0), usd(4880)}));
+  EXPECT_EQ(view->tenant_day, (ScopeView{usd(6000), usd(120), usd(0), usd(5880)}));
+  EXPECT_EQ(view->tenant_month, (ScopeView{usd(7000), usd(120), usd(0), usd(6880)}));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
+  EXPECT_EQ(view->steps[0].model, "big");
+  EXPECT_EQ(view->steps[0].cost, usd(120));
+  EXPECT_EQ(view->steps[0].reserved, usd(300));
+
+  // The last messages hash came back too: the same messages again are a retry, and the second
+  // one is past the task's hard stop.
+  EXPECT_EQ(grant_of(await(ledger->reserve(r))).retries, 1u);
+  EXPECT_EQ(refusal_of(await(ledger->reserve(r))).reason, Refusal::Reason::retry_limit);
+}
+
+TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::uint64_t first = 0;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    first = grant_of(await(ledger->reserve(call()))).reservation;
+    await(ledger->settle(settlement(first, 1)));
+  }
+  LedgerPtr ledger = open_ledger(path);
+  const std::uint64_t second = grant_of(await(ledger->reserve(call()))).reservation;
+  EXPECT_GT(second, first);
+  // A settlement of the old id is now unknown and ignored.
+  EXPECT_EQ(await(ledger->settle(settlement(first, 500))).tightest(), std::nullopt);
+  EXPECT_EQ(view_of(*ledger)->task.spent, usd(1));
+}
+
+TEST(SqliteLedgerDurability, InMemoryWorksTheSameButForgets) {
+  for (int run = 0; run < 2; ++run) {
+    LedgerPtr ledger = open_ledger(":memory:");
+    ASSERT_TRUE(ledger);
+    EXPECT_FALSE(view_of(*ledger)) << "run " << run << ": nothing from a previous run";
+    const Grant g = grant_of(await(ledger->reserve(call())));
+    await(ledger->settle(settlement(g.reservation, 42)));
+    EXPECT_EQ(view_of(*ledger)->task.spent, usd(42));
+  }
+}
+
+// ---- crash reconciliation ----------------------------------------------------------------
+
+void expect_reconciled(Ledger& ledger, std::size_t calls) {
+  const auto view = view_of(ledger);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(300 * static_cast<std::int64_t>(calls)));
+  EXPECT_EQ(view->task.reserved, usd(0));
+  EXPECT_EQ(view->tenant_day.spent, usd(300 * static_cast<std::int64_t>(calls)));
+  ASSERT_EQ(view->steps.size(), calls);
+  for (const StepView& s : view->steps) {
+    EXPECT_EQ(s.outcome, "reconciled_after_restart");
+    EXPECT_EQ(s.cost, usd(300)) << "counted at what was reserved";
+  }
+}
+
+TEST(SqliteLedgerReconcile, ReservationsLeftAtCloseCountAsSpentOnReopen) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    for (int i = 0; i < 2; ++i) {
+      grant_of(await(ledger->reserve(call())));
+    }
+  }  // closed with two calls in flight
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  EXPECT_EQ(reconciled, 2u);
+  expect_reconciled(*ledger, 2);
+  ledger.reset();
+  ledger = open_ledger(path, &clock, &reconciled);
+  EXPECT_EQ(reconciled, 0u) << "reconciled once, not again";
+  expect_reconciled(*ledger, 2);
+}
+
+TEST(SqliteLedgerReconcile, ReservationsOfAKilledProcessCountAsSpentOnReopen) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  const TimePoint noon = kNoon;
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    // The child reserves three calls (each durable once granted) and dies without a word.
+    SqliteLedgerOptions options;
+    options.path = path;
+    options.clock = [noon] { return noon; };
+    OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
+    if (!opened.ledger) {
+      _exit(2);
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (!std::holds_alternative<Grant>(await(opened.ledger->reserve(call())))) {
+        _exit(3);
+      }
+    }
+    raise(SIGKILL);
+    _exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+  ManualClock clock{kNoon};
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 3u);
+  expect_reconciled(*ledger, 3);
+}
+
+// ---- tenant windows with the injected clock ----------------------------------------------
+
+TEST(SqliteLedgerWindows, ADayRollsOverAndAnOldReservationSettlesIntoItsDay) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  const TimePoint late = at(2024y / March / 31, 23h + 59min);
+  const TimePoint next_day = at(2024y / April / 1, 0h + 5min);
+  const config::TenantBudget tenant{usd(300), usd(100'000)};
+  ManualClock clock{late};
+  ReserveRequest r = call();
+  r.tenant_budget = tenant;
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    const Grant before = grant_of(await(ledger->reserve(r)));
+    EXPECT_EQ(refusal_of(await(ledger->reserve(r))).scope, Scope::tenant_day);
+    clock.set(next_day);
+    const Grant after = grant_of(await(ledger->reserve(r)));
+    EXPECT_FALSE(after.clamped) << "the new day starts clean";
+    EXPECT_EQ(await(ledger->settle(settlement(before.reservation, 200))).tenant_day, usd(100));
+    await(ledger->settle(settlement(after.reservation, 50)));
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  EXPECT_EQ(view_of(*ledger, "acme", "t1", {}, tenant)->tenant_day.spent, usd(50));
+  EXPECT_EQ(view_of(*ledger, "acme", "t1", {}, tenant)->tenant_month.spent, usd(50));
+  clock.set(late);
+  LedgerPtr reopened;
+  ledger.reset();
+  reopened = open_ledger(path, &clock);
+  const auto march = view_of(*reopened, "acme", "t1", {}, tenant);
+  EXPECT_EQ(march->tenant_day.spent, usd(200));
+  EXPECT_EQ(march->tenant_day.remaining, usd(100));
+  EXPECT_EQ(march->tenant_month.spent, usd(200));
+}
+
+// ---- tasks and views ---------------------------------------------------------------------
+
+OpenTask open_request(std::string tenant, std::string task, std::int64_t limit) {
+  OpenTask o;
+  o.tenant = std::move(tenant);
+  o.task = std::move(task);
+  o.session = "s9";
+  o.policy = "strict";
+  o.budget = task_budget(limit);
+  return o;
+}
+
+TEST(SqliteLedgerTasks, AnOpenedTaskIsViewableAndKeepsItsBudget) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    EXPECT_EQ(await(ledger->open_task(open_request("acme", "t1", 200))), OpenResult::created);
+    const auto view = view_of(*ledger, "acme", "t1", config::SessionBudget{usd(900)});
+    ASSERT_TRUE(view);
+    EXPECT_EQ(view->policy, "strict");
+    EXPECT_EQ(view->session, "s9");
+    EXPECT_EQ(view->task, (ScopeView{usd(200), usd(0), usd(0), usd(200)}));
+    EXPECT_EQ(view->session_scope, (ScopeView{usd(900), usd(0), usd(0), usd(900)}));
+    EXPECT_EQ(view->tenant_day.limit, std::nullopt);
+    EXPECT_TRUE(view->steps.empty());
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  EXPECT_EQ(await(ledger->open_task(open_request("acme", "t1", 5000))), OpenResult::already_exists);
+  const Grant g = grant_of(await(ledger->reserve(call())));
+  EXPECT_TRUE(g.clamped) << "the opened budget of 200 applies, not the call's";
+  EXPECT_EQ(g.amount, usd(200));
+}
+
+TEST(SqliteLedgerTasks, AnotherTenantsTaskIsNoSuchTask) {
+  LedgerPtr ledger = open_ledger(":memory:");
+  EXPECT_EQ(await(ledger->open_task(open_request("acme", "t1", 200))), OpenResult::created);
+  EXPECT_TRUE(view_of(*ledger, "acme", "t1"));
+  EXPECT_FALSE(view_of(*ledger, "globex", "t1"));
+  EXPECT_FALSE(view_of(*ledger, "acme", "t2"));
+  // The same id in another tenant is another task.
+  EXPECT_EQ(await(ledger->open_task(open_request("globex", "t1", 200))), OpenResult::created);
+}
+
+// ---- opening -----------------------------------------------------------------------------
+
+TEST(SqliteLedgerOpen, AMissingDirectoryIsAnErrorNamingThePath) {
+  TempDir dir;
+  SqliteLedgerOptions options;
+  options.path = dir.file("no-such-dir/ledger.db");
+  const OpenLedgerResult opened = open_sqlite_ledger(options);
+  EXPECT_FALSE(opened.ledger);
+  EXPECT_THAT(opened.error, HasSubstr(options.path));
+}
+
+TEST(SqliteLedgerOpen, ACorruptFileIsAnError) {
+  TempDir dir;
+  SqliteLedgerOptions options;
+  options.path = dir.file("ledger.db");
+  std::ofstream(options.path) << std::string(8192, 'x');
+  const OpenLedgerResult opened = open_sqlite_ledger(options);
+  EXPECT_FALSE(opened.ledger);
+  EXPECT_THAT(opened.error, HasSubstr("not a database"));
+}
+
+// ---- failing safe ------------------------------------------------------------------------
+
+TEST(SqliteLedgerFailure, AReserveWhoseWriteFailsIsRefusedAndHoldsNothing) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  LedgerPtr ledger = open_ledger(path);
+  ReserveRequest r = call();
+  r.task_budget = task_budget(1000);
+  const Grant first = grant_of(await(ledger->reserve(r)));
+
+  sql(path,
+      "CREATE TRIGGER fail_reserve BEFORE INSERT ON reservations "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  const Refusal refused = refusal_of(await(ledger->reserve(r)));
+  EXPECT_EQ(refused.reason, Refusal::Reason::ledger_unavailable);
+  EXPECT_EQ(to_string(refused.reason), "ledger_unavailable");
+  EXPECT_THAT(refused.message, HasSubstr("try again"));
+  sql(path, "DROP TRIGGER fail_reserve");
+
+  // Rebuilt from the database: the first reservation is still held, the failed one is not.
+  const auto view = view_of(*ledger);
+  EXPECT_EQ(view->task.reserved, usd(300));
+  EXPECT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(grant_of(await(ledger->reserve(r))).remaining.task, usd(400));
+  await(ledger->settle(settlement(first.reservation, 300)));
+  EXPECT_EQ(view_of(*ledger)->task.spent, usd(300));
+
+  const LedgerStats stats = ledger->stats();
+  EXPECT_EQ(stats.reservations, 2u);
+  EXPECT_EQ(stats.refusals, 1u);
+  EXPECT_EQ(stats.settlements, 1u);
+}
+
+TEST(SqliteLedgerFailure, AnOpenThatCannotBeStoredCreatesNothing) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  LedgerPtr ledger = open_ledger(path);
+  sql(path,
+      "CREATE TRIGGER fail_open BEFORE INSERT ON tasks "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  EXPECT_EQ(await(ledger->open_task(open_request("acme", "t1", 200))), OpenResult::unavailable);
+  EXPECT_FALSE(view_of(*ledger));
+  sql(path, "DROP TRIGGER fail_open");
+  EXPECT_EQ(await(ledger->open_task(open_request("acme", "t1", 200))), OpenResult::created);
+}
+
+TEST(SqliteLedgerFailure, ASettleThatCannotBeStoredLeavesTheReservationForReconcile) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant g = grant_of(await(ledger->reserve(call())));
+    sql(path,
+        "CREATE TRIGGER fail_settle BEFORE DELETE ON reservations "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    // Tried a few times, then given up: the reservation stays held, never silently dropped.
+    EXPECT_EQ(await(ledger->settle(settlement(g.reservation, 10))).tightest(), std::nullopt);
+    const auto view = view_of(*ledger);
+    EXPECT_EQ(view->task.reserved, usd(300));
+    EXPECT_EQ(view->task.spent, usd(0));
+    sql(path, "DROP TRIGGER fail_settle");
+  }
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 1u);
+  EXPECT_EQ(view_of(*ledger)->task.spent, usd(300));
+}
+
+// ---- awaiting ----------------------------------------------------------------------------
+
+TEST(SqliteLedgerAwait, TheCallerResumesOnItsOwnThread) {
+  LedgerPtr ledger = open_ledger(":memory:");
+  net::io_context io;
+  std::thread::id resumed_on;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        co_await ledger->reserve(call());
+        resumed_on = std::this_thread::get_id();
+      },
+      net::detached);
+  io.run();  // returns only after the result came back: the pending call kept it busy
+  EXPECT_EQ(resumed_on, std::this_thread::get_id());
+}
+
+TEST(SqliteLedgerAwait, ClosingCompletesEveryQueuedOperation) {
+  auto ledger = open_ledger(":memory:");
+  net::io_context io;
+  constexpr int kCalls = 64;
+  int completed = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    net::co_spawn(io, ledger->reserve(call("t" + std::to_string(i))),
+                  [&](std::exception_ptr, ReserveOutcome o) {
+                    completed += std::holds_alternative<Grant>(o) ? 1 : 0;
+                  });
+  }
+  io.poll();       // every coroutine starts and queues its call
+  ledger.reset();  // the ledger finishes the queue before its thread ends
+  io.run();        // the results were posted back
+  EXPECT_EQ(completed, kCalls);
+}
+
+TEST(SqliteLedgerStats, CountsWhatHappened) {
+  LedgerPtr ledger = open_ledger(":memory:");
+  ReserveRequest r = call();
+  r.task_budget = task_budget(600);
+  const Grant a = grant_of(await(ledger->reserve(r)));
+  const Grant b = grant_of(await(ledger->reserve(r)));
+  refusal_of(await(ledger->reserve(r)));
+  await(ledger->settle(settlement(a.reservation, 350)));  // above its 300: an overrun
+  await(ledger->settle(settlement(b.reservation, 100)));
+  await(ledger->settle(settlement(12345, 100)));  // unknown: ignored
+  view_of(*ledger);
+  const LedgerStats s = ledger->stats();
+  EXPECT_EQ(s.reservations, 2u);
+  EXPECT_EQ(s.refusals, 1u);
+  EXPECT_EQ(s.settlements, 2u);
+  EXPECT_EQ(s.overruns, 1u);
+  EXPECT_EQ(s.batched_ops, 4u) << "two grants and two settlements wrote rows";
+  EXPECT_EQ(s.commits, 4u) << "awaited one at a time: one commit each";
+  EXPECT_EQ(s.queue_depth, 0u);
+}
+
+}  // namespace
+}  // namespace governor::ledger
