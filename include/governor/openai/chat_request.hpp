@@ -48,9 +48,26 @@ inline constexpr std::size_t kMaxNestingDepth = 128;
  *  pass through untouched. */
 ChatRequestResult parse_chat_request(std::string_view body);
 
-/** The body to send upstream: the client's document with `model` replaced by the upstream's id
- *  and, for streams, `stream_options.include_usage` forced on so the call can be costed. */
-std::string upstream_body(const ChatRequest& request, std::string_view upstream_model);
+/** Prefix of the `metadata` keys Governor reads (governor_task, ...); they are not sent upstream.
+ */
+inline constexpr std::string_view kGovernorMetadataPrefix = "governor_";
+
+/** What Governor changes in the body it forwards. */
+struct UpstreamEdits {
+  std::string_view model;  ///< the upstream's model id
+  /** Output bound to enforce (the budget's grant): replaces the client's max_completion_tokens or
+   *  max_tokens, whichever it sent, else is added as max_completion_tokens. */
+  std::optional<std::int64_t> max_output_tokens;
+};
+
+/** The body to send upstream: the client's document with `model` replaced by the upstream's id,
+ *  the output bound applied, Governor's own `metadata` keys removed (and `metadata` dropped when
+ *  nothing else is left in it) and, for streams, `stream_options.include_usage` forced on so the
+ *  call can be costed. */
+std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits);
+inline std::string upstream_body(const ChatRequest& request, std::string_view upstream_model) {
+  return upstream_body(request, UpstreamEdits{upstream_model, std::nullopt});
+}
 
 /** Lets boost::system::result<T, RequestError>::value() throw. */
 [[noreturn]] void throw_exception_from_error(const RequestError& e,

@@ -95,6 +95,57 @@ TEST(UpstreamBody, AddsTheModelWhenTheBodyHasNone) {
   EXPECT_EQ(upstream_body(request, "m"), R"({"model":"m"})");
 }
 
+struct EditCase {
+  std::string name;
+  std::string body;
+  std::optional<std::int64_t> max_output_tokens;
+  std::string expected;  // for upstream model "m"
+};
+
+std::ostream& operator<<(std::ostream& os, const EditCase& c) {
+  return os << c.name;
+}
+
+class UpstreamBodyEdits : public ::testing::TestWithParam<EditCase> {};
+
+TEST_P(UpstreamBodyEdits, AppliesTheBudgetBoundAndStripsGovernorMetadata) {
+  const EditCase& c = GetParam();
+  const std::string out = upstream_body(parsed(c.body), UpstreamEdits{"m", c.max_output_tokens});
+  EXPECT_EQ(out, json::parse(c.expected).dump()) << out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, UpstreamBodyEdits,
+    ::testing::Values(
+        EditCase{
+            "bound_added_as_max_completion_tokens",
+            R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})", 300,
+            R"({"max_completion_tokens":300,"messages":[{"role":"user","content":"hi"}],"model":"m"})"},
+        EditCase{
+            "client_max_tokens_replaced",
+            R"({"model":"auto","max_tokens":5000,"messages":[{"role":"user","content":"hi"}]})",
+            300, R"({"max_tokens":300,"messages":[{"role":"user","content":"hi"}],"model":"m"})"},
+        EditCase{
+            "client_max_completion_tokens_replaced",
+            R"({"model":"auto","max_completion_tokens":5000,"messages":[{"role":"user","content":"hi"}]})",
+            300,
+            R"({"max_completion_tokens":300,"messages":[{"role":"user","content":"hi"}],"model":"m"})"},
+        EditCase{
+            "both_client_fields_only_completion_tokens_replaced",
+            R"({"model":"auto","max_tokens":9,"max_completion_tokens":5000,"messages":[{"role":"user","content":"hi"}]})",
+            300,
+            R"({"max_completion_tokens":300,"max_tokens":9,"messages":[{"role":"user","content":"hi"}],"model":"m"})"},
+        EditCase{
+            "governor_metadata_stripped_rest_kept",
+            R"({"model":"auto","metadata":{"governor_task":"t1","user_tag":"x","governor_step":"plan"},"messages":[{"role":"user","content":"hi"}]})",
+            std::nullopt,
+            R"({"messages":[{"role":"user","content":"hi"}],"metadata":{"user_tag":"x"},"model":"m"})"},
+        EditCase{
+            "metadata_dropped_when_only_governor_keys",
+            R"({"model":"auto","metadata":{"governor_task":"t1"},"messages":[{"role":"user","content":"hi"}]})",
+            std::nullopt, R"({"messages":[{"role":"user","content":"hi"}],"model":"m"})"}),
+    [](const auto& info) { return info.param.name; });
+
 TEST(UpstreamBody, DoesNotChangeTheRequest) {
   const ChatRequest request =
       parsed(R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})");
