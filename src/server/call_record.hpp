@@ -10,14 +10,24 @@ namespace governor::server {
 /** What happened to one chat call: filled in phase by phase, logged and measured at settle. */
 struct CallRecord {
   std::string request_id;
-  std::string requested_model;  ///< as the client sent it
-  std::string upstream;         ///< upstream name that answered (empty when none)
-  std::string upstream_model;   ///< the id sent upstream
+  std::chrono::steady_clock::time_point started;
+  std::string tenant;
+  std::string task;  ///< the task id (generated for a one-step task)
+  std::string session;
+  std::string step;
+  std::string policy;                   ///< empty: unbudgeted
+  std::string reason = "default_tier";  ///< why this model: pinned | default_tier | degraded
+  bool clamped = false;                 ///< max_tokens was lowered to what the budget affords
+  std::string budget_remaining;         ///< as sent in X-Governor-Budget-Remaining
+  std::string requested_model;          ///< as the client sent it
+  std::string upstream;                 ///< upstream name that answered (empty when none)
+  std::string upstream_model;           ///< the id sent upstream
   std::string tier;
   bool stream = false;
-  unsigned status = 0;         ///< HTTP status the client got
-  std::string outcome = "ok";  ///< ok | client_error | upstream_error | client_gone | stream_broken
-  std::string error;           ///< short description, never a secret
+  unsigned status = 0;  ///< HTTP status the client got
+  /// ok | client_error | auth_error | budget_refused | upstream_error | client_gone | stream_broken
+  std::string outcome = "ok";
+  std::string error;  ///< short description, never a secret
   TokenUsage usage;
   bool usage_estimated = false;  ///< the upstream reported no usage; counted from the content
   MicroUsd cost;

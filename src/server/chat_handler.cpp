@@ -4,10 +4,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 
+#include "admission.hpp"
+#include "call_budget.hpp"
 #include "call_record.hpp"
 #include "governor/openai/chat_request.hpp"
 #include "governor/openai/usage.hpp"
 #include "governor/upstream/forward.hpp"
+#include "identity.hpp"
 #include "sse_relay.hpp"
 #include "target.hpp"
 
@@ -43,8 +46,21 @@ std::string api_key_for(const config::UpstreamConfig& up) {
 }
 
 void set_governor_headers(http::fields& h, const CallRecord& record) {
-  h.set("X-Governor-Model", record.upstream);
-  h.set("X-Governor-Tier", record.tier);
+  if (!record.upstream.empty()) {
+    h.set("X-Governor-Model", record.upstream);
+  }
+  if (!record.tier.empty()) {
+    h.set("X-Governor-Tier", record.tier);
+  }
+  if (!record.task.empty()) {
+    h.set("X-Governor-Task", record.task);
+  }
+  if (!record.budget_remaining.empty()) {
+    h.set("X-Governor-Budget-Remaining", record.budget_remaining);
+  }
+  if (!record.upstream.empty()) {
+    h.set("X-Governor-Reason", record.reason);
+  }
   h.set("X-Request-Id", record.request_id);
 }
 
@@ -60,14 +76,24 @@ openai::ApiError forward_error(const upstream::ForwardFailed& failed) {
                                 std::move(message));
 }
 
+/** Where the call goes, decided before forwarding. */
+struct Dispatch {
+  const config::UpstreamConfig* upstream = nullptr;
+  std::optional<std::int64_t> max_output_tokens;  ///< the budget's bound, when it must be sent
+};
+
 /** The whole call after parsing; runs raced against client_gone. */
-net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, const Target& target,
-                                CallRecord& record) {
+net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
+                                const Dispatch& dispatch, CallRecord& record, CallBudget& budget) {
+  // When the client leaves, the pending operation is cancelled; the settle that follows must
+  // still run rather than throw.
+  co_await net::this_coro::throw_if_cancelled(false);
   const auto& cfg = *ex.worker.config();
-  const auto deadline = Clock::now() + target.upstream->timeouts.total;
+  const auto deadline = Clock::now() + dispatch.upstream->timeouts.total;
   const upstream::HopFor hop_for = [&](const config::UpstreamConfig& up) {
-    return upstream::HopRequest{openai::upstream_body(request, up.model), api_key_for(up),
-                                "/chat/completions", ex.request_id};
+    return upstream::HopRequest{
+        openai::upstream_body(request, openai::UpstreamEdits{up.model, dispatch.max_output_tokens}),
+        api_key_for(up), "/chat/completions", ex.request_id};
   };
   const auto sent_at = Clock::now();
   // Non-streamed bodies are read inside the retry loop and checked with one SAX pass that also
@@ -81,7 +107,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
                                 }};
   }
   auto forwarded = co_await upstream::forward(
-      ex.worker.pools(), cfg, *target.upstream, hop_for, deadline,
+      ex.worker.pools(), cfg, *dispatch.upstream, hop_for, deadline,
       [&] { return ex.worker.jitter(); }, whole);
   record.upstream_first_byte = duration_cast<microseconds>(Clock::now() - sent_at);
   const auto& log = forwarded ? forwarded->log : forwarded.error().log;
@@ -98,6 +124,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
     record.status = error.status;
     record.outcome = "upstream_error";
     record.error = failed.last.describe();
+    co_await budget.settle(record);
     auto res = error_response(ex, error);
     set_governor_headers(res, record);
     co_return co_await write_response(ex, std::move(res));
@@ -128,6 +155,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
     }
     const bool relayed = co_await relay_stream(ex, up, request, record);
     record.cost = cost_of(record.usage, served_by.prices);
+    co_await budget.settle(record);  // durable before the client gets the cost trailer
     if (!relayed) {
       co_return false;
     }
@@ -152,6 +180,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
     }
     record.outcome = "upstream_error";
     record.error = body.error().describe();
+    co_await budget.settle(record);
     const auto error = openai::make_api_error(
         errc::upstream_bad_response, "The upstream response broke off: " + body.error().describe());
     record.status = error.status;
@@ -175,6 +204,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
   } else {
     record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
   }
+  co_await budget.settle(record);  // durable before the client sees the answer it paid for
   Response res{static_cast<http::status>(record.status), ex.request.version()};
   res.set(http::field::server, "governor");
   const auto content_type = up.header("content-type");
@@ -190,43 +220,103 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request, co
 net::awaitable<bool> handle_chat_completion(Call& ex) {
   CallRecord record;
   record.request_id = ex.request_id;
+  record.started = ex.started;
   const auto finish = [&] {
     record.total = duration_cast<microseconds>(Clock::now() - ex.started);
     if (ex.worker.config()->logs.access_log) {
       log_call(record);
     }
   };
+  // Refuses the call before anything was reserved.
+  const auto refuse = [&](const openai::ApiError& error,
+                          std::string_view outcome) -> net::awaitable<bool> {
+    record.status = error.status;
+    record.outcome = outcome;
+    record.error = error.message;
+    auto res = error_response(ex, error);
+    set_governor_headers(res, record);
+    const bool ok = co_await write_response(ex, std::move(res));
+    finish();
+    co_return ok;
+  };
+  const auto& cfg = *ex.worker.config();
+  Services& services = ex.worker.services();
 
+  // 1. Who: the gateway key, before the body is even parsed.
+  auto caller = authenticate(cfg.auth, header_of(ex.request, "Authorization"));
+  if (!caller) {
+    co_return co_await refuse(caller.error(), "auth_error");
+  }
+  record.tenant = caller->tenant;
+
+  // 2. What: the body.
   auto parsed = openai::parse_chat_request(ex.request.body());
   if (!parsed) {
     const auto& e = parsed.error();
-    const auto error = openai::make_api_error(e.code, e.message, e.param);
-    record.status = error.status;
-    record.outcome = "client_error";
-    record.error = e.message;
-    const bool ok = co_await write_response(ex, error_response(ex, error));
-    finish();
-    co_return ok;
+    co_return co_await refuse(openai::make_api_error(e.code, e.message, e.param), "client_error");
   }
   const openai::ChatRequest& request = *parsed;
   record.requested_model = request.model;
   record.stream = request.stream;
 
-  auto target = resolve_target(*ex.worker.config(), request.model);
+  // 3. Which task, under which policy.
+  const auto metadata = request.body.find("metadata");
+  auto ref = read_task_ref(governor_headers(ex.request),
+                           metadata != request.body.end() ? &*metadata : nullptr);
+  if (!ref) {
+    co_return co_await refuse(ref.error(), "client_error");
+  }
+  record.task = ref->task;
+  record.session = ref->session;
+  if (auto denied = authorize(*caller, *ref)) {
+    co_return co_await refuse(*denied, "auth_error");
+  }
+  const config::PolicySetPtr policies = services.policy_snapshot();
+  auto policy = choose_policy(policies.get(), *caller, *ref);
+  if (!policy) {
+    co_return co_await refuse(policy.error(), "client_error");
+  }
+  record.policy = *policy != nullptr ? (*policy)->name : "";
+
+  // 4. Where it would go.
+  auto target = resolve_target(cfg, request.model);
   if (!target) {
-    record.status = target.error().status;
-    record.outcome = "client_error";
-    record.error = target.error().message;
-    const bool ok = co_await write_response(ex, error_response(ex, target.error()));
-    finish();
-    co_return ok;
+    co_return co_await refuse(target.error(), "client_error");
   }
   record.tier = target->tier;
+  record.reason = target->pinned ? "pinned" : "default_tier";
+  Dispatch dispatch{target->upstream, std::nullopt};
 
-  // The client going away cancels everything in serve_call, the upstream call included.
+  // 5. Reserve the worst case against task, session and tenant at once.
+  CallBudget budget(services.ledger.get());
+  if (services.ledger) {
+    const AdmissionPlan plan =
+        plan_admission({cfg, *policy, *caller, *ref, request, ex.request.body().size(), *target,
+                        "call-" + ex.request_id});
+    record.task = plan.request.task;
+    record.step = std::string(to_string(plan.request.step));
+    const auto outcome = co_await services.ledger->reserve(plan.request);
+    if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
+      record.budget_remaining = refusal->remaining.to_string();
+      co_return co_await refuse(refusal_error(*refusal), "budget_refused");
+    }
+    const auto& grant = std::get<ledger::Grant>(outcome);
+    budget.granted(grant);
+    record.budget_remaining = budget.remaining_header();
+    dispatch.upstream = plan.upstreams[grant.candidate];
+    record.tier = plan.tiers[grant.candidate];
+    if (grant.candidate > 0) {
+      record.reason = "degraded";
+    }
+    record.clamped = grant.clamped;
+    dispatch.max_output_tokens = output_bound_to_send(
+        request, grant, plan.request.candidates[grant.candidate].max_output_tokens, *policy);
+  }
+
+  // 6. Forward. The client going away cancels everything in serve_call, the upstream call too.
   ex.stream.expires_never();
   ++ex.worker.in_flight();
-  auto raced = co_await (serve_call(ex, request, *target, record) || client_gone(ex));
+  auto raced = co_await (serve_call(ex, request, dispatch, record, budget) || client_gone(ex));
   --ex.worker.in_flight();
   bool keep = false;
   if (raced.index() == 0) {
@@ -234,6 +324,8 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   } else {
     record.outcome = "client_gone";
   }
+  // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
+  co_await budget.settle(record);
   finish();
   co_return keep;
 }

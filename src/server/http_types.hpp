@@ -11,6 +11,7 @@
 #include <string>
 
 #include "governor/openai/error_body.hpp"
+#include "identity.hpp"
 #include "worker.hpp"
 
 namespace governor::server {
@@ -37,6 +38,12 @@ struct Call {
 Response json_response(const Call& ex, http::status status, std::string body);
 /** An OpenAI-shaped error response. */
 Response error_response(const Call& ex, const openai::ApiError& error);
+
+/** A request header's value, nullopt when absent. */
+std::optional<std::string_view> header_of(const Request& request, std::string_view name);
+
+/** The X-Governor-* headers of a request. */
+GovernorHeaders governor_headers(const Request& request);
 
 /** Writes a complete response; false when the client is gone. */
 net::awaitable<bool> write_response(Call& ex, Response&& response);

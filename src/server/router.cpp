@@ -1,7 +1,9 @@
 #include "router.hpp"
 
+#include "admin_handlers.hpp"
 #include "chat_handler.hpp"
 #include "info_handlers.hpp"
+#include "task_handlers.hpp"
 
 namespace governor::server {
 namespace {
@@ -34,6 +36,19 @@ net::awaitable<bool> route_request(Call& ex) {
     }
     co_return co_await handle_chat_completion(ex);
   }
+  constexpr std::string_view kTasks = "/v1/tasks";
+  if (path == kTasks) {
+    if (method != http::verb::post) {
+      co_return co_await method_not_allowed(ex, "POST");
+    }
+    co_return co_await handle_open_task(ex);
+  }
+  if (path.starts_with(kTasks) && path.size() > kTasks.size() + 1 && path[kTasks.size()] == '/') {
+    if (!get) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await handle_get_task(ex, path.substr(kTasks.size() + 1));
+  }
   if (path == "/v1/models" || path == "/models") {
     if (!get) {
       co_return co_await method_not_allowed(ex, "GET");
@@ -51,6 +66,29 @@ net::awaitable<bool> route_request(Call& ex) {
       co_return co_await method_not_allowed(ex, "GET");
     }
     co_return co_await write_response(ex, ready_response(ex));
+  }
+  co_return co_await write_response(
+      ex, error_response(
+              ex, openai::make_api_error(errc::not_found, "Unknown path: " + std::string(path))));
+}
+
+net::awaitable<bool> route_admin_request(Call& ex) {
+  const std::string_view path = path_of(ex.request.target());
+  const auto method = ex.request.method();
+  if (path == "/admin/reload") {
+    if (method != http::verb::post) {
+      co_return co_await method_not_allowed(ex, "POST");
+    }
+    co_return co_await write_response(ex, reload_response(ex));
+  }
+  if (path == "/admin/status") {
+    if (method != http::verb::get && method != http::verb::head) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await write_response(ex, status_response(ex));
+  }
+  if (path == "/healthz") {
+    co_return co_await write_response(ex, health_response(ex));
   }
   co_return co_await write_response(
       ex, error_response(

@@ -8,4 +8,7 @@ namespace governor::server {
  *  Returns false when the connection must be closed (client gone, or a response was cut). */
 net::awaitable<bool> route_request(Call& ex);
 
+/** The admin listener's routes: GET /admin/status, POST /admin/reload. */
+net::awaitable<bool> route_admin_request(Call& ex);
+
 }  // namespace governor::server

@@ -7,11 +7,15 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <system_error>
 #include <thread>
 
+#include "governor/ledger/ledger.hpp"
 #include "http_types.hpp"
+#include "policy_reload.hpp"
+#include "services.hpp"
 #include "session.hpp"
 #include "worker.hpp"
 
@@ -19,23 +23,95 @@ namespace governor::server {
 
 using tcp = net::ip::tcp;
 
+namespace {
+
+std::unique_ptr<tcp::acceptor> bind_listener(net::io_context& io, const std::string& host,
+                                             std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) {
+    throw std::system_error(ec, "listen address '" + host + "'");
+  }
+  auto acceptor = std::make_unique<tcp::acceptor>(io);
+  const tcp::endpoint endpoint{address, port};
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    acceptor->bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor->listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw std::system_error(ec, "cannot listen on " + host + ":" + std::to_string(port));
+  }
+  return acceptor;
+}
+
+/** Loads the policies and opens the ledger; throws std::runtime_error naming every problem. */
+void open_governance(const config::GatewayConfig& cfg, Services& services) {
+  const auto report = reload_policies(cfg, services);
+  if (!report.ok) {
+    std::string all = "invalid policies:";
+    for (const auto& e : report.errors) {
+      all += "\n  " + e;
+    }
+    throw std::runtime_error(all);
+  }
+  if (!cfg.policies.dir.empty()) {
+    spdlog::info("{} budget policies loaded from {}", report.policies, cfg.policies.dir);
+  }
+  if (cfg.ledger.backend == "none") {
+    spdlog::warn("ledger backend 'none': budgets are off, nothing is tracked");
+    return;
+  }
+  ledger::SqliteLedgerOptions options;
+  if (cfg.ledger.data_dir.empty()) {
+    options.path = ":memory:";
+    spdlog::warn("ledger.data_dir is not set: the ledger lives in memory and a restart forgets it");
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.ledger.data_dir, ec);
+    if (ec) {
+      throw std::runtime_error("cannot create ledger.data_dir " + cfg.ledger.data_dir + ": " +
+                               ec.message());
+    }
+    options.path = (std::filesystem::path(cfg.ledger.data_dir) / "ledger.sqlite3").string();
+  }
+  options.max_batch = cfg.ledger.max_batch;
+  auto opened = ledger::open_sqlite_ledger(std::move(options));
+  if (!opened.ledger) {
+    throw std::runtime_error("cannot open the ledger: " + opened.error);
+  }
+  if (opened.reconciled > 0) {
+    spdlog::warn("ledger: {} reservation(s) from an interrupted run counted as spent",
+                 opened.reconciled);
+  }
+  services.ledger = std::move(opened.ledger);
+}
+
+}  // namespace
+
 struct Server::Impl {
   explicit Impl(config::GatewayConfigPtr c) : config(std::move(c)) {}
 
   config::GatewayConfigPtr config;
+  Services services;  ///< declared before the workers, which hold a reference to it
   std::vector<std::unique_ptr<Worker>> workers;
-  std::unique_ptr<tcp::acceptor> acceptor;  ///< runs on worker 0's io_context
+  std::unique_ptr<tcp::acceptor> acceptor;        ///< runs on worker 0's io_context
+  std::unique_ptr<tcp::acceptor> admin_acceptor;  ///< likewise; null when disabled
   std::uint16_t port = 0;
+  std::uint16_t admin_port = 0;
   bool started = false;
   bool stopped = false;
 
-  net::awaitable<void> accept_loop() {
+  net::awaitable<void> accept_loop(tcp::acceptor& from, Listener listener) {
     std::size_t next = 0;
     for (;;) {
       Worker& w = *workers[next++ % workers.size()];
       // The socket is created on the worker that will own the connection for its lifetime.
-      auto [ec, socket] = co_await acceptor->async_accept(w.io(), nothrow);
-      if (ec == net::error::operation_aborted || !acceptor->is_open()) {
+      auto [ec, socket] = co_await from.async_accept(w.io(), nothrow);
+      if (ec == net::error::operation_aborted || !from.is_open()) {
         co_return;
       }
       if (ec) {
@@ -43,7 +119,7 @@ struct Server::Impl {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      net::co_spawn(w.io(), run_session(w, std::move(socket)), [](std::exception_ptr e) {
+      net::co_spawn(w.io(), run_session(w, std::move(socket), listener), [](std::exception_ptr e) {
         if (e) {
           try {
             std::rethrow_exception(e);
@@ -78,39 +154,48 @@ void Server::start() {
   const auto& listen = i.config->listen;
   unsigned n = listen.workers != 0 ? listen.workers : std::thread::hardware_concurrency();
   n = std::max(1u, n);
+  open_governance(*i.config, i.services);
   for (unsigned w = 0; w < n; ++w) {
-    i.workers.push_back(std::make_unique<Worker>(w, i.config));
+    i.workers.push_back(std::make_unique<Worker>(w, i.config, i.services));
   }
-  boost::system::error_code ec;
-  const auto address = net::ip::make_address(listen.address, ec);
-  if (ec) {
-    throw std::system_error(ec, "listen address '" + listen.address + "'");
-  }
-  i.acceptor = std::make_unique<tcp::acceptor>(i.workers[0]->io());
-  const tcp::endpoint endpoint{address, listen.port};
-  i.acceptor->open(endpoint.protocol(), ec);
-  if (!ec) {
-    i.acceptor->set_option(net::socket_base::reuse_address(true), ec);
-    i.acceptor->bind(endpoint, ec);
-  }
-  if (!ec) {
-    i.acceptor->listen(net::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    throw std::system_error(
-        ec, "cannot listen on " + listen.address + ":" + std::to_string(listen.port));
-  }
+  i.acceptor = bind_listener(i.workers[0]->io(), listen.address, listen.port);
   i.port = i.acceptor->local_endpoint().port();
-  net::co_spawn(i.workers[0]->io(), i.accept_loop(), net::detached);
+  if (i.config->admin.enabled) {
+    i.admin_acceptor =
+        bind_listener(i.workers[0]->io(), i.config->admin.address, i.config->admin.port);
+    i.admin_port = i.admin_acceptor->local_endpoint().port();
+  }
+  net::co_spawn(i.workers[0]->io(), i.accept_loop(*i.acceptor, Listener::data), net::detached);
+  if (i.admin_acceptor) {
+    net::co_spawn(i.workers[0]->io(), i.accept_loop(*i.admin_acceptor, Listener::admin),
+                  net::detached);
+  }
   for (auto& w : i.workers) {
     w->start();
   }
   i.started = true;
   spdlog::info("governor listening on {}:{} with {} worker(s)", listen.address, i.port, n);
+  if (i.admin_acceptor) {
+    spdlog::info("admin listener on {}:{}", i.config->admin.address, i.admin_port);
+  }
+  if (!i.config->auth.enabled()) {
+    spdlog::warn(
+        "no auth.keys configured: calls are unauthenticated (tenant 'default'), so Governor "
+        "serves on loopback only");
+  }
 }
 
 std::uint16_t Server::port() const {
   return impl_->port;
+}
+
+std::uint16_t Server::admin_port() const {
+  return impl_->admin_port;
+}
+
+std::vector<std::string> Server::reload_policies() {
+  auto report = server::reload_policies(*impl_->config, impl_->services);
+  return std::move(report.errors);
 }
 
 std::size_t Server::in_flight() const {
@@ -150,6 +235,9 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   net::post(i.workers[0]->io(), [&] {
     boost::system::error_code ignored;
     i.acceptor->close(ignored);
+    if (i.admin_acceptor) {
+      i.admin_acceptor->close(ignored);
+    }
     closed.set_value();
   });
   closed.get_future().wait();
@@ -169,7 +257,11 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   for (auto& w : i.workers) {
     w->stop();
   }
+  // The ledger completes what is still queued (posting to the stopped, still alive io_contexts)
+  // and commits it, before the workers and their io_contexts are destroyed.
+  i.services.ledger.reset();
   i.acceptor.reset();
+  i.admin_acceptor.reset();
   i.workers.clear();
   i.stopped = true;
   return drained;

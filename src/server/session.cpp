@@ -37,7 +37,7 @@ net::awaitable<void> refuse(Worker& worker, beast::tcp_stream& stream, beast::fl
 
 }  // namespace
 
-net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket) {
+net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Listener listener) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   SessionSlot slot{&stream, true};
@@ -87,7 +87,13 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket) {
     Request request = parser.release();
     Call ex{worker, stream, buffer, request, worker.next_request_id(), Clock::now(), true};
     stream.expires_never();
-    const bool ok = co_await route_request(ex);
+    // Not a conditional expression around co_await: g++ 12 miscompiles that.
+    bool ok = false;
+    if (listener == Listener::admin) {
+      ok = co_await route_admin_request(ex);
+    } else {
+      ok = co_await route_request(ex);
+    }
     if (!ok || !ex.keep_alive) {
       break;
     }

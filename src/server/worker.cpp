@@ -5,9 +5,10 @@
 
 namespace governor::server {
 
-Worker::Worker(unsigned index, config::GatewayConfigPtr config)
+Worker::Worker(unsigned index, config::GatewayConfigPtr config, Services& services)
     : index_(index),
       config_(std::move(config)),
+      services_(services),
       pools_(std::make_unique<upstream::UpstreamPools>(io_.get_executor())),
       rng_(std::random_device{}()) {
   id_prefix_ = static_cast<std::uint32_t>(rng_());

@@ -9,6 +9,7 @@
 
 #include "governor/config/gateway_config.hpp"
 #include "governor/upstream/pool.hpp"
+#include "services.hpp"
 
 namespace governor::server {
 
@@ -25,7 +26,7 @@ struct SessionSlot {
  *  is touched only from the worker's own thread, except the atomics. */
 class Worker {
  public:
-  Worker(unsigned index, config::GatewayConfigPtr config);
+  Worker(unsigned index, config::GatewayConfigPtr config, Services& services);
   ~Worker();
 
   void start();  ///< starts the thread
@@ -34,6 +35,7 @@ class Worker {
   unsigned index() const { return index_; }
   const config::GatewayConfigPtr& config() const { return config_; }
   upstream::UpstreamPools& pools() { return *pools_; }
+  Services& services() { return services_; }
 
   /** Posted onto the worker: close idle connections; busy ones close after their response. */
   void begin_drain();
@@ -54,6 +56,7 @@ class Worker {
  private:
   unsigned index_;
   config::GatewayConfigPtr config_;
+  Services& services_;
   net::io_context io_{1};
   // Declared after io_ so they are destroyed first, while the io_context still exists.
   std::unique_ptr<upstream::UpstreamPools> pools_;

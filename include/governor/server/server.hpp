@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "governor/config/gateway_config.hpp"
 
@@ -26,10 +28,17 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /** Binds the listener (throws std::system_error when it cannot) and starts the workers. */
+  /** Loads the policies and opens the ledger (throws std::runtime_error naming every problem),
+   *  binds the listeners (throws std::system_error when it cannot) and starts the workers. */
   void start();
   /** The bound port (useful with port 0). */
   std::uint16_t port() const;
+  /** The admin listener's bound port; 0 when it is disabled. */
+  std::uint16_t admin_port() const;
+
+  /** Reloads the policy directory; on any error the policies in force stay. Returns the errors
+   *  (file:line: field: message), empty on success. Safe to call from any thread. */
+  std::vector<std::string> reload_policies();
   /** Graceful: stop accepting, let in-flight calls (streams included) finish, close idle
    *  keep-alive connections; after the config's drain_timeout, cut what is left. Blocks until
    *  every worker has stopped. Returns true when everything drained in time. */

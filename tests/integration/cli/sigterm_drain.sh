@@ -29,6 +29,7 @@ upstreams:
     price_per_million: {input: 0.15, output: 0.60}
 tiers: [{name: cheap, upstreams: [sim-small]}]
 routing: {default_tier: cheap}
+admin: {port: 0}
 YAML
 "$governor" serve -c "$tmp/governor.yaml" --port-file "$tmp/gov.port" >"$tmp/gov.log" 2>&1 &
 gov=$!

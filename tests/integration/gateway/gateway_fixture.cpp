@@ -32,8 +32,12 @@ std::string gateway_yaml(std::uint16_t sim_port, const GatewayOptions& o) {
          "tiers:\n"
          "  - {name: cheap, upstreams: [sim-small]}\n"
          "  - {name: premium, upstreams: [sim-large]}\n"
-         "routing: {aliases: [auto], default_tier: cheap}\n"
-         "logs: {level: warn, access_log: false}\n";
+         "routing: {aliases: [auto], default_tier: " +
+         o.default_tier +
+         "}\n"
+         "logs: {level: warn, access_log: false}\n"
+         "admin: {port: 0}\n" +
+         o.sections;
 }
 
 config::GatewayConfigPtr load_test_config(const std::string& yaml) {

@@ -22,6 +22,8 @@ struct GatewayOptions {
   std::string large_extra;     ///< only for sim-large
   std::string listen_extra;    ///< e.g. "  max_body_bytes: 1024\n"
   std::string large_base_url;  ///< overrides sim-large's base URL (e.g. a closed port)
+  std::string sections;        ///< top-level YAML appended (auth, ledger, policies, admin)
+  std::string default_tier = "cheap";
   std::string scheme = "http";
   std::string sim_host = "127.0.0.1";
   unsigned workers = 2;
@@ -40,6 +42,7 @@ class GatewayTest : public ::testing::Test {
   void TearDown() override;
 
   std::uint16_t port() const { return server_->port(); }
+  std::uint16_t admin_port() const { return server_->admin_port(); }
   TestClient client() const { return TestClient(port()); }
   sim::SimServer& sim() { return *sim_; }
   server::Server& gateway() { return *server_; }

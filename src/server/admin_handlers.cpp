@@ -1,0 +1,50 @@
+#include "admin_handlers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "policy_reload.hpp"
+
+namespace governor::server {
+
+Response reload_response(const Call& ex) {
+  const auto report = reload_policies(*ex.worker.config(), ex.worker.services());
+  if (report.ok) {
+    spdlog::info("policies reloaded via admin endpoint: {} in force", report.policies);
+  } else {
+    for (const auto& error : report.errors) {
+      spdlog::error("policy reload via admin endpoint: {}", error);
+    }
+    spdlog::error("policy reload via admin endpoint failed; keeping the {} policies in force",
+                  report.policies);
+  }
+  const nlohmann::json body = {
+      {"ok", report.ok}, {"policies", report.policies}, {"errors", report.errors}};
+  return json_response(ex, report.ok ? http::status::ok : http::status::unprocessable_entity,
+                       body.dump());
+}
+
+Response status_response(const Call& ex) {
+  auto& services = ex.worker.services();
+  const auto policies = services.policy_snapshot();
+  nlohmann::json names = nlohmann::json::array();
+  if (policies) {
+    for (const auto& p : policies->policies) {
+      names.push_back(p.name);
+    }
+  }
+  nlohmann::json ledger = nullptr;
+  if (services.ledger) {
+    const auto s = services.ledger->stats();
+    ledger = {{"reservations", s.reservations},    {"refusals", s.refusals},
+              {"settlements", s.settlements},      {"commits", s.commits},
+              {"batched_ops", s.batched_ops},      {"queue_depth", s.queue_depth},
+              {"last_commit_us", s.last_commit_us}};
+  }
+  const nlohmann::json body = {
+      {"policies", names}, {"ledger", ledger}, {"draining", ex.worker.draining()}};
+  return json_response(ex, http::status::ok, body.dump());
+}
+
+}  // namespace governor::server

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "http_types.hpp"
+
+namespace governor::server {
+
+/** POST /admin/reload: reloads the policy directory. 200 with the policy count, or 422 listing
+ *  every error (the policies in force stay). */
+Response reload_response(const Call& ex);
+
+/** GET /admin/status: policies in force and ledger counters. */
+Response status_response(const Call& ex);
+
+}  // namespace governor::server

@@ -1,0 +1,150 @@
+#include "admission.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "governor/openai/usage.hpp"
+
+namespace governor::server {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t media_parts(const json& messages) {
+  std::int64_t parts = 0;
+  for (const auto& message : messages) {
+    const auto content = message.find("content");
+    if (content == message.end() || !content->is_array()) {
+      continue;
+    }
+    for (const auto& part : *content) {
+      const auto type = part.find("type");
+      if (type != part.end() && type->is_string() && *type != "text") {
+        ++parts;
+      }
+    }
+  }
+  return parts;
+}
+
+/** Element-wise most expensive prices along the upstream's fallback chain, and the largest
+ *  context window (forward() may serve the call from any of them). */
+struct ChainBound {
+  ModelPrices prices;
+  std::int64_t context_window = 0;
+};
+
+ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first) {
+  ChainBound bound;
+  const config::UpstreamConfig* up = &first;
+  // The config loader rejects fallback cycles; the step cap is a second line of defence.
+  for (std::size_t steps = 0; up != nullptr && steps <= cfg.upstreams.size(); ++steps) {
+    bound.prices.input.micros_per_million =
+        std::max(bound.prices.input.micros_per_million, up->prices.input.micros_per_million);
+    bound.prices.output.micros_per_million =
+        std::max(bound.prices.output.micros_per_million, up->prices.output.micros_per_million);
+    bound.context_window = std::max(bound.context_window, up->context_window);
+    up = up->fallback.empty() ? nullptr : cfg.find_upstream(up->fallback);
+  }
+  return bound;
+}
+
+}  // namespace
+
+std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes) {
+  const auto messages = request.body.find("messages");
+  const std::int64_t media =
+      messages != request.body.end() ? media_parts(*messages) : std::int64_t{0};
+  return static_cast<std::int64_t>(body_bytes) + media * kMaxTokensPerMediaPart;
+}
+
+StepType infer_step(const openai::ChatRequest& request) {
+  const auto messages = request.body.find("messages");
+  if (messages != request.body.end() && messages->is_array() && !messages->empty()) {
+    const auto& last = messages->back();
+    const auto role = last.find("role");
+    if (role != last.end() && role->is_string() && *role == "tool") {
+      return StepType::tool;
+    }
+  }
+  return StepType::act;
+}
+
+std::uint64_t messages_hash(const openai::ChatRequest& request) {
+  const auto messages = request.body.find("messages");
+  if (messages == request.body.end()) {
+    return 0;
+  }
+  const std::uint64_t h = std::hash<json>{}(*messages);
+  return h == 0 ? 1 : h;  // 0 means "no hash" to the ledger
+}
+
+AdmissionPlan plan_admission(const AdmissionInput& in) {
+  AdmissionPlan plan;
+  auto& r = plan.request;
+  r.tenant = in.caller.tenant;
+  r.one_step = in.ref.task.empty();
+  r.task = r.one_step ? in.one_step_task_id : in.ref.task;
+  r.session = in.ref.session;
+  r.step = in.ref.step.value_or(infer_step(in.request));
+  r.explicit_retry = in.ref.retry;
+  r.messages_hash = r.one_step ? 0 : messages_hash(in.request);
+  r.input_tokens = input_token_bound(in.request, in.body_bytes);
+  r.input_tokens_estimate = openai::estimate_tokens(static_cast<std::int64_t>(in.body_bytes));
+  std::optional<std::int64_t> policy_max_output;
+  if (in.policy != nullptr) {
+    r.policy = in.policy->name;
+    r.task_budget = in.policy->task;
+    r.session_budget = in.policy->session;
+    r.tenant_budget = in.policy->tenant;
+    r.min_output_tokens = in.policy->task.min_useful_output_tokens;
+    policy_max_output = in.policy->task.max_output_tokens;
+  }
+
+  std::vector<const config::UpstreamConfig*> order{in.target.upstream};
+  std::vector<std::string> tiers{in.target.tier};
+  const bool degrade =
+      in.policy != nullptr && in.policy->on_exhausted == config::OnExhausted::degrade;
+  if (degrade && !in.target.pinned) {
+    const int tier = in.config.tier_of(in.target.upstream->name);
+    for (int t = tier - 1; t >= 0; --t) {
+      const auto& cheaper = in.config.tiers[static_cast<std::size_t>(t)];
+      if (const auto* up = in.config.find_upstream(cheaper.upstreams.front())) {
+        order.push_back(up);
+        tiers.push_back(cheaper.name);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const ChainBound bound = chain_bound(in.config, *order[i]);
+    // Without a bound from the client or the policy, the context window bounds the output.
+    std::int64_t max_output = in.request.max_tokens.value_or(bound.context_window);
+    if (policy_max_output) {
+      max_output = std::min(max_output, *policy_max_output);
+    }
+    r.candidates.push_back(ledger::Candidate{bound.prices, std::max<std::int64_t>(max_output, 1)});
+  }
+  r.min_output_tokens = std::min(r.min_output_tokens, r.candidates.front().max_output_tokens);
+  plan.upstreams = std::move(order);
+  plan.tiers = std::move(tiers);
+  return plan;
+}
+
+std::optional<std::int64_t> output_bound_to_send(const openai::ChatRequest& request,
+                                                 const ledger::Grant& grant, std::int64_t planned,
+                                                 const config::Policy* policy) {
+  if (request.max_tokens) {
+    if (grant.output_tokens < *request.max_tokens) {
+      return grant.output_tokens;
+    }
+    return std::nullopt;
+  }
+  const bool policy_bounds = policy != nullptr && policy->task.max_output_tokens.has_value();
+  if (grant.output_tokens < planned || policy_bounds) {
+    return grant.output_tokens;
+  }
+  return std::nullopt;
+}
+
+}  // namespace governor::server

@@ -1,0 +1,68 @@
+#pragma once
+
+// Turns a parsed call into the ledger's reserve request: the worst-case input, the output bound,
+// and the candidate upstreams in order of preference. Pure: config and request in, values out.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "governor/config/gateway_config.hpp"
+#include "governor/config/policy.hpp"
+#include "governor/ledger/ledger.hpp"
+#include "governor/openai/chat_request.hpp"
+#include "identity.hpp"
+#include "target.hpp"
+
+namespace governor::server {
+
+/** Tokens an image or audio part may cost at most, whatever its URL length (a high-detail image
+ *  is at most ~1.5k tokens on OpenAI's models). */
+inline constexpr std::int64_t kMaxTokensPerMediaPart = 2'000;
+
+/** An upper bound of the call's input tokens: every token of a byte-level BPE tokenizer covers
+ *  at least one byte of its text, so the request body's size bounds the text of messages, tools
+ *  and schemas together (the JSON syntax around each message more than covers the chat
+ *  template's few special tokens per message); media parts are bounded separately. */
+std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes);
+
+/** The step type when the call does not say: a tool result being answered is `tool`, anything
+ *  else `act` (the step router refines this). */
+StepType infer_step(const openai::ChatRequest& request);
+
+/** A stable hash of `messages`: the same conversation sent again is a retry of its step. */
+std::uint64_t messages_hash(const openai::ChatRequest& request);
+
+/** The reserve request plus the upstream behind each candidate. */
+struct AdmissionPlan {
+  ledger::ReserveRequest request;
+  std::vector<const config::UpstreamConfig*> upstreams;  ///< parallel to request.candidates
+  std::vector<std::string> tiers;                        ///< tier name of each candidate
+};
+
+/** Everything the plan depends on. */
+struct AdmissionInput {
+  const config::GatewayConfig& config;
+  const config::Policy* policy;  ///< null: unbudgeted
+  const Caller& caller;
+  const TaskRef& ref;
+  const openai::ChatRequest& request;
+  std::size_t body_bytes;
+  const Target& target;
+  std::string one_step_task_id;  ///< used when ref.task is empty
+};
+
+/** Candidates: the target first; when the policy degrades and the call is routed (not pinned),
+ *  then each cheaper tier's primary, nearest first. Each candidate is priced at the most
+ *  expensive upstream of its fallback chain, since forward() may end up there. */
+AdmissionPlan plan_admission(const AdmissionInput& in);
+
+/** The output bound to write into the upstream body: the grant, when it is tighter than what the
+ *  client sent, or the client sent none and the grant is below the planned bound (the ledger
+ *  clamped it) or comes from the policy. nullopt when the client's own bound (or the context
+ *  window) already holds. `planned` is the candidate's max_output_tokens in the plan. */
+std::optional<std::int64_t> output_bound_to_send(const openai::ChatRequest& request,
+                                                 const ledger::Grant& grant, std::int64_t planned,
+                                                 const config::Policy* policy);
+
+}  // namespace governor::server

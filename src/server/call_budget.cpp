@@ -1,0 +1,53 @@
+#include "call_budget.hpp"
+
+namespace governor::server {
+
+void CallBudget::granted(const ledger::Grant& grant) {
+  grant_ = grant;
+  remaining_ = grant.remaining;
+}
+
+net::awaitable<void> CallBudget::settle(CallRecord& record) {
+  if (ledger_ == nullptr || !grant_ || settled_) {
+    co_return;
+  }
+  settled_ = true;  // before the await: a second caller must not settle again meanwhile
+  ledger::Settlement s;
+  s.reservation = grant_->reservation;
+  s.usage = record.usage;
+  s.cost = record.cost;
+  s.model = record.upstream;
+  s.tier = record.tier;
+  s.outcome = record.outcome;
+  s.reason = record.reason;
+  s.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - record.started)
+                     .count();
+  s.usage_estimated = record.usage_estimated;
+  remaining_ = co_await ledger_->settle(std::move(s));
+  record.budget_remaining = remaining_header();
+}
+
+std::string CallBudget::remaining_header() const {
+  return format_remaining(remaining_ ? remaining_->tightest() : std::nullopt);
+}
+
+std::string format_remaining(const std::optional<MicroUsd>& amount) {
+  return amount ? amount->to_string() : std::string{"unlimited"};
+}
+
+openai::ApiError refusal_error(const ledger::Refusal& refusal) {
+  switch (refusal.reason) {
+    case ledger::Refusal::Reason::retry_limit:
+      return openai::make_api_error(errc::retry_limit, refusal.message);
+    case ledger::Refusal::Reason::input_too_large:
+      return openai::make_api_error(errc::invalid_request, refusal.message, "messages");
+    case ledger::Refusal::Reason::ledger_unavailable:
+      return openai::make_api_error(errc::ledger_unavailable, refusal.message);
+    case ledger::Refusal::Reason::budget_exhausted:
+      break;
+  }
+  return openai::make_api_error(errc::budget_exhausted, refusal.message);
+}
+
+}  // namespace governor::server

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "call_record.hpp"
+#include "governor/ledger/ledger.hpp"
+#include "governor/openai/error_body.hpp"
+#include "http_types.hpp"
+
+namespace governor::server {
+
+/** The budget side of one call: the ledger's grant and the settle that must happen exactly once,
+ *  whichever way the call ends (answered, failed, client gone, cancelled mid-stream). */
+class CallBudget {
+ public:
+  explicit CallBudget(ledger::Ledger* ledger) : ledger_(ledger) {}
+
+  void granted(const ledger::Grant& grant);
+  bool reserved() const { return grant_.has_value(); }
+  bool settled() const { return settled_; }
+
+  /** Settles to the record's usage and cost (zero when nothing was served), waits until the
+   *  ledger has it durably, and sets record.budget_remaining. Does nothing when nothing was
+   *  reserved or it already settled. */
+  net::awaitable<void> settle(CallRecord& record);
+
+  /** X-Governor-Budget-Remaining: the tightest scope's remaining dollars, or "unlimited". */
+  std::string remaining_header() const;
+
+ private:
+  ledger::Ledger* ledger_;
+  std::optional<ledger::Grant> grant_;
+  std::optional<ledger::Remaining> remaining_;
+  bool settled_ = false;
+};
+
+/** "0.000120" for an amount, "unlimited" for nullopt. */
+std::string format_remaining(const std::optional<MicroUsd>& amount);
+
+/** The 402 (or 400 for input over max_input_tokens) a refusal becomes. */
+openai::ApiError refusal_error(const ledger::Refusal& refusal);
+
+}  // namespace governor::server

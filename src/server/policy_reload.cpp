@@ -1,0 +1,40 @@
+#include "policy_reload.hpp"
+
+#include <mutex>
+
+#include "governor/config/policy_loader.hpp"
+
+namespace governor::server {
+
+ReloadReport reload_policies(const config::GatewayConfig& config, Services& services) {
+  const std::lock_guard lock(services.reload_mutex);
+  ReloadReport report;
+  if (config.policies.dir.empty()) {
+    services.policies.store(std::make_shared<const config::PolicySet>(), std::memory_order_release);
+    report.ok = true;
+    return report;
+  }
+  auto loaded = config::load_policy_dir(config.policies.dir);
+  for (const auto& e : loaded.errors) {
+    report.errors.push_back(e.to_string());
+  }
+  if (loaded.policies) {
+    for (const auto& e : config::check_policies_against_config(config, *loaded.policies)) {
+      report.errors.push_back(e.to_string());
+    }
+  }
+  if (!report.errors.empty() || !loaded.policies) {
+    if (report.errors.empty()) {
+      report.errors.push_back(config.policies.dir + ": could not be loaded");
+    }
+    const auto current = services.policy_snapshot();
+    report.policies = current ? current->policies.size() : 0;
+    return report;
+  }
+  report.ok = true;
+  report.policies = loaded.policies->policies.size();
+  services.policies.store(std::move(loaded.policies), std::memory_order_release);
+  return report;
+}
+
+}  // namespace governor::server

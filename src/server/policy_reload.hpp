@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "governor/config/gateway_config.hpp"
+#include "services.hpp"
+
+namespace governor::server {
+
+/** What a policy (re)load did. */
+struct ReloadReport {
+  bool ok = false;
+  std::size_t policies = 0;         ///< policies now in force
+  std::vector<std::string> errors;  ///< file:line: field: message; the old set stays when any
+};
+
+/** Loads the config's policy directory, checks it against the config and, only when everything
+ *  is valid, swaps it in (calls in flight keep the set they started with). No directory
+ *  configured: an empty set. Serialised: concurrent reloads (SIGHUP and the admin endpoint)
+ *  run one after the other. */
+ReloadReport reload_policies(const config::GatewayConfig& config, Services& services);
+
+}  // namespace governor::server
