@@ -14,8 +14,11 @@ void parse_ledger(const MapReader& root, LedgerConfig& ledger) {
   if (node == nullptr) {
     return;
   }
-  const MapReader r{
-      *node, "ledger", root.line_of("ledger"), {"backend", "data_dir", "max_batch"}, root.diag()};
+  const MapReader r{*node,
+                    "ledger",
+                    root.line_of("ledger"),
+                    {"backend", "data_dir", "max_batch", "fsync"},
+                    root.diag()};
   if (!r.ok()) {
     return;
   }
@@ -35,6 +38,7 @@ void parse_ledger(const MapReader& root, LedgerConfig& ledger) {
   r.read_nonempty("data_dir", ledger.data_dir);
   // Beyond a few thousand operations a group commit only adds latency to the first of them.
   r.read_int_as("max_batch", ledger.max_batch, 1, 65'536);
+  r.read_bool("fsync", ledger.fsync);
 }
 
 void parse_policies_section(const MapReader& root, PoliciesConfig& policies) {

@@ -79,6 +79,8 @@ void open_governance(const config::GatewayConfig& cfg, Services& services) {
     options.path = (std::filesystem::path(cfg.ledger.data_dir) / "ledger.sqlite3").string();
   }
   options.max_batch = cfg.ledger.max_batch;
+  options.durability = cfg.ledger.fsync ? ledger::SqliteLedgerOptions::Durability::power_loss
+                                        : ledger::SqliteLedgerOptions::Durability::process_crash;
   auto opened = ledger::open_sqlite_ledger(std::move(options));
   if (!opened.ledger) {
     throw std::runtime_error("cannot open the ledger: " + opened.error);

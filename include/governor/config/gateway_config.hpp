@@ -131,6 +131,11 @@ struct LedgerConfig {
    *  warning is logged). */
   std::string data_dir;
   std::size_t max_batch = 1024;  ///< operations per group commit at most
+  /** false (default): a commit is durable across a crash or kill -9 of Governor (it is in the
+   *  OS page cache; SQLite WAL, synchronous=NORMAL) and fsynced at checkpoints; an OS crash or
+   *  power loss may lose the last commits. true: every group commit is fsynced (durable across
+   *  power loss), at the price of an fsync on the call path (docs/performance.md). */
+  bool fsync = false;
   bool operator==(const LedgerConfig&) const = default;
 };
 

@@ -83,7 +83,7 @@ auth:  # listening on "::" needs keys
     - name: k
       sha256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
       tenant: t1
-ledger: {backend: sqlite, data_dir: /tmp/governor-ledger-test, max_batch: 7}
+ledger: {backend: sqlite, data_dir: /tmp/governor-ledger-test, max_batch: 7, fsync: true}
 admin: {enabled: false, address: "::1", port: 9001}
 )";
   const LoadResult result = load_config_text(yaml, "values.yaml", env_of({{"M_KEY", "sk"}}));
@@ -108,7 +108,7 @@ admin: {enabled: false, address: "::1", port: 9001}
   EXPECT_EQ(c.logs, (LogConfig{"off", false}));
   ASSERT_EQ(c.auth.keys.size(), 1u);
   EXPECT_EQ(c.auth.keys[0].tenant, "t1");
-  EXPECT_EQ(c.ledger, (LedgerConfig{"sqlite", "/tmp/governor-ledger-test", 7}));
+  EXPECT_EQ(c.ledger, (LedgerConfig{"sqlite", "/tmp/governor-ledger-test", 7, true}));
   EXPECT_EQ(c.admin, (AdminConfig{false, "::1", 9001}));
   EXPECT_EQ(result.notices,
             std::vector<std::string>{"upstream 'm': tls.verify_peer is false; the upstream's "
