@@ -276,7 +276,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   if (!policy) {
     co_return co_await refuse(policy.error(), "client_error");
   }
-  record.policy = *policy != nullptr ? (*policy)->name : "";
+  if (*policy != nullptr) {
+    record.policy = (*policy)->name;
+  }
 
   // 4. Where it would go.
   auto target = resolve_target(cfg, request.model);

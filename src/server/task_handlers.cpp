@@ -49,6 +49,22 @@ ledger::Ledger* ledger_of(Call& ex) {
   return ex.worker.services().ledger.get();
 }
 
+/** The budgets a policy sets, or none. A plain function: g++ 12 miscompiles conditional
+ *  expressions with class temporaries inside coroutines. */
+struct PolicyBudgets {
+  std::string name;  ///< empty: no policy
+  config::TaskBudget task;
+  config::SessionBudget session;
+  config::TenantBudget tenant;
+};
+
+PolicyBudgets budgets_of(const config::Policy* policy) {
+  if (policy == nullptr) {
+    return {};
+  }
+  return {policy->name, policy->task, policy->session, policy->tenant};
+}
+
 openai::ApiError budgets_off() {
   return openai::make_api_error(errc::not_found, "Budgets are off: no ledger is configured");
 }
@@ -69,10 +85,9 @@ net::awaitable<bool> handle_get_task(Call& ex, std::string_view id) {
   if (ledger == nullptr) {
     co_return co_await reply_error(ex, budgets_off());
   }
-  const config::Policy* p = ctx->policy;
-  auto view = co_await ledger->task(ctx->caller.tenant, std::string(id),
-                                    p ? p->session : config::SessionBudget{},
-                                    p ? p->tenant : config::TenantBudget{});
+  const PolicyBudgets budgets = budgets_of(ctx->policy);
+  auto view =
+      co_await ledger->task(ctx->caller.tenant, std::string(id), budgets.session, budgets.tenant);
   if (!view) {
     co_return co_await reply_error(
         ex, openai::make_api_error(errc::not_found, "No task '" + std::string(id) + "'", "id"));
@@ -115,11 +130,10 @@ net::awaitable<bool> handle_open_task(Call& ex) {
           ex, openai::make_api_error(errc::invalid_request, "Unknown field '" + key + "'", key));
     }
   }
-  const config::Policy* p = ctx->policy;
-  const config::TaskBudget base = p ? p->task : config::TaskBudget{};
-  config::TaskBudget budget = base;
+  const PolicyBudgets budgets = budgets_of(ctx->policy);
+  config::TaskBudget budget = budgets.task;
   if (const auto b = body.find("budget"); b != body.end()) {
-    auto parsed = parse_task_budget(*b, base, p ? p->name : "(none)");
+    auto parsed = parse_task_budget(*b, budgets.task, budgets.name);
     if (!parsed) {
       co_return co_await reply_error(ex, parsed.error());
     }
@@ -129,13 +143,8 @@ net::awaitable<bool> handle_open_task(Call& ex) {
   if (ledger == nullptr) {
     co_return co_await reply_error(ex, budgets_off());
   }
-  ledger::OpenTask open{ctx->caller.tenant,
-                        id->get<std::string>(),
-                        session,
-                        p ? p->name : "",
-                        budget,
-                        p ? p->session : config::SessionBudget{},
-                        p ? p->tenant : config::TenantBudget{}};
+  ledger::OpenTask open{ctx->caller.tenant, id->get<std::string>(), session, budgets.name, budget,
+                        budgets.session,    budgets.tenant};
   const auto result = co_await ledger->open_task(open);
   if (result == ledger::OpenResult::unavailable) {
     co_return co_await reply_error(

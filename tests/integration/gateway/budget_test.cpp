@@ -474,3 +474,32 @@ TEST_F(AuthTest, MalformedIdsAre400) {
 
 }  // namespace
 }  // namespace governor::testing
+
+namespace governor::testing {
+namespace {
+
+// Without policies every call is tracked but unbudgeted, and the task endpoints still work.
+class UnbudgetedTest : public GatewayTest {};
+
+TEST_F(UnbudgetedTest, CallsAreTrackedAndTasksServedWithoutPolicies) {
+  start();
+  auto c = client();
+  const auto call = c.post_json("/v1/chat/completions", chat_body("auto", "no policy"),
+                                task_headers("free"));
+  ASSERT_EQ(call.status, 200) << call.body;
+  EXPECT_EQ(call.header("x-governor-budget-remaining"), "unlimited");
+  const json task = get_task(port(), "free");
+  EXPECT_EQ(task["remaining_usd"], nullptr);
+  EXPECT_EQ(task["policy"], nullptr);
+  EXPECT_EQ(usd(task["spent_usd"]), MicroUsd::parse(call.header("x-governor-cost-usd")).value());
+  EXPECT_EQ(c.request("GET", "/v1/tasks/unknown").status, 404);
+  const auto opened = c.post_json("/v1/tasks", R"({"id":"mine","budget":{"total_dollars":0.5}})");
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  EXPECT_EQ(usd(json::parse(opened.body)["remaining_usd"]), MicroUsd{500'000});
+  const auto unknown_policy = c.post_json("/v1/chat/completions", chat_body("auto", "x"),
+                                          {{"X-Governor-Policy", "nope"}});
+  EXPECT_EQ(unknown_policy.status, 400);
+}
+
+}  // namespace
+}  // namespace governor::testing
