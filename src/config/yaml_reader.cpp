@@ -227,18 +227,26 @@ bool MapReader::read_millis(std::string_view key, Millis& out, std::int64_t min)
   return true;
 }
 
-bool MapReader::read_price(std::string_view key, PricePerMillion& out) const {
+std::optional<MicroUsd> MapReader::read_exact_dollars(std::string_view key,
+                                                      std::string_view expected) const {
   const YAML::Node* node = find(key);
   if (node == nullptr) {
-    return false;
+    return std::nullopt;
   }
-  // The scalar's own text, never a double: 0.15 must be exactly 150000 micro-dollars.
+  // The scalar's own text, never a double: 0.15 must be exactly 150000 micro-dollars, and
+  // budgets must add up exactly.
   const auto micros = node->IsScalar() ? MicroUsd::parse(node->Scalar()) : std::nullopt;
   if (!micros) {
     diag_.error(line_of(key), field_of(key),
-                "expected a dollar amount per million tokens as a plain decimal with at most 6 "
-                "decimal places (e.g. 0.15), got " +
-                    describe(*node));
+                "expected " + std::string(expected) +
+                    " as a plain decimal with at most 6 decimal places, got " + describe(*node));
+  }
+  return micros;
+}
+
+bool MapReader::read_price(std::string_view key, PricePerMillion& out) const {
+  const auto micros = read_exact_dollars(key, "a dollar amount per million tokens (e.g. 0.15)");
+  if (!micros) {
     return false;
   }
   out = PricePerMillion{micros->micros()};
@@ -255,17 +263,8 @@ bool MapReader::read_dollars(std::string_view key, MicroUsd& out) const {
 }
 
 bool MapReader::read_dollars(std::string_view key, std::optional<MicroUsd>& out) const {
-  const YAML::Node* node = find(key);
-  if (node == nullptr) {
-    return false;
-  }
-  // Like prices: the scalar's own text, never a double, so budgets add up exactly.
-  const auto micros = node->IsScalar() ? MicroUsd::parse(node->Scalar()) : std::nullopt;
+  const auto micros = read_exact_dollars(key, "a dollar amount (e.g. 0.50)");
   if (!micros) {
-    diag_.error(line_of(key), field_of(key),
-                "expected a dollar amount as a plain decimal with at most 6 decimal places "
-                "(e.g. 0.50), got " +
-                    describe(*node));
     return false;
   }
   out = *micros;

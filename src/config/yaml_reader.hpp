@@ -91,6 +91,9 @@ class MapReader {
   static constexpr std::int64_t kMaxMillis = 86'400'000;
 
  private:
+  /** The key's scalar as exact dollars; reports "expected <expected> ..." when it is not. */
+  std::optional<MicroUsd> read_exact_dollars(std::string_view key, std::string_view expected) const;
+
   struct Entry {
     std::string key;
     int line;

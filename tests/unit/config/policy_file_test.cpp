@@ -155,7 +155,7 @@ const Case kCases[] = {
   {"MatchTrustDomainsNotList", "[ci]", "ci", "match.trust_domains", "trust_domains", "expected a list, got 'ci'"},
 
   // task: types and ranges.
-  {"TotalWithExponent", "total_dollars: 0.50", "total_dollars: 5e-1", "task.total_dollars", "5e-1", "expected a dollar amount as a plain decimal with at most 6 decimal places (e.g. 0.50), got '5e-1'"},
+  {"TotalWithExponent", "total_dollars: 0.50", "total_dollars: 5e-1", "task.total_dollars", "5e-1", "expected a dollar amount (e.g. 0.50) as a plain decimal with at most 6 decimal places, got '5e-1'"},
   {"TotalNegative", "total_dollars: 0.50", "total_dollars: -1", "task.total_dollars", "-1", "got '-1'"},
   {"TotalBelowAMicroDollar", "total_dollars: 0.50", "total_dollars: 0.0000001", "task.total_dollars", "0.0000001", "at most 6 decimal places"},
   {"TotalWithDollarSign", "total_dollars: 0.50", "total_dollars: $1", "task.total_dollars", "$1", "got '$1'"},
