@@ -41,8 +41,10 @@ MicroUsd usd(const json& dollars) {
   return MicroUsd{static_cast<std::int64_t>(std::llround(dollars.get<double>() * 1e6))};
 }
 
-// A slow answer keeps every call in flight while the others reserve.
-const std::string kSlowCall = "count to three [[sim delay_ms=1500]]";
+// A slow answer keeps every call in flight while the others reserve (long enough for 200
+// connections to be made under the sanitizers too: a settle before the last reserve would free
+// budget and admit more than the count the test expects).
+const std::string kSlowCall = "count to three [[sim delay_ms=4000]]";
 
 TEST_F(BudgetTest, TwoHundredConcurrentCallsOnABudgetForFiftyAdmitExactlyFifty) {
   const std::string body = chat_body("auto", kSlowCall, R"("max_tokens":16)");
