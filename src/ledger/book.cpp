@@ -279,7 +279,9 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
 
   Effects fx;
   fx.task = TaskRow{key, t.record};
+  fx.task_added = created;
   fx.step = StepRecord{id, key, std::move(step)};
+  fx.step_added = true;
   fx.reservation_added = reservation;
   reservations_.emplace(id, std::move(reservation));
   return {std::move(grant), std::move(fx)};
@@ -365,6 +367,7 @@ Book::Applied<OpenResult> Book::open(const OpenTask& request, TimePoint now) {
   record.created_unix_ms = unix_ms(now);
   Effects fx;
   fx.task = TaskRow{key, record};
+  fx.task_added = true;
   return {OpenResult::created, std::move(fx)};
 }
 

@@ -31,17 +31,21 @@ class Completion {
                           net::execution::outstanding_work.tracked)),
         handler_(std::forward<ConcreteHandler>(handler)) {}
 
-  /** Posts the result to the caller's executor (never runs the caller on this thread), then
-   *  drops the work guard: the posted function is itself work, so the caller's io_context has
-   *  no gap in which it could stop. */
-  /** True once complete() has run (the handler has been handed over). */
+  /** True once the handler has been handed over (invoked, or moved out with the operation). */
   bool completed() const { return !handler_; }
 
-  void complete(T value) {
-    net::post(work_, [handler = std::move(handler_), value = std::move(value)]() mutable {
-      std::move(handler)(std::move(value));
-    });
-    work_ = nullptr;
+  // Completion never runs the caller on the ledger thread. The ledger groups a batch's
+  // operations by executor, posts one function to each executor(), drops each operation's work
+  // guard with release_work() (the posted function is itself work, so the caller's io_context
+  // has no gap in which it could stop), and that function calls invoke() on the caller's thread.
+
+  /** The caller's executor (outstanding work tracked until release_work()). */
+  const net::any_io_executor& executor() const { return work_; }
+  void release_work() { work_ = nullptr; }
+  /** Runs the handler with the result, here and now: only on the caller's executor. */
+  void invoke(T value) {
+    Handler handler = std::move(handler_);
+    std::move(handler)(std::move(value));
   }
 
  private:

@@ -98,6 +98,8 @@ struct Effects {
   std::optional<ReservationRecord> reservation_added;
   std::optional<std::uint64_t> reservation_removed;
   std::optional<StepRecord> step;  ///< upsert
+  bool task_added = false;  ///< `task` is new: not in the database yet (else it is an update)
+  bool step_added = false;  ///< `step` is new: not in the database yet (else it is an update)
   bool empty() const {
     return !task && spend.empty() && !reservation_added && !reservation_removed && !step;
   }

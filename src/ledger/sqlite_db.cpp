@@ -98,6 +98,10 @@ Statement Database::prepare(std::string_view sql) {
   return Statement{stmt};
 }
 
+std::int64_t Database::changes() const {
+  return sqlite3_changes64(db_.get());
+}
+
 std::string Database::error() const {
   if (!open_error_.empty()) {
     return open_error_;

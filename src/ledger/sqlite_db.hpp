@@ -79,6 +79,8 @@ class Database {
   bool exec(const char* sql);
   /** Prepares a statement (empty Statement on error; see error()). */
   Statement prepare(std::string_view sql);
+  /** Rows changed by the last INSERT, UPDATE or DELETE. */
+  std::int64_t changes() const;
   /** The last error of this connection. */
   std::string error() const;
 

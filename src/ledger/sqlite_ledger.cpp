@@ -7,6 +7,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
+#include <iterator>
 #include <type_traits>
 
 namespace governor::ledger {
@@ -146,9 +147,12 @@ void SqliteLedger::process(std::vector<Op>& batch) {
   const TimePoint now = clock_();
   batch_overruns_ = 0;
   batch_ok_ = !degraded_ && store_->begin();
+  writes_.clear();
   for (Op& op : batch) {
     std::visit([&](auto& o) { apply(o, now); }, op);
   }
+  // The batch's rows, each at its final value, go in just before the commit.
+  batch_ok_ = batch_ok_ && flush();
   const auto writes =
       static_cast<std::uint64_t>(std::count_if(batch.begin(), batch.end(), [](const Op& op) {
         return std::visit([](const auto& o) { return o.wrote; }, op);
@@ -181,16 +185,16 @@ void SqliteLedger::process(std::vector<Op>& batch) {
 
 void SqliteLedger::complete(std::vector<Op>& batch) {
   for (Op& op : batch) {
-    std::visit(
+    const bool deliver = std::visit(
         [&](auto& o) {
           using O = std::decay_t<decltype(o)>;
           if (o.done.completed()) {
-            return;
+            return false;
           }
           if constexpr (std::is_same_v<O, SettleOp>) {
             if (!o.result) {
               retry_.push_back(std::move(op));
-              return;
+              return false;
             }
             if (o.wrote && batch_ok_) {
               settlements_.fetch_add(1, std::memory_order_relaxed);
@@ -202,9 +206,50 @@ void SqliteLedger::complete(std::vector<Op>& batch) {
               refusals_.fetch_add(1, std::memory_order_relaxed);
             }
           }
-          o.done.complete(std::move(*o.result));
+          return true;
         },
         op);
+    if (!deliver) {
+      continue;
+    }
+    const net::any_io_executor& ex = std::visit(
+        [](const auto& o) -> const net::any_io_executor& { return o.done.executor(); }, op);
+    auto group = std::find_if(deliveries_.begin(), deliveries_.end(),
+                              [&](const Delivery& d) { return d.executor == ex; });
+    if (group == deliveries_.end()) {
+      deliveries_.push_back(Delivery{ex, {}});
+      group = std::prev(deliveries_.end());
+    }
+    group->ops.push_back(std::move(op));
+  }
+  // One post per caller executor, not per operation: each wakes a caller thread at most once per
+  // batch. The posted function is itself work, so the operations' own work guards can go.
+  for (Delivery& d : deliveries_) {
+    for (Op& op : d.ops) {
+      std::visit([](auto& o) { o.done.release_work(); }, op);
+    }
+    net::any_io_executor ex = std::move(d.executor);
+    net::post(
+        ex, Deliver{net::prefer(ex, net::execution::outstanding_work.untracked), std::move(d.ops)});
+  }
+  deliveries_.clear();
+}
+
+void SqliteLedger::Deliver::operator()() {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    try {
+      std::visit([](auto& o) { o.done.invoke(std::move(*o.result)); }, ops[i]);
+    } catch (...) {
+      // A handler threw out of the caller's run(): the operations after it still get their
+      // results, as they would have with one post each.
+      if (i + 1 < ops.size()) {
+        std::vector<Op> rest(
+            std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(i + 1)),
+            std::make_move_iterator(ops.end()));
+        net::post(executor, Deliver{executor, std::move(rest)});
+      }
+      throw;
+    }
   }
 }
 
@@ -242,7 +287,7 @@ void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
   op.result = std::move(applied.outcome);
   if (!applied.effects.empty()) {
     op.wrote = true;
-    batch_ok_ = store_->write(applied.effects);
+    writes_.add(std::move(applied.effects));
   }
 }
 
@@ -256,7 +301,7 @@ void SqliteLedger::apply(SettleOp& op, TimePoint) {
   op.result = applied.outcome;
   if (!applied.effects.empty()) {
     op.wrote = true;
-    batch_ok_ = store_->write(applied.effects);
+    writes_.add(std::move(applied.effects));
   }
 }
 
@@ -286,7 +331,7 @@ void SqliteLedger::apply(OpenOp& op, TimePoint now) {
   op.result = applied.outcome;
   if (!applied.effects.empty()) {
     op.wrote = true;
-    batch_ok_ = store_->write(applied.effects);
+    writes_.add(std::move(applied.effects));
   }
 }
 
@@ -333,9 +378,23 @@ void SqliteLedger::fail(OpenOp& op) {
   }
 }
 
+bool SqliteLedger::flush() {
+  if (writes_.empty()) {
+    return true;
+  }
+  const bool ok = store_->write(writes_);
+  writes_.clear();
+  return ok;
+}
+
 bool SqliteLedger::ensure_task(const TaskKey& key) {
   if (book_.has_task(key)) {
     return true;
+  }
+  // A one-step task leaves the book when it is settled; if that was earlier in this batch, its
+  // latest rows are still in writes_, and the load must see them.
+  if (writes_.has_task(key) && !flush()) {
+    return false;
   }
   auto loaded = store_->load_task(key);
   if (!loaded) {
@@ -352,6 +411,9 @@ bool SqliteLedger::ensure_spend(const std::vector<SpendKey>& keys) {
     if (book_.has_spend(k)) {
       continue;
     }
+    if (writes_.has_spend(k) && !flush()) {
+      return false;
+    }
     const auto spent = store_->load_spend(k);
     if (!spent) {
       return false;
@@ -365,6 +427,7 @@ void SqliteLedger::rebuild() {
   const std::uint64_t next_id = book_.next_reservation_id();
   book_ = Book{};
   book_.set_next_reservation_id(next_id);
+  writes_.clear();  // rolled back with the transaction
   degraded_ = true;
   auto live = store_->load_reservations();
   if (!live) {

@@ -64,6 +64,18 @@ class SqliteLedger final : public Ledger {
   using OpenOp = Pending<OpenTask, OpenResult>;
   using Op = std::variant<ReserveOp, SettleOp, TaskOp, OpenOp>;
 
+  /** A batch's operations of one caller executor, in queue order, waiting to be posted. */
+  struct Delivery {
+    net::any_io_executor executor;
+    std::vector<Op> ops;
+  };
+  /** The function posted to a caller's executor: hands each operation its result, in order. */
+  struct Deliver {
+    net::any_io_executor executor;  ///< untracked: the posted function is the work
+    std::vector<Op> ops;
+    void operator()();
+  };
+
   template <class T, class Payload>
   net::awaitable<T> submit(Payload payload);
   void enqueue(Op&& op);
@@ -86,6 +98,8 @@ class SqliteLedger final : public Ledger {
   void fail(SettleOp& op);
   void fail(TaskOp& op);
   void fail(OpenOp& op);
+  /** Writes the batch's pending rows now (a load is about to read one of them). */
+  bool flush();
   bool ensure_task(const TaskKey& key);
   bool ensure_spend(const std::vector<SpendKey>& keys);
   /** Forgets the book and reloads the live reservations from the database. */
@@ -100,7 +114,9 @@ class SqliteLedger final : public Ledger {
   bool batch_ok_ = true;   ///< no load or write of the current batch has failed
   bool degraded_ = false;  ///< the book could not be rebuilt: refuse until it can
   std::uint64_t batch_overruns_ = 0;
-  std::vector<Op> retry_;  ///< settlements to apply again in the next batch
+  std::vector<Op> retry_;             ///< settlements to apply again in the next batch
+  std::vector<Delivery> deliveries_;  ///< complete()'s groups, kept for their memory
+  WriteSet writes_;  ///< the current batch's changed rows, written once before the commit
 
   std::mutex mutex_;
   std::condition_variable wake_;

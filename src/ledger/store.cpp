@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <bit>
 
 namespace governor::ledger {
@@ -103,6 +104,90 @@ std::int64_t to_column(std::uint64_t hash) {
 
 }  // namespace
 
+// ---- WriteSet ------------------------------------------------------------------------------
+
+template <class Row, class Key, class Hash, class KeyOf>
+void WriteSet::upsert(std::vector<Entry<Row>>& rows,
+                      std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
+                      bool added, const Key& key, const Hash& hash, const KeyOf& key_of) {
+  const std::size_t h = hash(key);
+  const auto [first, last] = index.equal_range(h);
+  for (auto it = first; it != last; ++it) {
+    Entry<Row>& e = rows[it->second];
+    if (key_of(e.row) == key) {
+      e.row = std::move(row);
+      e.added = e.added || added;  // inserted earlier in the batch: still an INSERT
+      return;
+    }
+  }
+  index.emplace(h, rows.size());
+  rows.push_back(Entry<Row>{std::move(row), added});
+}
+
+void WriteSet::add(Effects&& fx) {
+  if (fx.task) {
+    const TaskKey key = fx.task->key;
+    upsert(tasks_, task_index_, std::move(*fx.task), fx.task_added, key, TaskKeyHash{},
+           [](const TaskRow& r) -> const TaskKey& { return r.key; });
+  }
+  for (SpendRow& row : fx.spend) {
+    const SpendKey key = row.key;
+    upsert(spend_, spend_index_, std::move(row), false, key, SpendKeyHash{},
+           [](const SpendRow& r) -> const SpendKey& { return r.key; });
+  }
+  if (fx.step) {
+    const auto [it, inserted] = step_index_.try_emplace(fx.step->id, steps_.size());
+    if (inserted) {
+      steps_.push_back(Entry<StepRecord>{std::move(*fx.step), fx.step_added});
+    } else {
+      Entry<StepRecord>& e = steps_[it->second];
+      e.row = std::move(*fx.step);
+      e.added = e.added || fx.step_added;
+    }
+  }
+  if (fx.reservation_added) {
+    added_index_.emplace(fx.reservation_added->id, added_.size());
+    added_.push_back(std::move(fx.reservation_added));
+  }
+  if (fx.reservation_removed) {
+    const auto it = added_index_.find(*fx.reservation_removed);
+    if (it != added_index_.end()) {
+      added_[it->second].reset();  // never stored, so nothing to delete
+      added_index_.erase(it);
+    } else {
+      removed_.push_back(*fx.reservation_removed);
+    }
+  }
+}
+
+bool WriteSet::empty() const {
+  return tasks_.empty() && spend_.empty() && steps_.empty() && added_.empty() && removed_.empty();
+}
+
+void WriteSet::clear() {
+  tasks_.clear();
+  task_index_.clear();
+  spend_.clear();
+  spend_index_.clear();
+  steps_.clear();
+  step_index_.clear();
+  added_.clear();
+  added_index_.clear();
+  removed_.clear();
+}
+
+bool WriteSet::has_task(const TaskKey& key) const {
+  const auto [first, last] = task_index_.equal_range(TaskKeyHash{}(key));
+  return std::any_of(first, last, [&](const auto& e) { return tasks_[e.second].row.key == key; });
+}
+
+bool WriteSet::has_spend(const SpendKey& key) const {
+  const auto [first, last] = spend_index_.equal_range(SpendKeyHash{}(key));
+  return std::any_of(first, last, [&](const auto& e) { return spend_[e.second].row.key == key; });
+}
+
+// ---- Store ---------------------------------------------------------------------------------
+
 boost::system::result<StorePtr, std::string> Store::open(const std::string& path,
                                                          bool fsync_commits) {
   sqlite::Database db{path};
@@ -161,6 +246,15 @@ bool Store::prepare_all() {
        "INSERT OR REPLACE INTO steps (id, tenant, task, time_ms, step, model, tier, input_tokens, "
        "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+      // What a settlement changes in rows that exist. Only unindexed columns: no index entry is
+      // rewritten, unlike an upsert's replace.
+      {update_task_,
+       "UPDATE tasks SET retries = ?3, last_hash = ?4, spent = ?5, synthesis_spent = ?6, "
+       "handoff_spent = ?7 WHERE tenant = ?1 AND task = ?2"},
+      {update_step_,
+       "UPDATE steps SET model = ?2, tier = ?3, input_tokens = ?4, output_tokens = ?5, cost = ?6, "
+       "reserved = ?7, outcome = ?8, reason = ?9, latency_ms = ?10, usage_estimated = ?11 "
+       "WHERE id = ?1"},
       {insert_reservation_,
        "INSERT INTO reservations (id, tenant, task, session, day, month, step, amount, time_ms, "
        "session_limit, day_limit, month_limit) "
@@ -228,6 +322,35 @@ bool Store::write(const Effects& fx) {
   return true;
 }
 
+bool Store::write(const WriteSet& w) {
+  for (const auto& [row, added] : w.tasks_) {
+    if (!(added ? write_task(row) : update_task(row))) {
+      return false;
+    }
+  }
+  for (const auto& e : w.spend_) {
+    if (!write_spend(e.row)) {
+      return false;
+    }
+  }
+  for (const auto& [step, added] : w.steps_) {
+    if (!(added ? write_step(step) : update_step(step))) {
+      return false;
+    }
+  }
+  for (const std::optional<ReservationRecord>& r : w.added_) {
+    if (r && !write_reservation(*r)) {
+      return false;
+    }
+  }
+  for (const std::uint64_t id : w.removed_) {
+    if (!delete_reservation(id)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Store::write_task(const TaskRow& row) {
   const TaskRecord& r = row.record;
   const config::TaskBudget& b = r.budget;
@@ -241,6 +364,34 @@ bool Store::write_task(const TaskRow& row) {
               b.min_useful_output_tokens, std::int64_t{r.retries}, to_column(r.last_hash), r.spent,
               r.synthesis_spent, r.handoff_spent);
   return s->run() || fail("write_task");
+}
+
+bool Store::update_task(const TaskRow& row) {
+  const TaskRecord& r = row.record;
+  {
+    Use s(update_task_);
+    s->bind_all(row.key.tenant, row.key.task, std::int64_t{r.retries}, to_column(r.last_hash),
+                r.spent, r.synthesis_spent, r.handoff_spent);
+    if (!s->run()) {
+      return fail("update_task");
+    }
+  }
+  // The row should be there; if it is not, the full upsert stores it rather than lose it.
+  return db_.changes() > 0 || write_task(row);
+}
+
+bool Store::update_step(const StepRecord& step) {
+  const StepView& v = step.view;
+  {
+    Use s(update_step_);
+    s->bind_all(static_cast<std::int64_t>(step.id), v.model, v.tier, v.usage.input_tokens,
+                v.usage.output_tokens, v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
+                std::int64_t{v.usage_estimated});
+    if (!s->run()) {
+      return fail("update_step");
+    }
+  }
+  return db_.changes() > 0 || write_step(step);
 }
 
 bool Store::write_spend(const SpendRow& row) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "governor/core/error.hpp"
@@ -17,6 +18,48 @@ namespace governor::ledger {
 struct LoadedTask {
   TaskRecord record;
   std::vector<StepRecord> steps;
+};
+
+/** The rows a batch of book operations changed, coalesced: each task, spend window and step is
+ *  kept once, at its latest value (rows are absolute values, so the last one is the state after
+ *  the whole batch), and a reservation both added and removed in the set needs neither write.
+ *  Written by Store::write(const WriteSet&) inside the batch's transaction.
+ *  @par Thread safety Not thread-safe: owned by the ledger thread. */
+class WriteSet {
+ public:
+  /** Takes one operation's changed rows, after every operation added before it. */
+  void add(Effects&& effects);
+  bool empty() const;
+  /** Forgets every row (keeps the memory for the next batch). */
+  void clear();
+  /** True when the set holds a row of this task or window that the database does not have yet:
+   *  a load of it must see the set written first. */
+  bool has_task(const TaskKey& key) const;
+  bool has_spend(const SpendKey& key) const;
+
+ private:
+  friend class Store;
+  /** A row and whether the database has it yet (an INSERT) or already (an UPDATE). */
+  template <class Row>
+  struct Entry {
+    Row row;
+    bool added = false;
+  };
+  template <class Row, class Key, class Hash, class KeyOf>
+  static void upsert(std::vector<Entry<Row>>& rows,
+                     std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
+                     bool added, const Key& key, const Hash& hash, const KeyOf& key_of);
+
+  // Rows in the order first seen; the index maps a key's hash to the rows with that hash.
+  std::vector<Entry<TaskRow>> tasks_;
+  std::unordered_multimap<std::size_t, std::size_t> task_index_;
+  std::vector<Entry<SpendRow>> spend_;
+  std::unordered_multimap<std::size_t, std::size_t> spend_index_;
+  std::vector<Entry<StepRecord>> steps_;
+  std::unordered_map<std::uint64_t, std::size_t> step_index_;
+  std::vector<std::optional<ReservationRecord>> added_;  ///< nullopt: removed again in the set
+  std::unordered_map<std::uint64_t, std::size_t> added_index_;
+  std::vector<std::uint64_t> removed_;
 };
 
 /** The ledger's tables in one SQLite database (schema in docs/ledger.md): loads rows into the
@@ -48,6 +91,8 @@ class Store {
   void rollback();
   /** Writes one operation's rows (inside the transaction begun by begin()). */
   bool write(const Effects& effects);
+  /** Writes a batch's coalesced rows (inside the transaction begun by begin()). */
+  bool write(const WriteSet& writes);
 
  private:
   explicit Store(sqlite::Database db) : db_(std::move(db)) {}
@@ -56,6 +101,9 @@ class Store {
   bool write_task(const TaskRow& row);
   bool write_spend(const SpendRow& row);
   bool write_step(const StepRecord& step);
+  /** UPDATEs of rows the database has: cheaper than an upsert (no index entry is rewritten). */
+  bool update_task(const TaskRow& row);
+  bool update_step(const StepRecord& step);
   bool write_reservation(const ReservationRecord& r);
   bool delete_reservation(std::uint64_t id);
 
@@ -67,6 +115,8 @@ class Store {
   sqlite::Statement upsert_spend_;
   sqlite::Statement add_spend_;
   sqlite::Statement upsert_step_;
+  sqlite::Statement update_task_;
+  sqlite::Statement update_step_;
   sqlite::Statement insert_reservation_;
   sqlite::Statement delete_reservation_;
   sqlite::Statement select_task_;

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <boost/asio/detached.hpp>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "governor/ledger/ledger.hpp"
@@ -406,6 +409,162 @@ TEST(SqliteLedgerStats, CountsWhatHappened) {
   EXPECT_EQ(s.batched_ops, 4u) << "two grants and two settlements wrote rows";
   EXPECT_EQ(s.commits, 4u) << "awaited one at a time: one commit each";
   EXPECT_EQ(s.queue_depth, 0u);
+}
+
+// ---- batches ------------------------------------------------------------------------------
+
+/** A wall clock that can hold the ledger thread at the start of a batch (it reads the clock
+ *  there), so the test can queue several operations that then form one batch. */
+class GateClock {
+ public:
+  WallClock clock() {
+    return [this] {
+      std::unique_lock lock(mutex_);
+      entered_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return open_; });
+      return at(2024y / March / 15, 12h);
+    };
+  }
+  void close() {
+    const std::lock_guard lock(mutex_);
+    open_ = false;
+    entered_ = false;
+  }
+  /** Waits until the ledger thread is held at the gate. */
+  void wait_held() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return entered_; });
+  }
+  void open() {
+    const std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = true;
+  bool entered_ = false;
+};
+
+LedgerPtr open_gated(GateClock& gate) {
+  SqliteLedgerOptions options;
+  options.path = ":memory:";
+  options.clock = gate.clock();
+  OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
+  EXPECT_TRUE(opened.error.empty()) << opened.error;
+  return std::move(opened.ledger);
+}
+
+/** Holds the ledger thread at the gate with an operation of its own, so that whatever is queued
+ *  next is taken as one batch when the gate opens. */
+void hold(Ledger& ledger, GateClock& gate, net::io_context& io) {
+  gate.close();
+  io.restart();  // after an earlier run() returned
+  net::co_spawn(io, ledger.task("acme", "nobody", {}, {}), net::detached);
+  io.poll();
+  gate.wait_held();
+}
+
+TEST(SqliteLedgerBatch, AViewAfterASettlementInTheSameBatchSeesIt) {
+  GateClock gate;
+  LedgerPtr ledger = open_gated(gate);
+  ReserveRequest r = call("one");
+  r.one_step = true;  // dropped from the book when settled: the view reads it back
+  const Grant g = grant_of(await(ledger->reserve(r)));
+
+  net::io_context io;
+  hold(*ledger, gate, io);
+  std::optional<TaskView> seen;
+  net::co_spawn(io, ledger->settle(settlement(g.reservation, 120)), net::detached);
+  net::co_spawn(io, ledger->task("acme", "one", {}, {}),
+                [&](std::exception_ptr, std::optional<TaskView> v) { seen = std::move(v); });
+  io.poll();  // both queued behind the held batch
+  gate.open();
+  io.run();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->task.spent, usd(120));
+  EXPECT_EQ(seen->task.reserved, usd(0));
+  ASSERT_EQ(seen->steps.size(), 1u);
+  EXPECT_EQ(seen->steps[0].outcome, "ok");
+}
+
+TEST(SqliteLedgerBatch, ManyGrantsOfOneBatchAreAllStored) {
+  GateClock gate;
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::vector<Grant> grants;
+  {
+    SqliteLedgerOptions options;
+    options.path = path;
+    options.clock = gate.clock();
+    LedgerPtr ledger = open_sqlite_ledger(std::move(options)).ledger;
+    ASSERT_TRUE(ledger);
+    net::io_context io;
+    hold(*ledger, gate, io);
+    for (int i = 0; i < 10; ++i) {
+      ReserveRequest r = call(i % 2 == 0 ? "even" : "odd");
+      r.session = "s1";
+      net::co_spawn(io, ledger->reserve(r),
+                    [&](std::exception_ptr, ReserveOutcome o) { grants.push_back(grant_of(o)); });
+    }
+    io.poll();
+    gate.open();
+    io.run();
+    ASSERT_EQ(grants.size(), 10u);
+    EXPECT_EQ(ledger->stats().commits, 1u) << "the ten grants shared one commit";
+    // Settle half of them in one batch too.
+    hold(*ledger, gate, io);
+    for (std::size_t i = 0; i < 5; ++i) {
+      net::co_spawn(io, ledger->settle(settlement(grants[i].reservation, 100)), net::detached);
+    }
+    io.poll();
+    gate.open();
+    io.run();
+    EXPECT_EQ(ledger->stats().commits, 2u);
+  }
+  // The other five were still held when it closed: counted at their reserved 300 each.
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 5u);
+  const auto even = view_of(*ledger, "acme", "even");
+  const auto odd = view_of(*ledger, "acme", "odd");
+  ASSERT_TRUE(even && odd);
+  EXPECT_EQ(even->task.spent + odd->task.spent, usd(5 * 100 + 5 * 300));
+  EXPECT_EQ(even->steps.size() + odd->steps.size(), 10u);
+}
+
+TEST(SqliteLedgerBatch, AThrowingHandlerDoesNotLoseTheOthersOfItsBatch) {
+  GateClock gate;
+  LedgerPtr ledger = open_gated(gate);
+  net::io_context io;
+  hold(*ledger, gate, io);
+  int granted = 0;
+  for (int i = 0; i < 4; ++i) {
+    net::co_spawn(io, ledger->reserve(call("t" + std::to_string(i))),
+                  [&, i](std::exception_ptr, ReserveOutcome o) {
+                    if (i == 1) {
+                      throw std::runtime_error("handler failed");
+                    }
+                    granted += std::holds_alternative<Grant>(o) ? 1 : 0;
+                  });
+  }
+  io.poll();
+  gate.open();
+  int thrown = 0;
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::runtime_error&) {
+      ++thrown;
+      io.restart();
+    }
+  }
+  EXPECT_EQ(thrown, 1);
+  EXPECT_EQ(granted, 3);
 }
 
 }  // namespace
