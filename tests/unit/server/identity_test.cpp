@@ -138,6 +138,9 @@ TEST_P(ReadTaskRefRefuses, With400NamingTheHeader) {
   EXPECT_EQ(ref.error().param, c.param);
 }
 
+// GovernorHeaders holds views: the texts they point at must outlive the test cases.
+const std::string kLongId(129, 'a');
+
 GovernorHeaders with_task(std::string_view task) {
   GovernorHeaders h;
   h.task = task;
@@ -149,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadRefCase{"task_with_slash", with_task("a/b"), nullptr, "X-Governor-Task"},
         BadRefCase{"task_empty", with_task(""), nullptr, "X-Governor-Task"},
-        BadRefCase{"task_too_long", with_task(std::string(129, 'a')), nullptr, "X-Governor-Task"},
+        BadRefCase{"task_too_long", with_task(kLongId), nullptr, "X-Governor-Task"},
         BadRefCase{"header_and_metadata_disagree", with_task("a"), json{{"governor_task", "b"}},
                    "X-Governor-Task"},
         BadRefCase{
