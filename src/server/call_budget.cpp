@@ -7,7 +7,7 @@ void CallBudget::granted(const ledger::Grant& grant) {
   remaining_ = grant.remaining;
 }
 
-net::awaitable<void> CallBudget::settle(CallRecord& record) {
+boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
   if (ledger_ == nullptr || !grant_ || settled_) {
     co_return;
   }

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
 
 #include "call_record.hpp"
 #include "governor/ledger/ledger.hpp"
 #include "governor/openai/error_body.hpp"
-#include "http_types.hpp"
 
 namespace governor::server {
 
@@ -23,7 +23,7 @@ class CallBudget {
   /** Settles to the record's usage and cost (zero when nothing was served), waits until the
    *  ledger has it durably, and sets record.budget_remaining. Does nothing when nothing was
    *  reserved or it already settled. */
-  net::awaitable<void> settle(CallRecord& record);
+  boost::asio::awaitable<void> settle(CallRecord& record);
 
   /** X-Governor-Budget-Remaining: the tightest scope's remaining dollars, or "unlimited". */
   std::string remaining_header() const;
