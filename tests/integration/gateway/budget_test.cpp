@@ -486,8 +486,8 @@ class UnbudgetedTest : public GatewayTest {};
 TEST_F(UnbudgetedTest, CallsAreTrackedAndTasksServedWithoutPolicies) {
   start();
   auto c = client();
-  const auto call = c.post_json("/v1/chat/completions", chat_body("auto", "no policy"),
-                                task_headers("free"));
+  const auto call =
+      c.post_json("/v1/chat/completions", chat_body("auto", "no policy"), task_headers("free"));
   ASSERT_EQ(call.status, 200) << call.body;
   EXPECT_EQ(call.header("x-governor-budget-remaining"), "unlimited");
   const json task = get_task(port(), "free");
@@ -498,8 +498,8 @@ TEST_F(UnbudgetedTest, CallsAreTrackedAndTasksServedWithoutPolicies) {
   const auto opened = c.post_json("/v1/tasks", R"({"id":"mine","budget":{"total_dollars":0.5}})");
   ASSERT_EQ(opened.status, 201) << opened.body;
   EXPECT_EQ(usd(json::parse(opened.body)["remaining_usd"]), MicroUsd{500'000});
-  const auto unknown_policy = c.post_json("/v1/chat/completions", chat_body("auto", "x"),
-                                          {{"X-Governor-Policy", "nope"}});
+  const auto unknown_policy =
+      c.post_json("/v1/chat/completions", chat_body("auto", "x"), {{"X-Governor-Policy", "nope"}});
   EXPECT_EQ(unknown_policy.status, 400);
 }
 
