@@ -70,8 +70,8 @@ class WriteSet {
 class Store {
  public:
   /** Opens or creates the database at `path` (":memory:" works the same, not durably), in WAL
-   *  mode with synchronous=FULL, and creates the schema. The error names the path and cause. */
-  /** @param fsync_commits synchronous=FULL (every commit fsynced) rather than NORMAL */
+   *  mode with synchronous=FULL when `fsync_commits` (every commit fsynced), else NORMAL, and
+   *  creates the schema. The error names the path and cause. */
   static boost::system::result<std::unique_ptr<Store>, std::string> open(const std::string& path,
                                                                          bool fsync_commits);
 
