@@ -1,0 +1,183 @@
+#include "governor/routing/decision.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace governor::routing {
+
+namespace {
+
+void mark(Decision& d, Reason r) {
+  d.reasons[static_cast<std::size_t>(r)] = true;
+}
+
+double dollars(double per_token, std::int64_t tokens) {
+  return per_token * static_cast<double>(std::max<std::int64_t>(tokens, 0));
+}
+
+/** Lambda for this step, and the paced allowance when there is one. */
+double lambda_for(const DecisionInput& in, std::optional<double>& allowance) {
+  if (!in.lambda.paced) {
+    return in.lambda.fixed;
+  }
+  if (!in.budget_left) {
+    return in.lambda.fixed;  // no budget to pace against
+  }
+  const double steps_left = std::max<double>(1.0, static_cast<double>(in.lambda.expected_steps) -
+                                                      static_cast<double>(in.history.step_index));
+  const TierOption& cheapest = in.ladder.front();
+  const double cheapest_step =
+      dollars(cheapest.input_dollars_per_token, in.input_tokens_estimate) +
+      dollars(cheapest.output_dollars_per_token, in.output_tokens_expected);
+  // Keep a cheapest-tier finish for every other expected step: the task never strands itself.
+  const double spendable = *in.budget_left - cheapest_step * (steps_left - 1.0);
+  allowance = std::max(spendable / steps_left, 1e-9);
+  return in.lambda.scale / *allowance;
+}
+
+}  // namespace
+
+std::string_view to_string(Reason reason) {
+  switch (reason) {
+    case Reason::utility:
+      return "utility";
+    case Reason::default_tier:
+      return "default_tier";
+    case Reason::step_min_tier:
+      return "step_min_tier";
+    case Reason::step_max_tier:
+      return "step_max_tier";
+    case Reason::recovery_upgrade:
+      return "recovery_upgrade";
+    case Reason::context_window:
+      return "context_window";
+    case Reason::budget:
+      return "budget";
+    case Reason::count_:
+      break;
+  }
+  return "unknown";
+}
+
+std::string Decision::reason_text() const {
+  std::string text;
+  for (std::size_t i = 0; i < reasons.size(); ++i) {
+    if (reasons[i]) {
+      if (!text.empty()) {
+        text += '+';
+      }
+      text += to_string(static_cast<Reason>(i));
+    }
+  }
+  return text;
+}
+
+double success_at_rank(const SuccessPrediction& p, std::size_t rank, std::size_t tiers) {
+  if (tiers <= 1) {
+    return p.strong;
+  }
+  const double position = static_cast<double>(rank) / static_cast<double>(tiers - 1);
+  return p.weak + (p.strong - p.weak) * position;
+}
+
+Decision decide(const DecisionInput& in) {
+  Decision d;
+  const std::size_t n = in.ladder.size();
+  if (n == 0) {
+    return d;
+  }
+  d.lambda = lambda_for(in, d.allowance);
+
+  // The ranks the step may use: its rule, then recovery pressure.
+  std::size_t low = std::min(in.rule.min_rank, n - 1);
+  std::size_t high = std::min(in.rule.max_rank, n - 1);
+  high = std::max(high, low);
+  if ((in.retry || in.previous_failed) && in.previous_rank) {
+    const std::size_t up = std::min(*in.previous_rank + 1, high);
+    if (up > low) {
+      low = up;
+      mark(d, Reason::recovery_upgrade);
+    }
+  }
+
+  for (std::size_t rank = 0; rank < n; ++rank) {
+    const TierOption& tier = in.ladder[rank];
+    CandidateScore c;
+    c.rank = rank;
+    c.p_success = in.prediction ? success_at_rank(*in.prediction, rank, n) : 0.0;
+    c.est_cost = dollars(tier.input_dollars_per_token, in.input_tokens_estimate) +
+                 dollars(tier.output_dollars_per_token, in.output_tokens_expected);
+    c.worst_cost = dollars(tier.input_dollars_per_token, in.input_token_bound) +
+                   dollars(tier.output_dollars_per_token, in.output_token_bound);
+    c.utility = c.p_success - d.lambda * c.est_cost;
+    c.allowed = rank >= low && rank <= high;
+    d.candidates.push_back(c);
+  }
+  // Context pressure: a tier that cannot hold the request is never chosen. The estimate, not
+  // the byte bound, is compared: the bound over-counts text about four times.
+  for (auto& c : d.candidates) {
+    if (in.input_tokens_estimate > in.ladder[c.rank].context_window) {
+      if (c.allowed) {
+        mark(d, Reason::context_window);
+      }
+      c.allowed = false;
+    }
+  }
+  // Budget: a tier whose worst case the task cannot pay is passed over while a cheaper one can.
+  if (in.budget_left) {
+    for (auto& c : d.candidates) {
+      if (c.allowed && c.worst_cost > *in.budget_left) {
+        c.allowed = false;
+        mark(d, Reason::budget);
+      }
+    }
+  }
+
+  std::optional<std::size_t> best;
+  if (!in.prediction) {
+    mark(d, Reason::default_tier);
+    std::size_t rank = std::clamp(in.default_rank, low, high);
+    best = rank;
+  } else {
+    for (const auto& c : d.candidates) {
+      if (c.allowed && (!best || c.utility > d.candidates[*best].utility)) {
+        best = c.rank;
+      }
+    }
+    if (best) {
+      mark(d, Reason::utility);
+    }
+  }
+  if (!best || !d.candidates[*best].allowed) {
+    // Nothing fits the budget (or the default is excluded): the cheapest tier the rules and
+    // the context window allow; the ledger clamps, degrades or refuses with the exact numbers.
+    for (const auto& c : d.candidates) {
+      const bool fits_context = in.input_tokens_estimate <= in.ladder[c.rank].context_window;
+      if (c.rank >= low && c.rank <= high && fits_context) {
+        best = c.rank;
+        break;
+      }
+    }
+  }
+  d.chosen = best.value_or(low);
+  if (in.prediction && d.chosen == low && low > 0 && in.rule.min_rank == low) {
+    // The rule, not the utility, set the floor when the utility would have gone lower.
+    const auto unconstrained = std::max_element(
+        d.candidates.begin(), d.candidates.end(),
+        [](const CandidateScore& a, const CandidateScore& b) { return a.utility < b.utility; });
+    if (unconstrained->rank < low) {
+      mark(d, Reason::step_min_tier);
+    }
+  }
+  if (in.prediction && d.chosen == high && high + 1 < n) {
+    const auto unconstrained = std::max_element(
+        d.candidates.begin(), d.candidates.end(),
+        [](const CandidateScore& a, const CandidateScore& b) { return a.utility < b.utility; });
+    if (unconstrained->rank > high) {
+      mark(d, Reason::step_max_tier);
+    }
+  }
+  return d;
+}
+
+}  // namespace governor::routing

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace governor::routing {
+
+/** Counts over one piece of text that hint at what kind of work it asks for. */
+struct TextStats {
+  std::uint32_t chars = 0;
+  std::uint32_t words = 0;
+  std::uint32_t word_letters = 0;  ///< letters over all words, for the mean word length
+  std::uint32_t long_words = 0;
+  std::uint32_t sentences = 0;
+  std::uint32_t questions = 0;
+  std::uint32_t numbers = 0;
+  std::uint32_t digits = 0;
+  std::uint32_t lines = 0;
+  std::uint32_t options = 0;  ///< lines opening "A." / "B)" ...: a multiple-choice question
+  std::uint32_t code = 0;
+  std::uint32_t math = 0;
+  std::uint32_t json = 0;
+  std::uint32_t money_or_percent = 0;
+};
+
+/** One pass over `text`. Bytes >= 0x80 count as letters, so UTF-8 words stay words. */
+TextStats scan_text(std::string_view text);
+
+/** Calls `emit(bucket, is_bigram)` for each word unigram and bigram of `text`, hashed into
+ *  `buckets`.
+ *  Words are lower-cased ASCII letter/digit runs (non-ASCII bytes kept); every run of digits is
+ *  one token "#", so "3 apples" and "12 apples" share a bigram. */
+template <class Emit>
+void for_each_ngram_bucket(std::string_view text, std::uint32_t buckets, Emit&& emit);
+
+namespace detail {
+inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+inline constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+inline bool is_word_byte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+inline bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
+inline std::uint64_t mix(std::uint64_t h) {
+  // splitmix64 finaliser: spreads FNV's low bits before the modulo.
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+}  // namespace detail
+
+template <class Emit>
+void for_each_ngram_bucket(std::string_view text, std::uint32_t buckets, Emit&& emit) {
+  using namespace detail;
+  std::uint64_t previous = 0;
+  bool have_previous = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (!is_word_byte(c)) {
+      ++i;
+      continue;
+    }
+    std::uint64_t h = kFnvOffset;
+    if (is_digit(c)) {
+      while (i < text.size() && is_digit(static_cast<unsigned char>(text[i]))) {
+        ++i;
+      }
+      h = (h ^ '#') * kFnvPrime;
+    } else {
+      while (i < text.size() && is_word_byte(static_cast<unsigned char>(text[i]))) {
+        auto b = static_cast<unsigned char>(text[i]);
+        if (b >= 'A' && b <= 'Z') {
+          b = static_cast<unsigned char>(b - 'A' + 'a');
+        }
+        h = (h ^ b) * kFnvPrime;
+        ++i;
+      }
+    }
+    emit(static_cast<std::uint32_t>(mix(h) % buckets), false);
+    if (have_previous) {
+      emit(static_cast<std::uint32_t>(mix(previous * 31 + h + 0x9e3779b97f4a7c15ull) % buckets),
+           true);
+    }
+    previous = h;
+    have_previous = true;
+  }
+}
+
+}  // namespace governor::routing
