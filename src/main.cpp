@@ -15,11 +15,14 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <set>
 
 #include "governor/config/loader.hpp"
 #include "governor/config/policy_loader.hpp"
 #include "governor/core/sha256.hpp"
+#include "governor/routing/prompt_model.hpp"
 #include "governor/server/server.hpp"
+#include "router_commands.hpp"
 
 namespace {
 
@@ -149,6 +152,18 @@ int check(const std::string& config_path) {
   if (!mismatches.empty()) {
     return 1;
   }
+  // The prompt models the policies name must load as the server would load them.
+  std::set<std::string> models;
+  for (const auto& policy : policies->policies) {
+    if (policy.routing.model.empty() || models.contains(policy.routing.model)) {
+      continue;
+    }
+    if (auto model = routing::PromptModel::load_file(policy.routing.model); !model) {
+      std::cerr << policy.source << ": routing.model: " << model.error() << "\n";
+      return 1;
+    }
+    models.insert(policy.routing.model);
+  }
   const auto count = [](std::size_t n, std::string_view one, std::string_view many) {
     return std::to_string(n) + " " + std::string{n == 1 ? one : many};
   };
@@ -159,7 +174,8 @@ int check(const std::string& config_path) {
     std::cout << "no policies.dir: calls are unbudgeted)\n";
   } else {
     std::cout << count(policies->policies.size(), "policy", "policies") << " in "
-              << cfg->policies.dir << ")\n";
+              << cfg->policies.dir << ", "
+              << count(models.size(), "routing model", "routing models") << ")\n";
   }
   return 0;
 }
@@ -247,6 +263,8 @@ int main(int argc, char** argv) {
   // Accepted only to refuse it with a reason: a key in argv is visible to every `ps`.
   hash_cmd->add_option("key", argv_key)->group("");
 
+  const auto run_router_command = commands::add_router_commands(app);
+
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) {
     return serve(config_path, port, workers, port_file);
@@ -261,6 +279,9 @@ int main(int argc, char** argv) {
       return 2;
     }
     return hash_key();
+  }
+  if (const int status = run_router_command(); status >= 0) {
+    return status;
   }
   return 2;
 }

@@ -124,21 +124,131 @@ void parse_tenant(const MapReader& root, TenantBudget& tenant) {
   }
 }
 
+void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
+  const YAML::Node* node = routing.find("steps");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader steps{*node,
+                        routing.field_of("steps"),
+                        routing.line_of("steps"),
+                        {"plan", "act", "tool", "verify", "summarize", "handoff"},
+                        routing.diag()};
+  if (!steps.ok()) {
+    return;
+  }
+  for (const StepType step : kAllStepTypes) {
+    const std::string_view name = to_string(step);
+    const YAML::Node* rule_node = steps.find(name);
+    if (rule_node == nullptr) {
+      continue;
+    }
+    const MapReader rule{*rule_node,
+                         steps.field_of(name),
+                         steps.line_of(name),
+                         {"min_tier", "max_tier", "cascade"},
+                         steps.diag()};
+    if (!rule.ok()) {
+      continue;
+    }
+    StepRouting& target = out.steps[static_cast<std::size_t>(step)];
+    rule.read_nonempty("min_tier", target.min_tier);
+    rule.read_nonempty("max_tier", target.max_tier);
+    rule.read_bool("cascade", target.cascade);
+  }
+}
+
+void parse_inference(const MapReader& routing, RoutingPolicy& out) {
+  const YAML::Node* node = routing.find("infer_steps");
+  if (node == nullptr) {
+    return;
+  }
+  out.infer_steps.clear();
+  for_each_item(*node, routing.field_of("infer_steps"), routing.line_of("infer_steps"),
+                routing.diag(), [&](const YAML::Node& item, const std::string& field, int line) {
+                  const MapReader r{item, field, line, {"when", "step"}, routing.diag()};
+                  if (!r.ok()) {
+                    return;
+                  }
+                  bool complete = true;
+                  for (const char* key : {"when", "step"}) {
+                    if (!r.has(key)) {
+                      complete = r.require(key);
+                    }
+                  }
+                  if (!complete) {
+                    return;
+                  }
+                  StepInference rule;
+                  std::string text;
+                  if (r.read_string("when", text)) {
+                    if (const auto signal = parse_step_signal(text)) {
+                      rule.when = *signal;
+                    } else {
+                      r.diag().error(r.line_of("when"), r.field_of("when"),
+                                     "expected first_call, tool_result, tools_offered, "
+                                     "tool_required or json_mode, got '" +
+                                         text + "'");
+                      return;
+                    }
+                  }
+                  if (r.read_string("step", text)) {
+                    if (const auto step = parse_step_type(text)) {
+                      rule.step = *step;
+                    } else {
+                      r.diag().error(r.line_of("step"), r.field_of("step"),
+                                     "expected plan, act, tool, verify, summarize or handoff, "
+                                     "got '" +
+                                         text + "'");
+                      return;
+                    }
+                  }
+                  out.infer_steps.push_back(rule);
+                });
+}
+
+void parse_routing(const MapReader& root, RoutingPolicy& routing) {
+  const YAML::Node* node = root.find("routing");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{*node,
+                    "routing",
+                    root.line_of("routing"),
+                    {"model", "lambda", "pacing", "expected_output_tokens", "steps", "infer_steps"},
+                    root.diag()};
+  if (!r.ok()) {
+    return;
+  }
+  r.read_nonempty("model", routing.model);
+  constexpr double kMaxLambda = 1e9;
+  r.read_number("lambda", routing.lambda, 0.0, kMaxLambda);
+  if (const YAML::Node* pacing = r.find("pacing")) {
+    const MapReader p{
+        *pacing, r.field_of("pacing"), r.line_of("pacing"), {"expected_steps", "scale"}, r.diag()};
+    if (p.ok()) {
+      Pacing value;
+      p.read_int_as("expected_steps", value.expected_steps, 1, 100'000);
+      p.read_number("scale", value.scale, 0.0, 1e6);
+      routing.pacing = value;
+    }
+    if (r.has("lambda")) {
+      r.diag().error(r.line_of("lambda"), r.field_of("lambda"),
+                     "set either a fixed lambda or pacing, not both");
+    }
+  }
+  r.read_int("expected_output_tokens", routing.expected_output_tokens, 1, kMaxTokens);
+  parse_step_rules(r, routing);
+  parse_inference(r, routing);
+}
+
 }  // namespace
 
 Policy parse_policy(const YAML::Node& root, Diagnostics& diag) {
   Policy policy;
-  // Step routing rules will be a `steps:` section of the policy (per step type: allowed tiers,
-  // escalation). Until they are implemented the key is refused with its own message rather than
-  // silently ignored: a rule that does nothing is worse than an error.
-  const MapReader r{root,
-                    "",
-                    1,
-                    {"name", "match", "on_exhausted", "task", "session", "tenant"},
-                    diag,
-                    {{"steps",
-                      "step routing rules are not supported yet (planned); remove "
-                      "'steps' from the policy"}}};
+  const MapReader r{root, "",
+                    1,    {"name", "match", "on_exhausted", "task", "session", "tenant", "routing"},
+                    diag, {{"steps", "step rules live under routing.steps"}}};
   if (!r.ok()) {
     return policy;
   }
@@ -148,6 +258,7 @@ Policy parse_policy(const YAML::Node& root, Diagnostics& diag) {
   parse_task(r, policy.task);
   parse_session(r, policy.session);
   parse_tenant(r, policy.tenant);
+  parse_routing(r, policy.routing);
   return policy;
 }
 

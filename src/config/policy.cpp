@@ -1,6 +1,7 @@
 #include "governor/config/policy.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "text_rules.hpp"
 
@@ -34,6 +35,37 @@ std::optional<OnExhausted> parse_on_exhausted(std::string_view text) {
   for (const OnExhausted value : {OnExhausted::reject, OnExhausted::degrade}) {
     if (to_string(value) == text) {
       return value;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+constexpr std::array<StepSignal, 5> kAllSignals{StepSignal::first_call, StepSignal::tool_result,
+                                                StepSignal::tools_offered,
+                                                StepSignal::tool_required, StepSignal::json_mode};
+}  // namespace
+
+std::string_view to_string(StepSignal signal) {
+  switch (signal) {
+    case StepSignal::first_call:
+      return "first_call";
+    case StepSignal::tool_result:
+      return "tool_result";
+    case StepSignal::tools_offered:
+      return "tools_offered";
+    case StepSignal::tool_required:
+      return "tool_required";
+    case StepSignal::json_mode:
+      return "json_mode";
+  }
+  return "tool_result";
+}
+
+std::optional<StepSignal> parse_step_signal(std::string_view text) {
+  for (const StepSignal signal : kAllSignals) {
+    if (to_string(signal) == text) {
+      return signal;
     }
   }
   return std::nullopt;

@@ -1,5 +1,6 @@
 // The rules between the gateway config (API keys) and a policy set.
 #include <algorithm>
+#include <tuple>
 #include <vector>
 
 #include "diagnostics.hpp"
@@ -52,8 +53,43 @@ std::vector<ConfigError> check_policies_against_config(const GatewayConfig& conf
     }
   }
 
+  std::vector<std::string_view> tier_names;
+  for (const TierConfig& tier : config.tiers) {
+    tier_names.push_back(tier.name);
+  }
   for (const Policy& policy : policies.policies) {
     const auto lines = policies.lines.find(policy.name);
+    const auto line_of = [&](const std::string& field) {
+      return lines == policies.lines.end() ? 0 : lines->second.line_of(field);
+    };
+    for (const StepType step : kAllStepTypes) {
+      const StepRouting& rule = policy.routing.rule(step);
+      const std::string base = "routing.steps." + std::string(to_string(step));
+      int low = 0;
+      int high = static_cast<int>(config.tiers.size()) - 1;
+      for (const auto& [key, name, rank] : {std::tuple{"min_tier", &rule.min_tier, &low},
+                                            std::tuple{"max_tier", &rule.max_tier, &high}}) {
+        if (name->empty()) {
+          continue;
+        }
+        const auto it = std::find(tier_names.begin(), tier_names.end(), *name);
+        if (it == tier_names.end()) {
+          const std::string field = base + "." + key;
+          errors.push_back(
+              ConfigError{policy.source, line_of(field), field,
+                          "tier '" + *name + "' is not defined " +
+                              known_names(*name, tier_names, "the config defines no tiers")});
+          continue;
+        }
+        *rank = static_cast<int>(it - tier_names.begin());
+      }
+      if (low > high) {
+        const std::string field = base + ".min_tier";
+        errors.push_back(ConfigError{policy.source, line_of(field), field,
+                                     "min_tier '" + rule.min_tier + "' is above max_tier '" +
+                                         rule.max_tier + "' (tiers are ordered cheapest first)"});
+      }
+    }
     for (std::size_t j = 0; j < policy.match.keys.size(); ++j) {
       const std::string& name = policy.match.keys[j];
       if (config.find_key(name) != nullptr) {

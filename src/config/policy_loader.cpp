@@ -23,6 +23,28 @@ struct PolicyFile {
   Policy policy;
 };
 
+/** routing.model is relative to the policy file's directory; made absolute and checked here so
+ *  that a typo fails the load (and keeps the old policies on reload) instead of routing blind. */
+void resolve_model_path(PolicyFile& file) {
+  std::string& model = file.policy.routing.model;
+  if (model.empty()) {
+    return;
+  }
+  std::filesystem::path path{model};
+  if (path.is_relative()) {
+    path = std::filesystem::path{file.source}.parent_path() / path;
+  }
+  std::error_code ec;
+  path = std::filesystem::weakly_canonical(path, ec);
+  if (ec || !std::filesystem::is_regular_file(path, ec)) {
+    file.diag.error_at("routing.model", "model file " + path.string() +
+                                            " does not exist (write one with "
+                                            "`governor train`)");
+    return;
+  }
+  model = path.string();
+}
+
 void parse_text(PolicyFile& file, const std::string& yaml) {
   try {
     const std::optional<YAML::Node> root = detail::read_single_document(
@@ -35,6 +57,7 @@ void parse_text(PolicyFile& file, const std::string& yaml) {
     file.diag.error(0, "", std::string{"cannot load: "} + e.what());
   }
   file.policy.source = file.source;
+  resolve_model_path(file);
 }
 
 /** Remembers which policy first claimed each name, and reports a second claim in its file. */

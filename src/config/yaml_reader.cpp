@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -75,6 +77,13 @@ std::optional<std::string> as_string(const YAML::Node& node, const std::string& 
     return std::nullopt;
   }
   return node.Scalar();
+}
+
+/** A bound as the user would write it: "0.5", "100", no trailing zeros. */
+static std::string number_text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", value);
+  return buffer;
 }
 
 std::optional<std::int64_t> as_int(const YAML::Node& node, const std::string& field, int line,
@@ -215,6 +224,29 @@ bool MapReader::read_int(std::string_view key, std::int64_t& out, std::int64_t m
     return false;
   }
   out = *value;
+  return true;
+}
+
+bool MapReader::read_number(std::string_view key, double& out, double min, double max) const {
+  const YAML::Node* node = find(key);
+  if (node == nullptr) {
+    return false;
+  }
+  double value = 0.0;
+  const std::string_view text = node->IsScalar() ? std::string_view(node->Scalar()) : "";
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!node->IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    diag_.error(line_of(key), field_of(key), "expected a number, got " + describe(*node));
+    return false;
+  }
+  if (value < min || value > max) {
+    diag_.error(line_of(key), field_of(key),
+                "must be between " + number_text(min) + " and " + number_text(max) + ", got " +
+                    std::string(text));
+    return false;
+  }
+  out = value;
   return true;
 }
 

@@ -78,6 +78,8 @@ class MapReader {
     out = static_cast<T>(value);
     return true;
   }
+  /** A finite decimal number in [min, max] (an integer is accepted). */
+  bool read_number(std::string_view key, double& out, double min, double max) const;
   /** An integer number of milliseconds in [min, kMaxMillis]. */
   bool read_millis(std::string_view key, Millis& out, std::int64_t min) const;
   /** A dollar amount per million tokens, parsed exactly from the scalar's text. */

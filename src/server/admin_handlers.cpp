@@ -19,8 +19,10 @@ Response reload_response(const Call& ex) {
     spdlog::error("policy reload via admin endpoint failed; keeping the {} policies in force",
                   report.policies);
   }
-  const nlohmann::json body = {
-      {"ok", report.ok}, {"policies", report.policies}, {"errors", report.errors}};
+  const nlohmann::json body = {{"ok", report.ok},
+                               {"policies", report.policies},
+                               {"models", report.models},
+                               {"errors", report.errors}};
   return json_response(ex, report.ok ? http::status::ok : http::status::unprocessable_entity,
                        body.dump());
 }

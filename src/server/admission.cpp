@@ -28,15 +28,11 @@ std::int64_t media_parts(const json& messages) {
   return parts;
 }
 
-/** Element-wise most expensive prices along the upstream's fallback chain, and the largest
- *  context window (forward() may serve the call from any of them). */
-struct ChainBound {
-  ModelPrices prices;
-  std::int64_t context_window = 0;
-};
+}  // namespace
 
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first) {
   ChainBound bound;
+  bound.min_context_window = first.context_window;
   const config::UpstreamConfig* up = &first;
   // The config loader rejects fallback cycles; the step cap is a second line of defence.
   for (std::size_t steps = 0; up != nullptr && steps <= cfg.upstreams.size(); ++steps) {
@@ -45,30 +41,17 @@ ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamC
     bound.prices.output.micros_per_million =
         std::max(bound.prices.output.micros_per_million, up->prices.output.micros_per_million);
     bound.context_window = std::max(bound.context_window, up->context_window);
+    bound.min_context_window = std::min(bound.min_context_window, up->context_window);
     up = up->fallback.empty() ? nullptr : cfg.find_upstream(up->fallback);
   }
   return bound;
 }
-
-}  // namespace
 
 std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes) {
   const auto messages = request.body.find("messages");
   const std::int64_t media =
       messages != request.body.end() ? media_parts(*messages) : std::int64_t{0};
   return static_cast<std::int64_t>(body_bytes) + media * kMaxTokensPerMediaPart;
-}
-
-StepType infer_step(const openai::ChatRequest& request) {
-  const auto messages = request.body.find("messages");
-  if (messages != request.body.end() && messages->is_array() && !messages->empty()) {
-    const auto& last = messages->back();
-    const auto role = last.find("role");
-    if (role != last.end() && role->is_string() && *role == "tool") {
-      return StepType::tool;
-    }
-  }
-  return StepType::act;
 }
 
 std::uint64_t messages_hash(const openai::ChatRequest& request) {
@@ -87,7 +70,7 @@ AdmissionPlan plan_admission(const AdmissionInput& in) {
   r.one_step = in.ref.task.empty();
   r.task = r.one_step ? in.one_step_task_id : in.ref.task;
   r.session = in.ref.session;
-  r.step = in.ref.step.value_or(infer_step(in.request));
+  r.step = in.step;
   r.explicit_retry = in.ref.retry;
   r.messages_hash = r.one_step ? 0 : messages_hash(in.request);
   r.input_tokens = input_token_bound(in.request, in.body_bytes);

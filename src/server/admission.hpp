@@ -26,9 +26,14 @@ inline constexpr std::int64_t kMaxTokensPerMediaPart = 2'000;
  *  template's few special tokens per message); media parts are bounded separately. */
 std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes);
 
-/** The step type when the call does not say: a tool result being answered is `tool`, anything
- *  else `act` (the step router refines this). */
-StepType infer_step(const openai::ChatRequest& request);
+/** Element-wise most expensive prices along an upstream's fallback chain (forward() may serve
+ *  the call from any of them), and the largest and smallest context window on it. */
+struct ChainBound {
+  ModelPrices prices;
+  std::int64_t context_window = 0;
+  std::int64_t min_context_window = 0;
+};
+ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first);
 
 /** A stable hash of `messages`: the same conversation sent again is a retry of its step. */
 std::uint64_t messages_hash(const openai::ChatRequest& request);
@@ -49,6 +54,7 @@ struct AdmissionInput {
   const openai::ChatRequest& request;
   std::size_t body_bytes;
   const Target& target;
+  StepType step;                 ///< the call's step type (given or inferred by the router)
   std::string one_step_task_id;  ///< used when ref.task is empty
 };
 

@@ -19,6 +19,9 @@ class CallBudget {
   void granted(const ledger::Grant& grant);
   bool reserved() const { return grant_.has_value(); }
   bool settled() const { return settled_; }
+  const std::optional<ledger::Grant>& grant() const { return grant_; }
+  /** After the reservation, then after the settle. */
+  const std::optional<ledger::Remaining>& remaining() const { return remaining_; }
 
   /** Settles to the record's usage and cost (zero when nothing was served), waits until the
    *  ledger has it durably, and sets record.budget_remaining. Does nothing when nothing was

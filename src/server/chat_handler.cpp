@@ -11,8 +11,11 @@
 #include "governor/openai/usage.hpp"
 #include "governor/upstream/forward.hpp"
 #include "identity.hpp"
+#include "route_call.hpp"
+#include "services.hpp"
 #include "sse_relay.hpp"
 #include "target.hpp"
+#include "task_memory.hpp"
 
 namespace governor::server {
 namespace {
@@ -83,6 +86,26 @@ struct Dispatch {
 };
 
 /** The whole call after parsing; runs raced against client_gone. */
+/** What routing keeps of this call for the task's next one (step index, recovery pressure,
+ *  pacing, retry detection). */
+void remember_call(TaskMemory& memory, std::string_view tenant, std::string_view task,
+                   const CallRecord& record, const CallBudget& budget, std::uint64_t hash) {
+  const bool failed = record.outcome != "ok" && record.outcome != "client_gone";
+  memory.update(tenant, task, [&](TaskBrief& brief) {
+    ++brief.calls;
+    brief.failures += failed ? 1 : 0;
+    if (const auto& grant = budget.grant()) {
+      brief.retries = grant->retries;
+    }
+    brief.last_rank = record.rank;
+    brief.last_failed = failed;
+    if (const auto& remaining = budget.remaining(); remaining && remaining->task) {
+      brief.budget_left = static_cast<double>(remaining->task->micros()) / 1e6;
+    }
+    brief.last_messages_hash = hash;
+  });
+}
+
 net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
                                 const Dispatch& dispatch, CallRecord& record, CallBudget& budget) {
   // When the client leaves, the pending operation is cancelled; the settle that follows must
@@ -280,23 +303,38 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     record.policy = (*policy)->name;
   }
 
-  // 4. Where it would go.
+  // 4. Where it goes: the step, then the tier the router picks for it (a pinned model stays).
   auto target = resolve_target(cfg, request.model);
   if (!target) {
     co_return co_await refuse(target.error(), "client_error");
   }
-  record.tier = target->tier;
-  record.reason = target->pinned ? "pinned" : "default_tier";
-  Dispatch dispatch{target->upstream, std::nullopt};
+  const bool one_step = ref->task.empty();
+  const std::string task_id = one_step ? "call-" + ex.request_id : ref->task;
+  const PromptModelsPtr models = services.models_snapshot();
+  const RoutedCall routed =
+      route_call({cfg, *policy, *ref, request, ex.request.body().size(), *target,
+                  one_step ? std::nullopt : services.task_memory.find(caller->tenant, task_id),
+                  Services::model_for(models.get(), *policy)});
+  record.tier = routed.target.tier;
+  record.reason = routed.reason;
+  record.step = std::string(to_string(routed.step));
+  if (routed.decision) {
+    record.decision_lambda = routed.decision->lambda;
+    record.rank = routed.decision->chosen;
+    if (routed.prediction) {
+      record.p_success = routing::success_at_rank(*routed.prediction, routed.decision->chosen,
+                                                  routed.decision->candidates.size());
+    }
+  }
+  Dispatch dispatch{routed.target.upstream, std::nullopt};
 
   // 5. Reserve the worst case against task, session and tenant at once.
   CallBudget budget(services.ledger.get());
   if (services.ledger) {
     const AdmissionPlan plan =
-        plan_admission({cfg, *policy, *caller, *ref, request, ex.request.body().size(), *target,
-                        "call-" + ex.request_id});
+        plan_admission({cfg, *policy, *caller, *ref, request, ex.request.body().size(),
+                        routed.target, routed.step, "call-" + ex.request_id});
     record.task = plan.request.task;
-    record.step = std::string(to_string(plan.request.step));
     const auto outcome = co_await services.ledger->reserve(plan.request);
     if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
       record.budget_remaining = refusal->remaining.to_string();
@@ -308,7 +346,8 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     dispatch.upstream = plan.upstreams[grant.candidate];
     record.tier = plan.tiers[grant.candidate];
     if (grant.candidate > 0) {
-      record.reason = "degraded";
+      record.reason += "+degraded";
+      record.rank = cfg.tier_of(dispatch.upstream->name);
     }
     record.clamped = grant.clamped;
     dispatch.max_output_tokens = output_bound_to_send(
@@ -328,6 +367,10 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   }
   // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
   co_await budget.settle(record);
+  if (!one_step) {
+    remember_call(services.task_memory, caller->tenant, task_id, record, budget,
+                  messages_hash(request));
+  }
   finish();
   co_return keep;
 }

@@ -23,6 +23,22 @@ ReloadReport reload_policies(const config::GatewayConfig& config, Services& serv
       report.errors.push_back(e.to_string());
     }
   }
+  auto models = std::make_shared<PromptModels>();
+  if (loaded.policies) {
+    // Each model file once, however many policies name it; a bad one fails the whole reload.
+    for (const auto& policy : loaded.policies->policies) {
+      const std::string& path = policy.routing.model;
+      if (path.empty() || models->contains(path)) {
+        continue;
+      }
+      auto model = routing::PromptModel::load_file(path);
+      if (!model) {
+        report.errors.push_back(policy.source + ": routing.model: " + model.error());
+        continue;
+      }
+      models->emplace(path, std::make_shared<const routing::PromptModel>(std::move(*model)));
+    }
+  }
   if (!report.errors.empty() || !loaded.policies) {
     if (report.errors.empty()) {
       report.errors.push_back(config.policies.dir + ": could not be loaded");
@@ -33,6 +49,8 @@ ReloadReport reload_policies(const config::GatewayConfig& config, Services& serv
   }
   report.ok = true;
   report.policies = loaded.policies->policies.size();
+  report.models = models->size();
+  services.models.store(std::move(models), std::memory_order_release);
   services.policies.store(std::move(loaded.policies), std::memory_order_release);
   return report;
 }

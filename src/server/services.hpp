@@ -6,18 +6,36 @@
 
 #include "governor/config/policy.hpp"
 #include "governor/ledger/ledger.hpp"
+#include "route_call.hpp"
+#include "task_memory.hpp"
 
 namespace governor::server {
 
-/** What every worker shares, owned by the Server: the ledger and the current policy set.
- *  @par Thread safety the ledger is thread-safe; the policy set is swapped whole (atomically)
- *  on reload, and a call keeps the snapshot it started with. */
+/** What every worker shares, owned by the Server: the ledger, the current policy set with the
+ *  prompt models its policies name, and what routing remembers of each task.
+ *  @par Thread safety the ledger and task memory are thread-safe; policies and models are
+ *  swapped whole (atomically) on reload, models first, and a call keeps the snapshots it
+ *  started with. */
 struct Services {
   ledger::LedgerPtr ledger;  ///< null: budgets are off
   std::atomic<config::PolicySetPtr> policies;
+  std::atomic<PromptModelsPtr> models;
+  TaskMemory task_memory;
   std::mutex reload_mutex;  ///< one policy reload at a time (SIGHUP and the admin endpoint)
 
   config::PolicySetPtr policy_snapshot() const { return policies.load(std::memory_order_acquire); }
+  /** Read after policy_snapshot(): models are stored first on reload, so these are at least as
+   *  new as the policies. */
+  PromptModelsPtr models_snapshot() const { return models.load(std::memory_order_acquire); }
+  /** The prompt model a policy names, or null. */
+  static const routing::PromptModel* model_for(const PromptModels* models,
+                                               const config::Policy* policy) {
+    if (models == nullptr || policy == nullptr || policy->routing.model.empty()) {
+      return nullptr;
+    }
+    const auto it = models->find(policy->routing.model);
+    return it == models->end() ? nullptr : it->second.get();
+  }
 };
 
 }  // namespace governor::server

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "governor/config/field_lines.hpp"
 #include "governor/core/money.hpp"
+#include "governor/core/step_type.hpp"
 
 namespace governor::config {
 
@@ -78,6 +80,55 @@ struct TenantBudget {
   bool operator==(const TenantBudget&) const = default;
 };
 
+/** A request shape a step-inference rule tests (docs/policies.md, routing.infer_steps). */
+enum class StepSignal {
+  first_call,     ///< the task's first call (a task id was given and nothing was spent yet)
+  tool_result,    ///< the last message is a tool result
+  tools_offered,  ///< the request offers tools
+  tool_required,  ///< tool_choice is "required" or names a function
+  json_mode,      ///< response_format asks for JSON
+};
+std::string_view to_string(StepSignal signal);
+std::optional<StepSignal> parse_step_signal(std::string_view text);
+
+/** One inference rule: a call showing `when` is a step of type `step`. First match wins. */
+struct StepInference {
+  StepSignal when = StepSignal::tool_result;
+  StepType step = StepType::tool;
+  bool operator==(const StepInference&) const = default;
+};
+
+/** Routing limits for one step type; tier names are checked against the config's tiers. */
+struct StepRouting {
+  std::string min_tier;  ///< empty: the cheapest
+  std::string max_tier;  ///< empty: the most expensive
+  bool cascade = false;  ///< cheap first, escalate on failed quality signals (when supported)
+  bool operator==(const StepRouting&) const = default;
+};
+
+/** Paced lambda: what a step may spend is the budget left shared over the steps expected. */
+struct Pacing {
+  std::uint32_t expected_steps = 8;
+  double scale = 0.1;  ///< success probability one step's allowance is worth
+  bool operator==(const Pacing&) const = default;
+};
+
+/** How calls under the policy are routed (docs/routing.md). */
+struct RoutingPolicy {
+  /** Prompt router model file (absolute after loading); empty: no learned router, routed calls
+   *  go to the config's default tier within the step rules. */
+  std::string model;
+  double lambda = 0.0;  ///< fixed price of a dollar in success probability (without pacing)
+  std::optional<Pacing> pacing;
+  std::int64_t expected_output_tokens = 512;  ///< for the typical cost when max_tokens is absent
+  std::array<StepRouting, kAllStepTypes.size()> steps{};  ///< indexed by StepType
+  /** Ordered; when the call gives no X-Governor-Step. Nothing matching: `act`. */
+  std::vector<StepInference> infer_steps{{StepSignal::tool_result, StepType::tool}};
+
+  const StepRouting& rule(StepType step) const { return steps[static_cast<std::size_t>(step)]; }
+  bool operator==(const RoutingPolicy&) const = default;
+};
+
 /** Which calls a policy applies to when the call does not name a policy itself. */
 struct PolicyMatch {
   std::vector<std::string> trust_domains;  ///< X-Governor-Trust-Domain values
@@ -94,6 +145,7 @@ struct Policy {
   SessionBudget session;
   TenantBudget tenant;
   OnExhausted on_exhausted = OnExhausted::reject;
+  RoutingPolicy routing;
   bool operator==(const Policy&) const = default;
 };
 

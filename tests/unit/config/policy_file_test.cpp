@@ -140,8 +140,8 @@ const Case kCases[] = {
   {"NameMissing", "name: p\n", "", "name", "match:", "required key 'name' is missing"},
   {"NameWithSlash", "name: p\n", "name: team/p\n", "name", "team/p", "invalid name 'team/p' (1 to 128 characters of A-Z a-z 0-9 . _ : -)"},
   {"NameNotString", "name: p\n", "name: [p]\n", "name", "name:", "expected a string, got a list"},
-  {"UnknownKeySuggests", "session:\n", "tennant: {}\nsession:\n", "tennant", "tennant", "unknown key 'tennant' (expected one of: name, match, on_exhausted, task, session, tenant); did you mean 'tenant'?"},
-  {"StepsAreNotSupportedYet", "session:\n", "steps:\n  plan: {tier: cheap}\nsession:\n", "steps", "steps:", "step routing rules are not supported yet (planned); remove 'steps' from the policy"},
+  {"UnknownKeySuggests", "session:\n", "tennant: {}\nsession:\n", "tennant", "tennant", "unknown key 'tennant' (expected one of: name, match, on_exhausted, task, session, tenant, routing); did you mean 'tenant'?"},
+  {"TopLevelStepsPointToRouting", "session:\n", "steps:\n  plan: {tier: cheap}\nsession:\n", "steps", "steps:", "step rules live under routing.steps"},
   {"OnExhaustedUnknown", "on_exhausted: degrade", "on_exhausted: fallback", "on_exhausted", "fallback", "expected reject or degrade, got 'fallback'"},
   {"OnExhaustedNotString", "on_exhausted: degrade", "on_exhausted: {x: 1}", "on_exhausted", "on_exhausted", "expected a string, got a mapping"},
 

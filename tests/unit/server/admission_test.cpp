@@ -44,15 +44,6 @@ TEST(InputTokenBound, IsTheBodySizePlusAFixedAmountPerMediaPart) {
             static_cast<std::int64_t>(image.size()) + kMaxTokensPerMediaPart);
 }
 
-TEST(InferStep, ToolResultsMakeAToolStepOtherwiseAct) {
-  EXPECT_EQ(infer_step(request_of(kHello)), StepType::act);
-  const auto tool = request_of(
-      R"({"model":"auto","messages":[{"role":"user","content":"x"},)"
-      R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
-      R"({"role":"tool","tool_call_id":"c1","content":"42"}]})");
-  EXPECT_EQ(infer_step(tool), StepType::tool);
-}
-
 TEST(MessagesHash, SameMessagesSameHashOtherFieldsIgnored) {
   const auto a = request_of(kHello);
   const auto b =
@@ -72,7 +63,8 @@ struct PlanFixture {
   Target target{cfg.find_upstream("large"), "premium", false};
 
   AdmissionPlan plan() {
-    return plan_admission({cfg, &policy, caller, ref, request, 100, target, "call-1"});
+    return plan_admission({cfg, &policy, caller, ref, request, 100, target,
+                           ref.step.value_or(StepType::act), "call-1"});
   }
 };
 

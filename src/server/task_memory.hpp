@@ -1,0 +1,70 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace governor::server {
+
+/** What routing remembers of a task between its calls. */
+struct TaskBrief {
+  std::uint32_t calls = 0;     ///< calls settled so far
+  std::uint32_t failures = 0;  ///< calls that failed (upstream error, broken stream, ...)
+  std::uint32_t retries = 0;
+  std::optional<std::size_t> last_rank;  ///< tier rank of the last call (none: pinned off-ladder)
+  bool last_failed = false;
+  std::optional<double> budget_left;     ///< task dollars left after the last call, as settled
+  std::uint64_t last_messages_hash = 0;  ///< the same conversation again is a retry
+};
+
+/** A bounded, thread-safe map (tenant, task) -> TaskBrief that every worker shares. It feeds
+ *  routing only (step index, recovery pressure, pacing); budgets are enforced by the ledger,
+ *  exactly, whatever this remembers. Forgetting (eviction, restart) makes a task look fresh to
+ *  the router, never lets it overspend.
+ *  @par Thread safety all members may be called from any thread. */
+class TaskMemory {
+ public:
+  /** Holds at most about `capacity` tasks: a full shard is cleared whole (cheap, and the tasks
+   *  that matter are the ones calling again soon, which refill it). */
+  explicit TaskMemory(std::size_t capacity = 200'000);
+
+  std::optional<TaskBrief> find(std::string_view tenant, std::string_view task) const;
+  /** Applies `update` to the task's brief (a default one when new) under the shard's lock. */
+  template <class Update>
+  void update(std::string_view tenant, std::string_view task, Update&& update);
+
+  std::size_t size() const;
+
+ private:
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, TaskBrief> tasks;
+  };
+  static std::string key_of(std::string_view tenant, std::string_view task);
+  Shard& shard_of(const std::string& key) const;
+
+  std::size_t shard_capacity_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+template <class Update>
+void TaskMemory::update(std::string_view tenant, std::string_view task, Update&& update) {
+  const std::string key = key_of(tenant, task);
+  Shard& shard = shard_of(key);
+  const std::lock_guard lock(shard.mutex);
+  auto it = shard.tasks.find(key);
+  if (it == shard.tasks.end()) {
+    if (shard.tasks.size() >= shard_capacity_) {
+      shard.tasks.clear();
+    }
+    it = shard.tasks.emplace(key, TaskBrief{}).first;
+  }
+  update(it->second);
+}
+
+}  // namespace governor::server
