@@ -160,22 +160,21 @@ Decision decide(const DecisionInput& in) {
     }
   }
   d.chosen = best.value_or(low);
-  if (in.prediction && d.chosen == low && low > 0 && in.rule.min_rank == low) {
-    // The rule, not the utility, set the floor when the utility would have gone lower.
-    const auto unconstrained = std::max_element(
-        d.candidates.begin(), d.candidates.end(),
-        [](const CandidateScore& a, const CandidateScore& b) { return a.utility < b.utility; });
-    if (unconstrained->rank < low) {
-      mark(d, Reason::step_min_tier);
-    }
+  // Name the rule when it moved the choice away from what the router alone preferred.
+  std::size_t preferred = std::min(in.default_rank, n - 1);
+  if (in.prediction) {
+    preferred = static_cast<std::size_t>(
+        std::max_element(d.candidates.begin(), d.candidates.end(),
+                         [](const CandidateScore& a, const CandidateScore& b) {
+                           return a.utility < b.utility;
+                         }) -
+        d.candidates.begin());
   }
-  if (in.prediction && d.chosen == high && high + 1 < n) {
-    const auto unconstrained = std::max_element(
-        d.candidates.begin(), d.candidates.end(),
-        [](const CandidateScore& a, const CandidateScore& b) { return a.utility < b.utility; });
-    if (unconstrained->rank > high) {
-      mark(d, Reason::step_max_tier);
-    }
+  if (in.rule.min_rank > preferred && d.chosen >= std::min(in.rule.min_rank, n - 1)) {
+    mark(d, Reason::step_min_tier);
+  }
+  if (in.rule.max_rank < preferred && d.chosen <= in.rule.max_rank) {
+    mark(d, Reason::step_max_tier);
   }
   return d;
 }

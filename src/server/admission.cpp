@@ -32,7 +32,6 @@ std::int64_t media_parts(const json& messages) {
 
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first) {
   ChainBound bound;
-  bound.min_context_window = first.context_window;
   const config::UpstreamConfig* up = &first;
   // The config loader rejects fallback cycles; the step cap is a second line of defence.
   for (std::size_t steps = 0; up != nullptr && steps <= cfg.upstreams.size(); ++steps) {
@@ -41,7 +40,6 @@ ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamC
     bound.prices.output.micros_per_million =
         std::max(bound.prices.output.micros_per_million, up->prices.output.micros_per_million);
     bound.context_window = std::max(bound.context_window, up->context_window);
-    bound.min_context_window = std::min(bound.min_context_window, up->context_window);
     up = up->fallback.empty() ? nullptr : cfg.find_upstream(up->fallback);
   }
   return bound;

@@ -27,11 +27,10 @@ inline constexpr std::int64_t kMaxTokensPerMediaPart = 2'000;
 std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes);
 
 /** Element-wise most expensive prices along an upstream's fallback chain (forward() may serve
- *  the call from any of them), and the largest and smallest context window on it. */
+ *  the call from any of them), and the largest context window on it. */
 struct ChainBound {
   ModelPrices prices;
   std::int64_t context_window = 0;
-  std::int64_t min_context_window = 0;
 };
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first);
 

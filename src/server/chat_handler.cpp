@@ -83,9 +83,9 @@ openai::ApiError forward_error(const upstream::ForwardFailed& failed) {
 struct Dispatch {
   const config::UpstreamConfig* upstream = nullptr;
   std::optional<std::int64_t> max_output_tokens;  ///< the budget's bound, when it must be sent
+  std::int64_t required_context = 0;  ///< fallbacks with a smaller context window are skipped
 };
 
-/** The whole call after parsing; runs raced against client_gone. */
 /** What routing keeps of this call for the task's next one (step index, recovery pressure,
  *  pacing, retry detection). */
 void remember_call(TaskMemory& memory, std::string_view tenant, std::string_view task,
@@ -106,6 +106,7 @@ void remember_call(TaskMemory& memory, std::string_view tenant, std::string_view
   });
 }
 
+/** The whole call after parsing; runs raced against client_gone. */
 net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
                                 const Dispatch& dispatch, CallRecord& record, CallBudget& budget) {
   // When the client leaves, the pending operation is cancelled; the settle that follows must
@@ -131,7 +132,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   }
   auto forwarded = co_await upstream::forward(
       ex.worker.pools(), cfg, *dispatch.upstream, hop_for, deadline,
-      [&] { return ex.worker.jitter(); }, whole);
+      [&] { return ex.worker.jitter(); }, whole, dispatch.required_context);
   record.upstream_first_byte = duration_cast<microseconds>(Clock::now() - sent_at);
   const auto& log = forwarded ? forwarded->log : forwarded.error().log;
   record.attempts = log.attempts;
@@ -326,7 +327,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
                                                   routed.decision->candidates.size());
     }
   }
-  Dispatch dispatch{routed.target.upstream, std::nullopt};
+  Dispatch dispatch{routed.target.upstream, std::nullopt, routed.required_context};
 
   // 5. Reserve the worst case against task, session and tenant at once.
   CallBudget budget(services.ledger.get());

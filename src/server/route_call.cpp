@@ -102,8 +102,9 @@ RoutedCall route_call(const RouteCallInput& in) {
     const auto& tier = in.config.tiers[i];
     const auto* primary = in.config.find_upstream(tier.upstreams.front());
     const ChainBound bound = chain_bound(in.config, *primary);
+    // The tier's own window: fallbacks that cannot hold the request are skipped by forward().
     ladder_storage[i] = {tier.name, dollars_per_token(bound.prices.input),
-                         dollars_per_token(bound.prices.output), bound.min_context_window};
+                         dollars_per_token(bound.prices.output), primary->context_window};
   }
 
   routing::TaskHistory history;
@@ -158,6 +159,7 @@ RoutedCall route_call(const RouteCallInput& in) {
   const auto& tier = in.config.tiers[decision.chosen];
   out.target = Target{in.config.find_upstream(tier.upstreams.front()), tier.name, false};
   out.reason = decision.reason_text();
+  out.required_context = d.input_tokens_estimate;
   out.decision = std::move(decision);
   return out;
 }

@@ -47,6 +47,9 @@ struct RoutedCall {
   std::optional<routing::Decision> decision;  ///< none for a pinned call
   std::optional<routing::SuccessPrediction> prediction;
   std::string reason;  ///< X-Governor-Reason: "pinned" or the decision's reason codes
+  /** Tokens the serving upstream must hold (the input estimate): routed calls skip fallbacks
+   *  with a smaller context window; 0 for a pinned call, which goes where it was pinned. */
+  std::int64_t required_context = 0;
 };
 
 /** Routes one call: a pinned model stays pinned (its step is still inferred); an alias goes

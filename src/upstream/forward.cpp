@@ -29,7 +29,8 @@ net::awaitable<boost::system::result<std::string, Failure>> read_whole_body(
 net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
     UpstreamPools& pools, const config::GatewayConfig& config,
     const config::UpstreamConfig& primary, const HopFor& hop_for, Clock::time_point deadline,
-    const std::function<double()>& jitter, const std::optional<WholeBody>& whole_body) {
+    const std::function<double()>& jitter, const std::optional<WholeBody>& whole_body,
+    std::int64_t required_context) {
   ForwardLog log;
   Failure last;
   const config::UpstreamConfig* upstream = &primary;
@@ -74,6 +75,10 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
       }
     }
     upstream = upstream->fallback.empty() ? nullptr : config.find_upstream(upstream->fallback);
+    while (upstream != nullptr && upstream->context_window < required_context &&
+           hops++ <= config.upstreams.size()) {
+      upstream = upstream->fallback.empty() ? nullptr : config.find_upstream(upstream->fallback);
+    }
     if (upstream != nullptr) {
       ++log.fallbacks;
     }

@@ -45,12 +45,15 @@ struct ForwardFailed {
 };
 
 /** Sends to `primary`, retrying per its retry policy (backoff, Retry-After), then moves along its
- *  fallback chain. Everything happens before any byte reaches the client, so it is invisible to
- *  it. `jitter` returns values in [0,1). Cancellation (client gone) stops at once.
+ *  fallback chain, skipping fallbacks whose context window is below `required_context` tokens
+ *  (they could not hold the request). Everything happens before any byte reaches the client, so
+ *  it is invisible to it. `jitter` returns values in [0,1). Cancellation (client gone) stops at
+ *  once.
  *  @par Thread safety Runs on the worker owning `pools`; `config` must outlive the call. */
 net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
     UpstreamPools& pools, const config::GatewayConfig& config,
     const config::UpstreamConfig& primary, const HopFor& hop_for, Clock::time_point deadline,
-    const std::function<double()>& jitter, const std::optional<WholeBody>& whole_body);
+    const std::function<double()>& jitter, const std::optional<WholeBody>& whole_body,
+    std::int64_t required_context = 0);
 
 }  // namespace governor::upstream
