@@ -127,7 +127,8 @@ void parse_logs(const MapReader& root, LogConfig& logs) {
   if (node == nullptr) {
     return;
   }
-  const MapReader r{*node, "logs", root.line_of("logs"), {"level", "access_log"}, root.diag()};
+  const MapReader r{
+      *node, "logs", root.line_of("logs"), {"level", "access_log", "decision_log"}, root.diag()};
   if (!r.ok()) {
     return;
   }
@@ -142,6 +143,20 @@ void parse_logs(const MapReader& root, LogConfig& logs) {
     }
   }
   r.read_bool("access_log", logs.access_log);
+  if (const YAML::Node* decisions = r.find("decision_log")) {
+    const MapReader d{*decisions,
+                      r.field_of("decision_log"),
+                      r.line_of("decision_log"),
+                      {"path", "max_bytes", "max_files"},
+                      r.diag()};
+    if (d.ok()) {
+      if (!d.read_nonempty("path", logs.decision_log.path) && !d.has("path")) {
+        d.require("path");
+      }
+      d.read_int("max_bytes", logs.decision_log.max_bytes, 4096, std::int64_t{1} << 40);
+      d.read_int("max_files", logs.decision_log.max_files, 1, 1000);
+    }
+  }
 }
 
 void parse_upstreams(const MapReader& root, ParsedConfig& parsed) {

@@ -190,6 +190,16 @@ std::filesystem::path resolve_dir(const std::string& text, const std::filesystem
 
 void check_directories(GatewayConfig& config, const std::filesystem::path& base_dir,
                        Diagnostics& diag) {
+  if (!config.logs.decision_log.path.empty()) {
+    // The server creates the file and its directory; a directory in its place is wrong now.
+    const std::filesystem::path path = resolve_dir(config.logs.decision_log.path, base_dir);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      diag.error_at("logs.decision_log.path", "'" + path.string() + "' is a directory");
+    } else {
+      config.logs.decision_log.path = path.string();
+    }
+  }
   if (!config.ledger.data_dir.empty()) {
     // The server creates the directory; only something else in its place is wrong now.
     const std::filesystem::path path = resolve_dir(config.ledger.data_dir, base_dir);

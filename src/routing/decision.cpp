@@ -104,6 +104,7 @@ Decision decide(const DecisionInput& in) {
     const TierOption& tier = in.ladder[rank];
     CandidateScore c;
     c.rank = rank;
+    c.tier = tier.name;
     c.p_success = in.prediction ? success_at_rank(*in.prediction, rank, n) : 0.0;
     c.est_cost = dollars(tier.input_dollars_per_token, in.input_tokens_estimate) +
                  dollars(tier.output_dollars_per_token, in.output_tokens_expected);
@@ -136,8 +137,16 @@ Decision decide(const DecisionInput& in) {
   std::optional<std::size_t> best;
   if (!in.prediction) {
     mark(d, Reason::default_tier);
-    std::size_t rank = std::clamp(in.default_rank, low, high);
-    best = rank;
+    // The allowed tier nearest the default (the cheaper one on a tie): a budget that cannot
+    // pay for the default steps down one rung, not to the bottom.
+    const std::size_t preferred = std::clamp(in.default_rank, low, high);
+    for (std::size_t distance = 0; distance < n && !best; ++distance) {
+      if (distance <= preferred && d.candidates[preferred - distance].allowed) {
+        best = preferred - distance;
+      } else if (preferred + distance < n && d.candidates[preferred + distance].allowed) {
+        best = preferred + distance;
+      }
+    }
   } else {
     for (const auto& c : d.candidates) {
       if (c.allowed && (!best || c.utility > d.candidates[*best].utility)) {
@@ -148,14 +157,22 @@ Decision decide(const DecisionInput& in) {
       mark(d, Reason::utility);
     }
   }
-  if (!best || !d.candidates[*best].allowed) {
-    // Nothing fits the budget (or the default is excluded): the cheapest tier the rules and
-    // the context window allow; the ledger clamps, degrades or refuses with the exact numbers.
-    for (const auto& c : d.candidates) {
-      const bool fits_context = in.input_tokens_estimate <= in.ladder[c.rank].context_window;
-      if (c.rank >= low && c.rank <= high && fits_context) {
-        best = c.rank;
-        break;
+  if (!best) {
+    // Nothing the rules allow fits the budget: the cheapest tier within the rules that can hold
+    // the request; the ledger then clamps, degrades or refuses with the exact numbers. When no
+    // tier within the rules can hold it, the cheapest above the floor that can: a step cap
+    // never sends a call to a model that must reject it.
+    const auto fits = [&](std::size_t rank) {
+      return in.input_tokens_estimate <= in.ladder[rank].context_window;
+    };
+    for (std::size_t rank = low; rank <= high && !best; ++rank) {
+      if (fits(rank)) {
+        best = rank;
+      }
+    }
+    for (std::size_t rank = low; rank < n && !best; ++rank) {
+      if (fits(rank)) {
+        best = rank;
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "governor/core/money.hpp"
+#include "governor/routing/decision.hpp"
 
 namespace governor::server {
 
@@ -19,14 +20,15 @@ struct CallRecord {
   std::string policy;  ///< empty: unbudgeted
   /// why this model: pinned, or the routing decision's reason codes joined by '+'
   std::string reason = "default_tier";
-  std::optional<std::size_t> rank;  ///< tier rank chosen (none: pinned off the ladder)
-  std::optional<double> p_success;  ///< predicted for the chosen tier, when a model routed
-  std::optional<double> decision_lambda;
-  bool clamped = false;          ///< max_tokens was lowered to what the budget affords
-  std::string budget_remaining;  ///< as sent in X-Governor-Budget-Remaining
-  std::string requested_model;   ///< as the client sent it
-  std::string upstream;          ///< upstream name that answered (empty when none)
-  std::string upstream_model;    ///< the id sent upstream
+  std::optional<std::size_t> rank;            ///< tier rank chosen (none: pinned off the ladder)
+  std::optional<routing::Decision> decision;  ///< none for a pinned call
+  std::optional<routing::SuccessPrediction> prediction;
+  std::optional<double> budget_before;  ///< task dollars routing believed the step could spend
+  bool clamped = false;                 ///< max_tokens was lowered to what the budget affords
+  std::string budget_remaining;         ///< as sent in X-Governor-Budget-Remaining
+  std::string requested_model;          ///< as the client sent it
+  std::string upstream;                 ///< upstream name that answered (empty when none)
+  std::string upstream_model;           ///< the id sent upstream
   std::string tier;
   bool stream = false;
   unsigned status = 0;  ///< HTTP status the client got

@@ -250,6 +250,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     if (ex.worker.config()->logs.access_log) {
       log_call(record);
     }
+    if (auto* decisions = ex.worker.services().decision_log.get()) {
+      decisions->write(record);
+    }
   };
   // Refuses the call before anything was reserved.
   const auto refuse = [&](const openai::ApiError& error,
@@ -320,13 +323,11 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   record.reason = routed.reason;
   record.step = std::string(to_string(routed.step));
   if (routed.decision) {
-    record.decision_lambda = routed.decision->lambda;
     record.rank = routed.decision->chosen;
-    if (routed.prediction) {
-      record.p_success = routing::success_at_rank(*routed.prediction, routed.decision->chosen,
-                                                  routed.decision->candidates.size());
-    }
   }
+  record.decision = routed.decision;
+  record.prediction = routed.prediction;
+  record.budget_before = routed.budget_before;
   Dispatch dispatch{routed.target.upstream, std::nullopt, routed.required_context};
 
   // 5. Reserve the worst case against task, session and tenant at once.

@@ -147,6 +147,7 @@ RoutedCall route_call(const RouteCallInput& in) {
   }
   d.lambda.fixed = policy_routing.lambda;
   d.budget_left = budget_for_step(in, out.step);
+  out.budget_before = d.budget_left;
 
   if (in.model != nullptr) {
     // 3 KiB of features: on the coroutine frame of the caller would bloat every call's frame.

@@ -50,6 +50,7 @@ struct RoutedCall {
   /** Tokens the serving upstream must hold (the input estimate): routed calls skip fallbacks
    *  with a smaller context window; 0 for a pinned call, which goes where it was pinned. */
   std::int64_t required_context = 0;
+  std::optional<double> budget_before;  ///< what the decision believed the step could spend
 };
 
 /** Routes one call: a pinned model stays pinned (its step is still inferred); an alias goes

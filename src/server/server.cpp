@@ -50,6 +50,10 @@ std::unique_ptr<tcp::acceptor> bind_listener(net::io_context& io, const std::str
 
 /** Loads the policies and opens the ledger; throws std::runtime_error naming every problem. */
 void open_governance(const config::GatewayConfig& cfg, Services& services) {
+  if (!cfg.logs.decision_log.path.empty()) {
+    services.decision_log = std::make_unique<DecisionLog>(cfg.logs.decision_log);
+    spdlog::info("decision log: {}", cfg.logs.decision_log.path);
+  }
   const auto report = reload_policies(cfg, services);
   if (!report.ok) {
     std::string all = "invalid policies:";
@@ -262,6 +266,9 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   // The ledger completes what is still queued (posting to the stopped, still alive io_contexts)
   // and commits it, before the workers and their io_contexts are destroyed.
   i.services.ledger.reset();
+  if (i.services.decision_log) {
+    i.services.decision_log->flush();
+  }
   i.acceptor.reset();
   i.admin_acceptor.reset();
   i.workers.clear();

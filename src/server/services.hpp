@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "decision_log.hpp"
 #include "governor/config/policy.hpp"
 #include "governor/ledger/ledger.hpp"
 #include "route_call.hpp"
@@ -21,6 +22,7 @@ struct Services {
   std::atomic<config::PolicySetPtr> policies;
   std::atomic<PromptModelsPtr> models;
   TaskMemory task_memory;
+  std::unique_ptr<DecisionLog> decision_log;  ///< null: logs.decision_log is off
   std::mutex reload_mutex;  ///< one policy reload at a time (SIGHUP and the admin endpoint)
 
   config::PolicySetPtr policy_snapshot() const { return policies.load(std::memory_order_acquire); }

@@ -97,9 +97,19 @@ struct RoutingConfig {
   bool operator==(const RoutingConfig&) const = default;
 };
 
+/** The decision log: one JSON line per chat call (what was decided and why, what it cost),
+ *  written asynchronously to a size-rotated file. */
+struct DecisionLogConfig {
+  std::string path;                            ///< empty: off; absolute after loading
+  std::int64_t max_bytes = 100 * 1024 * 1024;  ///< rotate when the file reaches this size
+  std::int64_t max_files = 5;                  ///< rotated files kept (path.1 ... path.N)
+  bool operator==(const DecisionLogConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";  ///< trace|debug|info|warn|error|off
   bool access_log = true;      ///< one line per call
+  DecisionLogConfig decision_log;
   bool operator==(const LogConfig&) const = default;
 };
 

@@ -56,6 +56,7 @@ std::string_view to_string(Reason reason);
 /** One tier considered. */
 struct CandidateScore {
   std::size_t rank = 0;
+  std::string_view tier;  ///< the ladder rung's name (a view into the caller's ladder)
   double p_success = 0.0;
   double est_cost = 0.0;    ///< dollars: the typical cost, for the utility
   double worst_cost = 0.0;  ///< dollars: input bound and output bound, for feasibility

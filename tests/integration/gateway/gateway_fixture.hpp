@@ -23,6 +23,7 @@ struct GatewayOptions {
   std::string listen_extra;    ///< e.g. "  max_body_bytes: 1024\n"
   std::string large_base_url;  ///< overrides sim-large's base URL (e.g. a closed port)
   std::string sections;        ///< top-level YAML appended (auth, ledger, policies, admin)
+  std::string logs_extra;      ///< inside `logs: {...}`, e.g. ", decision_log: {path: x}"
   std::string default_tier = "cheap";
   std::string scheme = "http";
   std::string sim_host = "127.0.0.1";

@@ -2,8 +2,10 @@
 // call reaches, and the decision is visible in X-Governor-Tier / X-Governor-Reason and in the
 // task's trace.
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "budget_fixture.hpp"
 
@@ -216,6 +218,73 @@ TEST_F(RoutingTest, ATrustDomainPolicyChangesTheRoute) {
   EXPECT_EQ(finance.header("x-governor-tier"), "premium");
   EXPECT_TRUE(mentions(finance.header("x-governor-reason"), "step_min_tier"))
       << finance.header("x-governor-reason");
+}
+
+/** The lines of a file once it has `count` of them (the log is written asynchronously). */
+std::vector<json> read_lines(const std::filesystem::path& path, std::size_t count) {
+  std::vector<json> lines;
+  for (int attempt = 0; attempt < 200 && lines.size() < count; ++attempt) {
+    lines.clear();
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(json::parse(line));
+    }
+    if (lines.size() < count) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return lines;
+}
+
+TEST_F(RoutingTest, EveryCallIsExplainedInTheDecisionLog) {
+  write_model("router.json", -1.0, 2.0);
+  write_policy("default",
+               "name: default\ntask: {total_dollars: 1}\n"
+               "routing: {model: router.json, lambda: 0, steps: {verify: {max_tier: cheap}}}\n");
+  GatewayOptions o;
+  const auto log_path = dir_.path() / "logs" / "decisions.jsonl";
+  o.logs_extra = ", decision_log: {path: " + log_path.string() + "}";
+  start_budgeted("", o);
+  auto c = client();
+  const auto routed = c.post_json("/v1/chat/completions", chat_body("auto", "Prove it."),
+                                  {{"X-Governor-Task", "t-log"}, {"X-Governor-Session", "s-log"}});
+  ASSERT_EQ(routed.status, 200) << routed.body;
+  const auto capped = c.post_json("/v1/chat/completions", chat_body("auto", "Check it."),
+                                  {{"X-Governor-Task", "t-log"}, {"X-Governor-Step", "verify"}});
+  ASSERT_EQ(capped.status, 200) << capped.body;
+  const auto pinned = c.post_json("/v1/chat/completions", chat_body("sim-large", "Pinned."));
+  ASSERT_EQ(pinned.status, 200) << pinned.body;
+
+  const auto lines = read_lines(log_path, 3);
+  ASSERT_EQ(lines.size(), 3u);
+  const json& first = lines[0];
+  EXPECT_EQ(first.at("request_id"), routed.header("x-request-id"));
+  EXPECT_EQ(first.at("task"), "t-log");
+  EXPECT_EQ(first.at("session"), "s-log");
+  EXPECT_EQ(first.at("step"), "act");
+  EXPECT_EQ(first.at("tier"), "premium");
+  EXPECT_EQ(first.at("reason"), "utility");
+  EXPECT_EQ(first.at("outcome"), "ok");
+  EXPECT_GT(first.at("cost_usd").get<double>(), 0.0);
+  EXPECT_NEAR(first.at("budget_before_usd").get<double>(), 1.0, 1e-9);
+  EXPECT_NEAR(first.at("prediction").at("strong").get<double>(), 1 / (1 + std::exp(-2.0)), 1e-6);
+  const json& decision = first.at("decision");
+  EXPECT_EQ(decision.at("chosen"), "premium");
+  EXPECT_EQ(decision.at("lambda").get<double>(), 0.0);
+  ASSERT_EQ(decision.at("candidates").size(), 2u);
+  EXPECT_EQ(decision.at("candidates")[0].at("tier"), "cheap");
+  EXPECT_LT(decision.at("candidates")[0].at("p_success").get<double>(),
+            decision.at("candidates")[1].at("p_success").get<double>());
+  EXPECT_LT(decision.at("candidates")[0].at("est_cost_usd").get<double>(),
+            decision.at("candidates")[1].at("est_cost_usd").get<double>());
+
+  EXPECT_EQ(lines[1].at("step"), "verify");
+  EXPECT_EQ(lines[1].at("tier"), "cheap");
+  EXPECT_EQ(lines[1].at("reason"), "utility+step_max_tier");
+  EXPECT_LT(lines[1].at("budget_before_usd").get<double>(), 1.0);  // the first call was paid
+
+  EXPECT_EQ(lines[2].at("reason"), "pinned");
+  EXPECT_FALSE(lines[2].contains("decision"));
 }
 
 TEST_F(RoutingTest, ABadModelFileKeepsTheOldPoliciesOnReload) {
