@@ -114,8 +114,11 @@ double TreeEnsemble::predict_margin(const float* features) const noexcept {
     // from_xgboost() checked that children follow their parent: this loop terminates.
     while (node->feature >= 0) {
       const float x = features[node->feature];
-      const bool go_left = std::isnan(x) ? node->default_left : x < node->value;
-      node = &nodes_[go_left ? node->left : node->right];
+      // Branch-free choice (NaN compares false, so it goes left only by default): the walk's
+      // only branch is the loop itself, which the shallow trees make predictable.
+      const bool go_left = (x < node->value) | ((x != x) & node->default_left);
+      const std::uint32_t next[2] = {node->right, node->left};
+      node = &nodes_[next[go_left]];
     }
     margin += node->value;
   }
