@@ -97,9 +97,8 @@ DecisionLog::DecisionLog(const config::DecisionLogConfig& config) {
     auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
         config.path, static_cast<std::size_t>(config.max_bytes),
         static_cast<std::size_t>(config.max_files));
-    // Its own queue and thread: a burst of decisions never delays the main log, nor the reverse.
-    static auto pool = std::make_shared<spdlog::details::thread_pool>(32768, 1);
-    logger_ = std::make_shared<spdlog::async_logger>("decisions", std::move(sink), pool,
+    pool_ = std::make_shared<spdlog::details::thread_pool>(32768, 1);
+    logger_ = std::make_shared<spdlog::async_logger>("decisions", std::move(sink), pool_,
                                                      spdlog::async_overflow_policy::overrun_oldest);
     logger_->set_pattern("%v");
     logger_->set_level(spdlog::level::info);
@@ -112,7 +111,10 @@ DecisionLog::DecisionLog(const config::DecisionLogConfig& config) {
 }
 
 DecisionLog::~DecisionLog() {
-  flush();
+  // Join the log thread first (the pool's destructor drains the queue, then joins), so every
+  // line is written and that thread is gone before the logger and its file are destroyed here.
+  pool_.reset();
+  logger_.reset();
 }
 
 void DecisionLog::write(const CallRecord& record) {

@@ -8,7 +8,10 @@
 
 namespace spdlog {
 class logger;
+namespace details {
+class thread_pool;
 }
+}  // namespace spdlog
 
 namespace governor::server {
 
@@ -30,6 +33,9 @@ class DecisionLog {
   void flush();
 
  private:
+  /** Its own queue and thread: a burst of decisions never delays the main log, and the
+   *  destructor can join the thread, so no line is still being written when the file closes. */
+  std::shared_ptr<spdlog::details::thread_pool> pool_;
   std::shared_ptr<spdlog::logger> logger_;
 };
 

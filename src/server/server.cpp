@@ -266,9 +266,8 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   // The ledger completes what is still queued (posting to the stopped, still alive io_contexts)
   // and commits it, before the workers and their io_contexts are destroyed.
   i.services.ledger.reset();
-  if (i.services.decision_log) {
-    i.services.decision_log->flush();
-  }
+  // The workers are stopped: no more lines. Joining the log thread writes out the queue.
+  i.services.decision_log.reset();
   i.acceptor.reset();
   i.admin_acceptor.reset();
   i.workers.clear();
