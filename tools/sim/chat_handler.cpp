@@ -6,6 +6,7 @@
 
 #include "sim/directives.hpp"
 #include "sim/generator.hpp"
+#include "sim/grading.hpp"
 #include "sim/hash.hpp"
 #include "sim/responses.hpp"
 #include "sim/wire.hpp"
@@ -64,6 +65,16 @@ std::optional<ApiError> plan_request(const Request& request, const json& body,
     }
   }
   return std::nullopt;
+}
+
+/** Grades this attempt of a success=P request. Attempts are counted per model on the body
+ *  without its model, so a retry of the same messages draws afresh. */
+Grade grade_request(const json& body, const std::string& model, double success, SimState& state) {
+  json key = body;
+  key.erase("model");
+  const auto request_key = fnv1a(key.dump(), fnv1a("grade"));
+  const auto attempt = state.count_attempt(fnv1a(model, request_key));
+  return grade_attempt(success, request_key, model, attempt);
 }
 
 /** Writes a whole response; counts it completed, or the client aborted when the write fails. */
@@ -236,7 +247,11 @@ net::awaitable<After> handle_chat(Connection& connection, const Request& request
     co_return co_await finish(connection, std::move(response), state);
   }
 
-  const auto answer = generate_answer(chat, plan.tokens);
+  std::optional<Grade> grade;
+  if (plan.success) {
+    grade = grade_request(body, chat.model, *plan.success, state);
+  }
+  const auto answer = generate_answer(chat, plan.tokens, grade);
   ResponseMeta meta;
   meta.id = "chatcmpl-" + base62_id(fnv1a(request.body()), 29);
   meta.created = static_cast<std::int64_t>(std::time(nullptr));

@@ -12,7 +12,7 @@ constexpr std::string_view kOpen = "[[sim";
 constexpr std::string_view kClose = "]]";
 constexpr std::string_view kKnownKeys =
     "status, retry_after, fail_times, only_model, delay_ms, ttft_ms, tps, tokens, stall_after, "
-    "stall_ms, reset_after, malformed, close_after_response, no_usage";
+    "stall_ms, reset_after, malformed, close_after_response, no_usage, success";
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -55,6 +55,17 @@ std::optional<DirectiveError> read_rate(std::string_view key, std::string_view v
   if (ec != std::errc{} || end != value.data() + value.size() || !std::isfinite(parsed) ||
       parsed < 0 || parsed > 1e6) {
     return bad_value(key, value, "a number in [0, 1000000] (0: as fast as possible)");
+  }
+  out = parsed;
+  return std::nullopt;
+}
+
+std::optional<DirectiveError> read_probability(std::string_view key, std::string_view value,
+                                               std::optional<double>& out) {
+  double parsed = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec != std::errc{} || end != value.data() + value.size() || !(parsed >= 0 && parsed <= 1)) {
+    return bad_value(key, value, "a probability in [0, 1]");
   }
   out = parsed;
   return std::nullopt;
@@ -106,6 +117,9 @@ std::optional<DirectiveError> apply_key(std::string_view key, std::string_view v
   }
   if (key == "no_usage") {
     return read_flag(key, value, out.no_usage);
+  }
+  if (key == "success") {
+    return read_probability(key, value, out.success);
   }
   return DirectiveError{"unknown [[sim]] key '" + std::string{key} +
                         "' (known keys: " + std::string{kKnownKeys} + ")"};
@@ -217,6 +231,7 @@ std::optional<DirectiveError> plan_faults(const std::vector<Directive>& directiv
     take(d.stall_after, out.stall_after);
     take(d.stall_ms, out.stall_ms);
     take(d.reset_after, out.reset_after);
+    take(d.success, out.success);
     out.malformed = d.malformed.value_or(out.malformed);
     out.close_after_response = d.close_after_response.value_or(out.close_after_response);
     out.no_usage = d.no_usage.value_or(out.no_usage);

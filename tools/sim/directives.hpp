@@ -26,6 +26,7 @@ struct Directive {
   std::optional<bool> malformed;
   std::optional<bool> close_after_response;
   std::optional<bool> no_usage;
+  std::optional<double> success;
 
   bool operator==(const Directive&) const = default;
 };
@@ -63,6 +64,7 @@ struct FaultPlan {
   bool malformed = false;
   bool close_after_response = false;
   bool no_usage = false;
+  std::optional<double> success;  ///< graded answer: the chance it is right (not a fault)
 
   /** Whether any fault (not a pacing override) is planned; fail_times counts these. */
   bool has_faults() const noexcept;

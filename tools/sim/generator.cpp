@@ -212,8 +212,13 @@ std::vector<std::string> split_pieces(std::string_view text, std::uint64_t seed)
   return pieces;
 }
 
-Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced_tokens) {
+Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced_tokens,
+                       std::optional<Grade> grade) {
   const auto& profile = profile_for(request.model);
+  auto confidence = profile.confidence;
+  if (grade) {
+    confidence.quality = grade->quality;
+  }
   const auto seed = messages_seed(request.messages);
   Answer answer;
   answer.prompt_tokens = count_prompt_tokens(request);
@@ -227,10 +232,17 @@ Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced
         split_pieces(fill_schema(tool.parameters, derive(seed, 5)).dump(), derive(seed, 6));
     answer.finish_reason = "tool_calls";
     answer.tool_call = std::move(call);
+    if (grade && !grade->passed) {
+      // A wrong tool call: its arguments stop half way, so they are not valid JSON.
+      answer.pieces.resize(answer.pieces.size() / 2);
+    }
   } else if (request.response_format != ResponseFormat::text) {
     answer.pieces = split_pieces(json_content(request, seed, profile), derive(seed, 7));
   } else {
     answer.pieces = prose_pieces(seed, profile, forced_tokens);
+    if (grade) {
+      answer.pieces.emplace_back(grade->passed ? " [pass]" : " [fail]");
+    }
   }
   if (request.max_tokens && answer.pieces.size() > *request.max_tokens) {
     answer.pieces.resize(*request.max_tokens);
@@ -241,7 +253,7 @@ Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced
   } else if (request.logprobs) {
     for (std::size_t i = 0; i < answer.pieces.size(); ++i) {
       answer.logprobs.push_back(
-          make_token_logprob(answer.pieces[i], seed, i, request.top_logprobs, profile.confidence));
+          make_token_logprob(answer.pieces[i], seed, i, request.top_logprobs, confidence));
     }
   }
   return answer;

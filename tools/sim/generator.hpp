@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/chat_request.hpp"
+#include "sim/grading.hpp"
 #include "sim/logprobs.hpp"
 
 namespace governor::sim {
@@ -53,8 +54,13 @@ struct Answer {
 
 /** The answer to `request`: a pure function of it. The text depends only on the messages (and
  *  the model's profile); `forced_tokens` (the tokens=N directive) fixes a text answer's
- *  length; max_tokens cuts any answer short with finish_reason "length". */
-Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced_tokens);
+ *  length; max_tokens cuts any answer short with finish_reason "length".
+ *  A `grade` (the success=P directive) shows in the answer the way real outcomes do: a failed
+ *  tool call has arguments that are not valid JSON; a prose answer ends with the piece
+ *  " [pass]" or " [fail]" (the ground truth a benchmark scores by) and its logprobs follow the
+ *  grade's quality. */
+Answer generate_answer(const SimRequest& request, std::optional<unsigned> forced_tokens,
+                       std::optional<Grade> grade = std::nullopt);
 
 /** The seed every generated thing derives from: a hash of the canonical messages. */
 std::uint64_t messages_seed(const nlohmann::json& messages);

@@ -10,7 +10,7 @@ TEST(Directives, ParsesEveryKey) {
   ASSERT_FALSE(parse_directive(
       "status=429 retry_after=3 fail_times=2 only_model=m delay_ms=10 ttft_ms=20 tps=7.5 "
       "tokens=9 stall_after=1 stall_ms=30 reset_after=4 malformed=1 close_after_response=true "
-      "no_usage=0",
+      "no_usage=0 success=0.25",
       d));
   EXPECT_EQ(d.status, 429U);
   EXPECT_EQ(d.retry_after_s, 3U);
@@ -26,6 +26,7 @@ TEST(Directives, ParsesEveryKey) {
   EXPECT_EQ(d.malformed, true);
   EXPECT_EQ(d.close_after_response, true);
   EXPECT_EQ(d.no_usage, false);
+  EXPECT_EQ(d.success, 0.25);
 }
 
 TEST(Directives, RejectsUnknownKeysAndBadValuesNamingThem) {
@@ -33,8 +34,9 @@ TEST(Directives, RejectsUnknownKeysAndBadValuesNamingThem) {
   const auto unknown = parse_directive("statsu=500", d);
   ASSERT_TRUE(unknown);
   EXPECT_NE(unknown->message.find("'statsu'"), std::string::npos);
-  for (const char* bad : {"status=99", "status=600", "status=5x", "tps=-1", "malformed=yes",
-                          "tokens=", "=3", "status"}) {
+  for (const char* bad :
+       {"status=99", "status=600", "status=5x", "tps=-1", "malformed=yes", "tokens=", "=3",
+        "status", "success=1.5", "success=-0.1", "success=nan"}) {
     Directive ignored;
     EXPECT_TRUE(parse_directive(bad, ignored)) << bad;
   }
@@ -50,6 +52,26 @@ TEST(Directives, ScansAllBlocksAndSkipsLookalikes) {
   EXPECT_EQ(found[2].tokens, 2U);
   std::vector<Directive> unterminated;
   EXPECT_TRUE(scan_directives("[[sim status=500", unterminated));
+}
+
+TEST(Directives, SuccessIsPerModelAndNotAFault) {
+  std::vector<Directive> directives(2);
+  directives[0].success = 0.2;
+  directives[0].only_model = "sim-small";
+  directives[1].success = 0.9;
+  directives[1].only_model = "sim-large";
+  FaultPlan small;
+  ASSERT_FALSE(plan_faults(directives, "sim-small", small));
+  EXPECT_EQ(small.success, 0.2);
+  EXPECT_FALSE(small.has_faults());
+  small.clear_faults();
+  EXPECT_EQ(small.success, 0.2);
+  FaultPlan large;
+  ASSERT_FALSE(plan_faults(directives, "sim-large", large));
+  EXPECT_EQ(large.success, 0.9);
+  FaultPlan other;
+  ASSERT_FALSE(plan_faults(directives, "sim-medium", other));
+  EXPECT_FALSE(other.success);
 }
 
 TEST(Directives, PlanMergesDirectivesForTheModel) {
