@@ -212,11 +212,12 @@ void parse_routing(const MapReader& root, RoutingPolicy& routing) {
   if (node == nullptr) {
     return;
   }
-  const MapReader r{*node,
-                    "routing",
-                    root.line_of("routing"),
-                    {"model", "lambda", "pacing", "expected_output_tokens", "steps", "infer_steps"},
-                    root.diag()};
+  const MapReader r{
+      *node,
+      "routing",
+      root.line_of("routing"),
+      {"model", "lambda", "pacing", "expected_output_tokens", "steps", "infer_steps", "recovery"},
+      root.diag()};
   if (!r.ok()) {
     return;
   }
@@ -238,6 +239,7 @@ void parse_routing(const MapReader& root, RoutingPolicy& routing) {
     }
   }
   r.read_int("expected_output_tokens", routing.expected_output_tokens, 1, kMaxTokens);
+  r.read_bool("recovery", routing.recovery);
   parse_step_rules(r, routing);
   parse_inference(r, routing);
 }

@@ -126,10 +126,10 @@ RoutedCall route_call(const RouteCallInput& in) {
   d.rule.max_rank = rule.max_tier.empty() ? SIZE_MAX : rank_of(in.config, rule.max_tier, SIZE_MAX);
   d.rule.cascade = rule.cascade;
   d.history = history;
-  d.retry = retry;
+  d.retry = retry && policy_routing.recovery;
   if (in.brief) {
     d.previous_rank = in.brief->last_rank;
-    d.previous_failed = in.brief->last_failed;
+    d.previous_failed = in.brief->last_failed && policy_routing.recovery;
   }
   d.input_tokens_estimate = openai::estimate_tokens(static_cast<std::int64_t>(in.body_bytes));
   d.input_token_bound = input_token_bound(in.request, in.body_bytes);

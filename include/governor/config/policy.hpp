@@ -124,6 +124,8 @@ struct RoutingPolicy {
   std::array<StepRouting, kAllStepTypes.size()> steps{};  ///< indexed by StepType
   /** Ordered; when the call gives no X-Governor-Step. Nothing matching: `act`. */
   std::vector<StepInference> infer_steps{{StepSignal::tool_result, StepType::tool}};
+  /** Recovery pressure: after a retried or failed step the next call goes one tier up. */
+  bool recovery = true;
 
   const StepRouting& rule(StepType step) const { return steps[static_cast<std::size_t>(step)]; }
   bool operator==(const RoutingPolicy&) const = default;

@@ -31,6 +31,7 @@ routing:
     - {when: tool_result, step: tool}
     - {when: first_call, step: plan}
     - {when: json_mode, step: verify}
+  recovery: false
 )";
 
 PolicyLoadResult load(std::string_view yaml) {
@@ -47,6 +48,7 @@ RoutingPolicy expected_routing() {
   r.infer_steps = {{StepSignal::tool_result, StepType::tool},
                    {StepSignal::first_call, StepType::plan},
                    {StepSignal::json_mode, StepType::verify}};
+  r.recovery = false;
   return r;
 }
 
@@ -224,8 +226,8 @@ TEST_P(PolicyRoutingError, IsReportedAtItsLineAndField) {
 // clang-format off
 const Case kCases[] = {
   // The section and its scalars.
-  {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps); did you mean 'lambda'?"},
-  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
+  {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps, recovery); did you mean 'lambda'?"},
+  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
   {"TopLevelStepsPointToRouting", "routing:\n", "steps:\n  plan: {min_tier: premium}\nrouting:\n", "steps", "steps:", "step rules live under routing.steps"},
   {"LambdaNegative", "lambda: 2.5", "lambda: -1", "routing.lambda", "lambda", "must be between 0 and 1e+09, got -1"},
   {"LambdaWord", "lambda: 2.5", "lambda: high", "routing.lambda", "lambda", "expected a number, got 'high'"},
@@ -248,6 +250,7 @@ const Case kCases[] = {
   {"MinTierEmpty", "min_tier: cheap", "min_tier: ''", "routing.steps.act.min_tier", "min_tier: ''", "must not be empty"},
   {"MaxTierNotString", "max_tier: mid", "max_tier: [mid]", "routing.steps.act.max_tier", "max_tier", "expected a string, got a list"},
   {"StepRuleUnknownKeySuggests", "max_tier: mid", "max_teir: mid", "routing.steps.act.max_teir", "max_teir", "did you mean 'max_tier'?"},
+  {"RecoveryNotBool", "recovery: false", "recovery: maybe", "routing.recovery", "recovery", "expected true or false, got 'maybe'"},
   {"CascadeNotBool", "cascade: true", "cascade: sometimes", "routing.steps.act.cascade", "cascade", "expected true or false, got 'sometimes'"},
 
   // infer_steps.

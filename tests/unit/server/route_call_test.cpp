@@ -448,6 +448,17 @@ TEST(RouteCall, RecoveryFromTheTaskBrief) {
              TaskBrief{.calls = 1, .last_rank = std::size_t{0}, .last_messages_hash = f.hash()};
        },
        "cheap", "utility", StepType::act},
+      // `recovery: false` (the prompt router alone): neither a failure nor a retry moves it.
+      {"recovery off, failed on cheap",
+       [](RouteFixture& f) {
+         f.policy.routing.lambda = 100;
+         f.policy.routing.recovery = false;
+         f.ref.task = "t-1";
+         f.ref.retry = true;
+         f.brief =
+             TaskBrief{.calls = 1, .failures = 1, .last_rank = std::size_t{0}, .last_failed = true};
+       },
+       "cheap", "utility", StepType::act},
   });
 }
 
