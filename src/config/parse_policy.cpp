@@ -233,10 +233,6 @@ void parse_routing(const MapReader& root, RoutingPolicy& routing) {
       p.read_number("scale", value.scale, 0.0, 1e6);
       routing.pacing = value;
     }
-    if (r.has("lambda")) {
-      r.diag().error(r.line_of("lambda"), r.field_of("lambda"),
-                     "set either a fixed lambda or pacing, not both");
-    }
   }
   r.read_int("expected_output_tokens", routing.expected_output_tokens, 1, kMaxTokens);
   r.read_bool("recovery", routing.recovery);

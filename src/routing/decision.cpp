@@ -32,7 +32,8 @@ double lambda_for(const DecisionInput& in, std::optional<double>& allowance) {
   // Keep a cheapest-tier finish for every other expected step: the task never strands itself.
   const double spendable = *in.budget_left - cheapest_step * (steps_left - 1.0);
   allowance = std::max(spendable / steps_left, 1e-9);
-  return in.lambda.scale / *allowance;
+  // The policy's lambda is a floor: room to spare never makes a dollar worth less than that.
+  return std::max(in.lambda.fixed, in.lambda.scale / *allowance);
 }
 
 }  // namespace

@@ -29,12 +29,12 @@ struct StepRule {
 
 /** How lambda, the price of a dollar in success probability, is set. */
 struct LambdaRule {
-  /** Fixed: utility = p_success - lambda * est_cost_dollars. */
+  /** Fixed: utility = p_success - lambda * est_cost_dollars. When paced, the floor. */
   double fixed = 0.0;
-  /** Paced: lambda = scale / allowance, where allowance is what this step may spend if the
-   *  task's budget left (minus reserves and a cheapest-tier finish for the other expected
-   *  steps) is shared evenly over the steps still expected. A task burning ahead of plan
-   *  sees its allowance shrink and turns cheaper. */
+  /** Paced: lambda = max(fixed, scale / allowance), where allowance is what this step may
+   *  spend if the task's budget left (minus reserves and a cheapest-tier finish for the other
+   *  expected steps) is shared evenly over the steps still expected. A task burning ahead of
+   *  plan sees its allowance shrink and turns cheaper. */
   bool paced = false;
   double scale = 0.1;
   std::uint32_t expected_steps = 8;

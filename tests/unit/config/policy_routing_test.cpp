@@ -133,6 +133,17 @@ TEST(PolicyRouting, PacingInsteadOfAFixedLambda) {
   EXPECT_EQ(routing.lambda, 0.0);
 }
 
+TEST(PolicyRouting, PacingWithALambdaFloor) {
+  const std::string yaml = testing::replaced(std::string{kPolicy}, "  lambda: 2.5\n",
+                                             "  lambda: 2.5\n  pacing: {expected_steps: 12}\n");
+  const PolicyLoadResult result = load(yaml);
+  ASSERT_NE(result.policies, nullptr) << dump(result.errors);
+  const RoutingPolicy& routing = result.policies->policies.at(0).routing;
+  ASSERT_TRUE(routing.pacing);
+  EXPECT_EQ(routing.pacing->expected_steps, 12U);
+  EXPECT_EQ(routing.lambda, 2.5);
+}
+
 TEST(PolicyRouting, PacingDefaults) {
   const PolicyLoadResult result = load("name: p\nrouting:\n  pacing: {}\n");
   ASSERT_NE(result.policies, nullptr) << dump(result.errors);
@@ -235,7 +246,6 @@ const Case kCases[] = {
   {"LambdaEmpty", "lambda: 2.5", "lambda:", "routing.lambda", "lambda", "expected a number, got nothing"},
   {"LambdaInfinite", "lambda: 2.5", "lambda: inf", "routing.lambda", "lambda", "expected a number, got 'inf'"},
   {"LambdaTrailingText", "lambda: 2.5", "lambda: 2.5x", "routing.lambda", "lambda", "expected a number, got '2.5x'"},
-  {"LambdaAndPacing", "  lambda: 2.5\n", "  lambda: 2.5\n  pacing: {expected_steps: 8}\n", "routing.lambda", "lambda", "set either a fixed lambda or pacing, not both"},
   {"PacingZeroSteps", "  lambda: 2.5\n", "  pacing: {expected_steps: 0}\n", "routing.pacing.expected_steps", "pacing", "must be between 1 and 100000, got 0"},
   {"PacingScaleNegative", "  lambda: 2.5\n", "  pacing:\n    scale: -0.5\n", "routing.pacing.scale", "scale", "must be between 0 and 1e+06, got -0.5"},
   {"PacingUnknownKey", "  lambda: 2.5\n", "  pacing:\n    steps: 8\n", "routing.pacing.steps", "steps: 8", "unknown key 'steps' (expected one of: expected_steps, scale)"},

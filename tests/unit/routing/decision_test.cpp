@@ -474,7 +474,7 @@ DecisionInput paced(double budget_left, std::uint32_t step_index) {
   in.lambda.paced = true;
   in.lambda.scale = 0.1;
   in.lambda.expected_steps = 8;
-  in.lambda.fixed = 1000.0;  // ignored while pacing has a budget
+  in.lambda.fixed = 0.0;  // no floor: pacing alone (the floor has its own test)
   in.history.step_index = step_index;
   in.budget_left = budget_left;
   return in;
@@ -531,6 +531,19 @@ TEST(Decide, PacingWithoutRoomForTheOtherStepsIsAlmostFree) {
   EXPECT_EQ(1e-9, *d.allowance);
   EXPECT_NEAR(0.1 / 1e-9, d.lambda, 1.0);
   EXPECT_EQ(kCheap, d.chosen);
+}
+
+TEST(Decide, TheFixedLambdaIsAFloorUnderPacing) {
+  // Plenty left paces lambda to 12.565 (premium); a floor of 30 keeps it at 30 (mid), and a
+  // floor below the paced value changes nothing.
+  DecisionInput floored = paced(0.05, 2);
+  floored.lambda.fixed = 30.0;
+  const Decision d = decide(floored);
+  EXPECT_EQ(30.0, d.lambda);
+  EXPECT_EQ(kMid, d.chosen);
+  floored.lambda.fixed = 5.0;
+  EXPECT_NEAR(0.6 / 0.04775, decide(floored).lambda, 1e-9);
+  EXPECT_EQ(kPremium, decide(floored).chosen);
 }
 
 TEST(Decide, PacingWithoutABudgetUsesTheFixedLambda) {
