@@ -340,6 +340,7 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
         v.cost = cost;
         v.outcome = s.outcome;
         v.reason = s.reason;
+        v.decision = s.decision;
         v.latency_ms = s.latency_ms;
         v.usage_estimated = s.usage_estimated;
         fx.step = StepRecord{res.id, res.task, v};

@@ -8,8 +8,9 @@
 namespace governor::ledger {
 namespace {
 
-// Version 1. Amounts are integer micro-dollars; NULL limits mean "no limit". Rows are keyed by
-// what the ledger looks them up by, so every read and write is one primary-key probe.
+// Version 2 (1 lacked steps.decision). Amounts are integer micro-dollars; NULL limits mean "no
+// limit". Rows are keyed by what the ledger looks them up by, so every read and write is one
+// primary-key probe.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
   tenant TEXT NOT NULL,
@@ -54,7 +55,8 @@ CREATE TABLE IF NOT EXISTS steps (
   outcome TEXT NOT NULL,
   reason TEXT NOT NULL,
   latency_ms INTEGER NOT NULL,
-  usage_estimated INTEGER NOT NULL
+  usage_estimated INTEGER NOT NULL,
+  decision TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS steps_by_task ON steps (tenant, task, id);
 CREATE TABLE IF NOT EXISTS reservations (
@@ -71,8 +73,12 @@ CREATE TABLE IF NOT EXISTS reservations (
   day_limit INTEGER,
   month_limit INTEGER
 );
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 )sql";
+
+/** Version 1 files (before the routing decision was kept per step) gain the column. */
+constexpr const char* kAddDecisionColumn =
+    "ALTER TABLE steps ADD COLUMN decision TEXT NOT NULL DEFAULT ''";
 
 constexpr std::string_view kReconciled = "reconciled_after_restart";
 
@@ -206,6 +212,14 @@ boost::system::result<StorePtr, std::string> Store::open(const std::string& path
       return "cannot set up ledger database " + path + ": " + db.error();
     }
   }
+  std::int64_t version = 0;
+  if (auto read = db.prepare("PRAGMA user_version");
+      read.valid() && read.step() == sqlite::Statement::Step::row) {
+    version = read.int64(0);
+  }
+  if (version == 1 && !db.exec(kAddDecisionColumn)) {
+    return "cannot upgrade the ledger schema in " + path + ": " + db.error();
+  }
   if (!db.exec(kSchema)) {
     return "cannot create the ledger schema in " + path + ": " + db.error();
   }
@@ -244,8 +258,8 @@ bool Store::prepare_all() {
        "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = spent + excluded.spent"},
       {upsert_step_,
        "INSERT OR REPLACE INTO steps (id, tenant, task, time_ms, step, model, tier, input_tokens, "
-       "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+       "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated, decision) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"},
       // What a settlement changes in rows that exist. Only unindexed columns: no index entry is
       // rewritten, unlike an upsert's replace.
       {update_task_,
@@ -253,8 +267,8 @@ bool Store::prepare_all() {
        "handoff_spent = ?7 WHERE tenant = ?1 AND task = ?2"},
       {update_step_,
        "UPDATE steps SET model = ?2, tier = ?3, input_tokens = ?4, output_tokens = ?5, cost = ?6, "
-       "reserved = ?7, outcome = ?8, reason = ?9, latency_ms = ?10, usage_estimated = ?11 "
-       "WHERE id = ?1"},
+       "reserved = ?7, outcome = ?8, reason = ?9, latency_ms = ?10, usage_estimated = ?11, "
+       "decision = ?12 WHERE id = ?1"},
       {insert_reservation_,
        "INSERT INTO reservations (id, tenant, task, session, day, month, step, amount, time_ms, "
        "session_limit, day_limit, month_limit) "
@@ -267,7 +281,7 @@ bool Store::prepare_all() {
        "FROM tasks WHERE tenant = ?1 AND task = ?2"},
       {select_steps_,
        "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
-       "outcome, reason, latency_ms, usage_estimated "
+       "outcome, reason, latency_ms, usage_estimated, decision "
        "FROM steps WHERE tenant = ?1 AND task = ?2 ORDER BY id"},
       {select_spend_, "SELECT spent FROM spend WHERE scope = ?1 AND tenant = ?2 AND name = ?3"},
       {select_reservations_,
@@ -386,7 +400,7 @@ bool Store::update_step(const StepRecord& step) {
     Use s(update_step_);
     s->bind_all(static_cast<std::int64_t>(step.id), v.model, v.tier, v.usage.input_tokens,
                 v.usage.output_tokens, v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
-                std::int64_t{v.usage_estimated});
+                std::int64_t{v.usage_estimated}, v.decision);
     if (!s->run()) {
       return fail("update_step");
     }
@@ -406,7 +420,7 @@ bool Store::write_step(const StepRecord& step) {
   s->bind_all(static_cast<std::int64_t>(step.id), step.task.tenant, step.task.task, v.time_unix_ms,
               to_string(v.step), v.model, v.tier, v.usage.input_tokens, v.usage.output_tokens,
               v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
-              std::int64_t{v.usage_estimated});
+              std::int64_t{v.usage_estimated}, v.decision);
   return s->run() || fail("write_step");
 }
 
@@ -501,6 +515,7 @@ Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
     v.reason = s->text(10);
     v.latency_ms = s->int64(11);
     v.usage_estimated = s->int64(12) != 0;
+    v.decision = s->text(13);
     loaded.steps.push_back(std::move(rec));
   }
   return std::optional<LoadedTask>{std::move(loaded)};

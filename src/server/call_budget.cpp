@@ -1,5 +1,7 @@
 #include "call_budget.hpp"
 
+#include "decision_json.hpp"
+
 namespace governor::server {
 
 void CallBudget::granted(const ledger::Grant& grant) {
@@ -20,6 +22,7 @@ boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
   s.tier = record.tier;
   s.outcome = record.outcome;
   s.reason = record.reason;
+  s.decision = decision_trace_text(record);
   s.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - record.started)
                      .count();

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "decision_json.hpp"
+
 namespace governor::server {
 
 namespace {
@@ -21,25 +23,6 @@ json or_null(const std::string& value) {
 template <class T>
 json or_null(const std::optional<T>& value) {
   return value ? json(*value) : json(nullptr);
-}
-
-json decision_json(const routing::Decision& d) {
-  json candidates = json::array();
-  for (const auto& c : d.candidates) {
-    candidates.push_back({{"tier", c.tier},
-                          {"p_success", c.p_success},
-                          {"est_cost_usd", c.est_cost},
-                          {"worst_cost_usd", c.worst_cost},
-                          {"utility", c.utility},
-                          {"allowed", c.allowed}});
-  }
-  const std::string_view chosen =
-      d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{};
-  return {{"chosen", chosen},
-          {"lambda", d.lambda},
-          {"allowance_usd", or_null(d.allowance)},
-          {"reasons", d.reason_text()},
-          {"candidates", std::move(candidates)}};
 }
 
 }  // namespace

@@ -53,6 +53,21 @@ std::optional<std::int64_t> json_count(const json& value, std::int64_t min) {
   return value.get<std::int64_t>();
 }
 
+/** The routing decision the ledger kept as JSON text; null for a pinned call. */
+json step_decision(const std::string& text) {
+  if (text.empty()) {
+    return nullptr;
+  }
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_discarded() ? json(nullptr) : parsed;
+}
+
+/** The step's share of what the task has spent (0 while the task has spent nothing). */
+double cost_share(MicroUsd step, MicroUsd task) {
+  return task.micros() > 0 ? static_cast<double>(step.micros()) / static_cast<double>(task.micros())
+                           : 0.0;
+}
+
 }  // namespace
 
 std::string iso8601_utc(std::int64_t unix_ms) {
@@ -88,6 +103,8 @@ json task_json(const ledger::TaskView& v) {
                      {"reserved_usd", dollars(s.reserved)},
                      {"outcome", s.outcome},
                      {"reason", s.reason},
+                     {"decision", step_decision(s.decision)},
+                     {"cost_share", cost_share(s.cost, v.task.spent)},
                      {"latency_ms", s.latency_ms}});
   }
   return {{"id", v.id},

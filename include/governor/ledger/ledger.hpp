@@ -108,8 +108,9 @@ struct Settlement {
   MicroUsd cost;
   std::string model;  ///< upstream name that served (empty when none did)
   std::string tier;
-  std::string outcome;  ///< "ok", "upstream_error", "client_gone", ...
-  std::string reason;   ///< why this model (routing reason codes)
+  std::string outcome;   ///< "ok", "upstream_error", "client_gone", ...
+  std::string reason;    ///< why this model (routing reason codes)
+  std::string decision;  ///< the routing decision as JSON text (empty for a pinned call)
   std::int64_t latency_ms = 0;
   bool usage_estimated = false;  ///< usage counted by Governor, not reported by the upstream
   bool operator==(const Settlement&) const = default;
@@ -135,6 +136,7 @@ struct StepView {
   MicroUsd reserved;    ///< what was reserved for it
   std::string outcome;  ///< "in_flight" until settled
   std::string reason;
+  std::string decision;  ///< JSON text: candidates, lambda, prediction (empty: none)
   std::int64_t latency_ms = 0;
   bool usage_estimated = false;
   bool operator==(const StepView&) const = default;

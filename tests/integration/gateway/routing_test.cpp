@@ -148,6 +148,21 @@ TEST_F(RoutingTest, InferenceRulesFromThePolicyNameTheStep) {
   EXPECT_EQ(steps[1].at("step"), "act");
   EXPECT_EQ(steps[2].at("step"), "verify");
   EXPECT_EQ(steps[0].at("tier"), "premium");
+  // Each step carries its decision (no model here: the default tier within the step rule) and
+  // its share of the task's cost.
+  const auto& decision = steps[0].at("decision");
+  EXPECT_EQ(decision.at("chosen"), "premium");
+  EXPECT_TRUE(mentions(decision.at("reasons").get<std::string>(), "step_min_tier"))
+      << decision.dump();
+  ASSERT_EQ(decision.at("candidates").size(), 2u);
+  EXPECT_EQ(decision.at("candidates")[0].at("allowed"), false);
+  EXPECT_GT(decision.at("candidates")[1].at("est_cost_usd").get<double>(), 0.0);
+  EXPECT_TRUE(decision.at("budget_before_usd").is_number()) << decision.dump();
+  double shares = 0;
+  for (const auto& step : steps) {
+    shares += step.at("cost_share").get<double>();
+  }
+  EXPECT_NEAR(shares, 1.0, 1e-9);
 }
 
 TEST_F(RoutingTest, ARetriedStepGoesUpATier) {

@@ -57,7 +57,9 @@ TEST(SqliteLedgerDurability, SettledSpendSurvivesCloseAndReopen) {
     LedgerPtr ledger = open_ledger(path, &clock);
     ASSERT_TRUE(ledger);
     const Grant g = grant_of(await(ledger->reserve(r)));
-    const Remaining left = await(ledger->settle(settlement(g.reservation, 120)));
+    Settlement s = settlement(g.reservation, 120);
+    s.decision = R"({"chosen":"premium","lambda":2.5})";
+    const Remaining left = await(ledger->settle(std::move(s)));
     EXPECT_EQ(left.task, usd(880));
     EXPECT_EQ(left.session, usd(4880));
     EXPECT_EQ(left.tenant_day, usd(5880));
@@ -82,11 +84,50 @@ TEST(SqliteLedgerDurability, SettledSpendSurvivesCloseAndReopen) {
   EXPECT_EQ(view->steps[0].model, "big");
   EXPECT_EQ(view->steps[0].cost, usd(120));
   EXPECT_EQ(view->steps[0].reserved, usd(300));
+  EXPECT_EQ(view->steps[0].decision, R"({"chosen":"premium","lambda":2.5})");
 
   // The last messages hash came back too: the same messages again are a retry, and the second
   // one is past the task's hard stop.
   EXPECT_EQ(grant_of(await(ledger->reserve(r))).retries, 1u);
   EXPECT_EQ(refusal_of(await(ledger->reserve(r))).reason, Refusal::Reason::retry_limit);
+}
+
+TEST(SqliteLedgerDurability, AVersionOneFileGainsTheDecisionColumnAndKeepsItsSteps) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ASSERT_TRUE(ledger);
+    const Grant g = grant_of(await(ledger->reserve(call())));
+    await(ledger->settle(settlement(g.reservation, 120)));
+  }
+  // Make the file what version 1 wrote: steps without the decision column.
+  sql(path, "ALTER TABLE steps DROP COLUMN decision");
+  sql(path, "PRAGMA user_version = 1");
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ASSERT_TRUE(ledger);
+    auto view = view_of(*ledger);
+    ASSERT_TRUE(view);
+    ASSERT_EQ(view->steps.size(), 1u);
+    EXPECT_EQ(view->steps[0].cost, usd(120));
+    EXPECT_EQ(view->steps[0].decision, "");
+    const Grant g = grant_of(await(ledger->reserve(call())));
+    Settlement s = settlement(g.reservation, 30);
+    s.decision = R"({"chosen":"cheap"})";
+    await(ledger->settle(std::move(s)));
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  ASSERT_TRUE(ledger);
+  const auto view = view_of(*ledger);
+  ASSERT_TRUE(view);
+  ASSERT_EQ(view->steps.size(), 2u);
+  EXPECT_EQ(view->steps[1].decision, R"({"chosen":"cheap"})");
+  sqlite::Database db{path};
+  auto version = db.prepare("PRAGMA user_version");
+  ASSERT_EQ(version.step(), sqlite::Statement::Step::row);
+  EXPECT_EQ(version.int64(0), 2);
 }
 
 TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {

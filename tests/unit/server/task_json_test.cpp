@@ -39,7 +39,12 @@ TEST(TaskJson, HasTheTraceCardFieldsWithExactDollars) {
   step.usage = {10, 20};
   step.cost = MicroUsd{123'456};
   step.outcome = "ok";
+  step.decision = R"({"chosen":"cheap","lambda":30.0,"candidates":[]})";
   v.steps.push_back(step);
+  ledger::StepView pinned = step;
+  pinned.decision.clear();
+  pinned.cost = MicroUsd{0};
+  v.steps.push_back(pinned);
   const json j = task_json(v);
   EXPECT_EQ(j["id"], "t-1");
   EXPECT_EQ(j["budget"]["total_dollars"].dump(), "1.0");
@@ -49,7 +54,12 @@ TEST(TaskJson, HasTheTraceCardFieldsWithExactDollars) {
   EXPECT_EQ(j["reserved_usd"].dump(), "7e-06");
   EXPECT_EQ(j["remaining_usd"].dump(), "0.876537");
   EXPECT_EQ(j["scopes"]["session"]["limit_usd"], nullptr);
-  ASSERT_EQ(j["steps"].size(), 1u);
+  ASSERT_EQ(j["steps"].size(), 2u);
+  EXPECT_EQ(j["steps"][0]["decision"]["chosen"], "cheap");
+  EXPECT_EQ(j["steps"][0]["decision"]["lambda"], 30.0);
+  EXPECT_EQ(j["steps"][0]["cost_share"], 1.0);
+  EXPECT_EQ(j["steps"][1]["decision"], nullptr);
+  EXPECT_EQ(j["steps"][1]["cost_share"], 0.0);
   EXPECT_EQ(j["steps"][0]["step"], "plan");
   EXPECT_EQ(j["steps"][0]["model"], "sim-small");
   EXPECT_EQ(j["steps"][0]["output_tokens"], 20);

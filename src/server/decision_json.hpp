@@ -1,0 +1,18 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "call_record.hpp"
+
+namespace governor::server {
+
+/** A routing decision as JSON: chosen tier, lambda, allowance, reason codes and every candidate
+ *  (tier, p_success, estimated and worst-case cost, utility, allowed). */
+nlohmann::json decision_json(const routing::Decision& decision);
+
+/** What the task trace keeps of a call's routing: the decision, the prediction and the budget
+ *  before the call, as compact JSON text; empty for a call that was not routed (pinned). */
+std::string decision_trace_text(const CallRecord& record);
+
+}  // namespace governor::server
