@@ -238,21 +238,24 @@ function frontierSvg(points, sweep) {
   const all = [...points, ...sweep];
   const maxCost = Math.max(...all.map((p) => p.mean_cost)) * 1.08;
   const x = (c) => m.l + (c / maxCost) * (W - m.l - m.r);
-  const y = (s) => H - m.b - s * (H - m.t - m.b);
+  // The success axis starts at the 10% step below the worst point: the strategies differ by a
+  // few points, which a 0-100% axis would flatten.
+  const low = Math.max(0, Math.floor(Math.min(...all.map((p) => p.success_rate)) * 10 - 0.5) / 10);
+  const y = (s) => H - m.b - ((s - low) / (1 - low)) * (H - m.t - m.b);
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${m.l}" y="22" font-size="14">Agent episodes (simulated): success vs mean cost per task</text>`,
-    `<line x1="${m.l}" y1="${y(0)}" x2="${W - m.r}" y2="${y(0)}" stroke="black"/>`,
-    `<line x1="${m.l}" y1="${y(0)}" x2="${m.l}" y2="${y(1)}" stroke="black"/>`,
   ];
-  for (let s = 0; s <= 1.0001; s += 0.2) {
-    out.push(`<text x="${m.l - 8}" y="${y(s) + 4}" text-anchor="end">${(s * 100).toFixed(0)}%</text>`);
-    out.push(`<line x1="${m.l}" y1="${y(s)}" x2="${W - m.r}" y2="${y(s)}" stroke="#eee"/>`);
+  for (let s = low; s <= 1.0001; s += 0.05) {
+    out.push(`<text x="${m.l - 8}" y="${(y(s) + 4).toFixed(1)}" text-anchor="end">${(s * 100).toFixed(0)}%</text>`);
+    out.push(`<line x1="${m.l}" y1="${y(s).toFixed(1)}" x2="${W - m.r}" y2="${y(s).toFixed(1)}" stroke="#eee"/>`);
   }
+  out.push(`<line x1="${m.l}" y1="${y(low)}" x2="${W - m.r}" y2="${y(low)}" stroke="black"/>`);
+  out.push(`<line x1="${m.l}" y1="${y(low)}" x2="${m.l}" y2="${y(1)}" stroke="black"/>`);
   for (let i = 0; i <= 4; ++i) {
     const c = (maxCost * i) / 4;
-    out.push(`<text x="${x(c)}" y="${y(0) + 18}" text-anchor="middle">$${c.toFixed(3)}</text>`);
+    out.push(`<text x="${x(c)}" y="${y(low) + 18}" text-anchor="middle">$${c.toFixed(3)}</text>`);
   }
   out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 18}" text-anchor="middle">mean cost per task (USD)</text>`);
   out.push(`<text x="18" y="${(m.t + H - m.b) / 2}" transform="rotate(-90 18 ${(m.t + H - m.b) / 2})" text-anchor="middle">task success rate</text>`);
