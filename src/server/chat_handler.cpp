@@ -87,12 +87,14 @@ struct Dispatch {
 };
 
 /** What routing keeps of this call for the task's next one (step index, recovery pressure,
- *  pacing, retry detection). */
-void remember_call(TaskMemory& memory, std::string_view tenant, std::string_view task,
-                   const CallRecord& record, const CallBudget& budget, std::uint64_t hash) {
+ *  pacing, retry detection). Returns the task's calls so far, this one included. */
+std::uint32_t remember_call(TaskMemory& memory, std::string_view tenant, std::string_view task,
+                            const CallRecord& record, const CallBudget& budget,
+                            std::uint64_t hash) {
   const bool failed = record.outcome != "ok" && record.outcome != "client_gone";
+  std::uint32_t calls = 0;
   memory.update(tenant, task, [&](TaskBrief& brief) {
-    ++brief.calls;
+    calls = ++brief.calls;
     brief.failures += failed ? 1 : 0;
     if (const auto& grant = budget.grant()) {
       brief.retries = grant->retries;
@@ -104,6 +106,7 @@ void remember_call(TaskMemory& memory, std::string_view tenant, std::string_view
     }
     brief.last_messages_hash = hash;
   });
+  return calls;
 }
 
 /** The whole call after parsing; runs raced against client_gone. */
@@ -318,7 +321,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   const RoutedCall routed =
       route_call({cfg, *policy, *ref, request, ex.request.body().size(), *target,
                   one_step ? std::nullopt : services.task_memory.find(caller->tenant, task_id),
-                  Services::model_for(models.get(), *policy)});
+                  Services::model_for(models.get(), *policy), &services.task_lengths});
   record.tier = routed.target.tier;
   record.reason = routed.reason;
   record.step = std::string(to_string(routed.step));
@@ -370,8 +373,13 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
   co_await budget.settle(record);
   if (!one_step) {
-    remember_call(services.task_memory, caller->tenant, task_id, record, budget,
-                  messages_hash(request));
+    const std::uint32_t calls = remember_call(services.task_memory, caller->tenant, task_id, record,
+                                              budget, messages_hash(request));
+    // A summarize or handoff step that succeeded ends the task: its length teaches the pacer.
+    if (record.outcome == "ok" &&
+        (routed.step == StepType::summarize || routed.step == StepType::handoff)) {
+      services.task_lengths.record_finished(record.policy, calls);
+    }
   }
   finish();
   co_return keep;

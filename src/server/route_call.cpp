@@ -143,6 +143,10 @@ RoutedCall route_call(const RouteCallInput& in) {
   if (policy_routing.pacing) {
     d.lambda.paced = true;
     d.lambda.expected_steps = policy_routing.pacing->expected_steps;
+    if (in.lengths != nullptr && in.policy != nullptr) {
+      d.lambda.expected_steps =
+          in.lengths->expected_steps(in.policy->name, d.lambda.expected_steps);
+    }
     d.lambda.scale = policy_routing.pacing->scale;
   }
   d.lambda.fixed = policy_routing.lambda;

@@ -16,6 +16,7 @@
 #include "governor/routing/prompt_model.hpp"
 #include "identity.hpp"
 #include "target.hpp"
+#include "task_lengths.hpp"
 #include "task_memory.hpp"
 
 namespace governor::server {
@@ -39,6 +40,8 @@ struct RouteCallInput {
   Target target;                      ///< as resolve_target() found it
   std::optional<TaskBrief> brief;     ///< what the task did so far (none: new or forgotten)
   const routing::PromptModel* model;  ///< the policy's prompt router, null when none
+  /** How long this policy's tasks turn out to be; null: the policy's expected_steps as is. */
+  const TaskLengths* lengths = nullptr;
 };
 
 struct RoutedCall {

@@ -8,6 +8,7 @@
 #include "governor/config/policy.hpp"
 #include "governor/ledger/ledger.hpp"
 #include "route_call.hpp"
+#include "task_lengths.hpp"
 #include "task_memory.hpp"
 
 namespace governor::server {
@@ -22,6 +23,7 @@ struct Services {
   std::atomic<config::PolicySetPtr> policies;
   std::atomic<PromptModelsPtr> models;
   TaskMemory task_memory;
+  TaskLengths task_lengths;  ///< refines each policy's expected_steps for the pacer
   std::unique_ptr<DecisionLog> decision_log;  ///< null: logs.decision_log is off
   std::mutex reload_mutex;  ///< one policy reload at a time (SIGHUP and the admin endpoint)
 

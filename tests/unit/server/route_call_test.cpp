@@ -194,11 +194,12 @@ struct RouteFixture {
   const routing::PromptModel* router = &constant_router();
   bool with_model = true;
   Target target{cfg.find_upstream("medium"), "mid", false};  // as resolve_target finds "auto"
+  const TaskLengths* lengths = nullptr;
 
   RoutedCall route() const {
     const openai::ChatRequest request = request_of(body);
     return route_call({cfg, with_policy ? &policy : nullptr, ref, request, body.size(), target,
-                       brief, with_model ? router : nullptr});
+                       brief, with_model ? router : nullptr, lengths});
   }
   std::uint64_t hash() const { return messages_hash(request_of(body)); }
 };
@@ -547,6 +548,28 @@ TEST(RouteCall, PacedLambdaFromTheBudgetLeft) {
   const RoutedCall poorer = f.route();
   EXPECT_GT(poorer.decision->lambda, routed.decision->lambda);
   EXPECT_EQ("cheap", poorer.target.tier);
+}
+
+TEST(RouteCall, PacingLearnsHowLongThePolicysTasksAre) {
+  RouteFixture f;
+  f.policy.name = "p";
+  f.policy.task.total_dollars = MicroUsd{1'000'000};
+  f.policy.routing.pacing = config::Pacing{8, 0.1};
+  f.ref.task = "t-1";
+  f.brief = TaskBrief{.calls = 2, .last_rank = std::size_t{2}, .budget_left = 0.02};
+  TaskLengths lengths;
+  f.lengths = &lengths;
+  // Nothing learned yet: the policy's 8 steps, as above.
+  EXPECT_NEAR((0.02 - 5 * 0.0003096) / 6, *f.route().decision->allowance, 1e-12);
+  // Thirty tasks of this policy finished in 4 steps: (10 * 8 + 30 * 4) / 40 = 5 expected, so
+  // call 2 has 3 steps left and keeps 2 cheapest finishes back.
+  for (int i = 0; i < 30; ++i) {
+    lengths.record_finished("p", 4);
+  }
+  EXPECT_NEAR((0.02 - 2 * 0.0003096) / 3, *f.route().decision->allowance, 1e-12);
+  // Another policy's tasks teach this one nothing.
+  f.policy.name = "other";
+  EXPECT_NEAR((0.02 - 5 * 0.0003096) / 6, *f.route().decision->allowance, 1e-12);
 }
 
 }  // namespace
