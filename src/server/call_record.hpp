@@ -23,6 +23,8 @@ struct CallRecord {
   std::optional<std::size_t> rank;            ///< tier rank chosen (none: pinned off the ladder)
   std::optional<routing::Decision> decision;  ///< none for a pinned call
   std::optional<routing::SuccessPrediction> prediction;
+  /// a whole answer's tool call was not JSON, broke its schema or named no offered tool
+  bool malformed_tool_call = false;
   std::optional<double> budget_before;  ///< task dollars routing believed the step could spend
   bool clamped = false;                 ///< max_tokens was lowered to what the budget affords
   std::string budget_remaining;         ///< as sent in X-Governor-Budget-Remaining

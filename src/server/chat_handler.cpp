@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "admission.hpp"
+#include "answer_quality.hpp"
 #include "call_budget.hpp"
 #include "call_record.hpp"
 #include "governor/openai/chat_request.hpp"
@@ -95,12 +96,12 @@ std::uint32_t remember_call(TaskMemory& memory, std::string_view tenant, std::st
   std::uint32_t calls = 0;
   memory.update(tenant, task, [&](TaskBrief& brief) {
     calls = ++brief.calls;
-    brief.failures += failed ? 1 : 0;
+    brief.failures += failed || record.malformed_tool_call ? 1 : 0;
     if (const auto& grant = budget.grant()) {
       brief.retries = grant->retries;
     }
     brief.last_rank = record.rank;
-    brief.last_failed = failed;
+    brief.last_failed = failed || record.malformed_tool_call;
     if (const auto& remaining = budget.remaining(); remaining && remaining->task) {
       brief.budget_left = static_cast<double>(remaining->task->micros()) / 1e6;
     }
@@ -228,6 +229,8 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
       record.usage.output_tokens = openai::estimate_tokens(static_cast<std::int64_t>(body->size()));
     }
     record.cost = cost_of(record.usage, served_by.prices);
+    // Recovery pressure: a malformed tool call sends the task's next attempt a tier up.
+    record.malformed_tool_call = has_malformed_tool_call(*body, request.body);
   } else {
     record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
   }

@@ -49,6 +49,7 @@ std::string decision_line(const CallRecord& r) {
                {"input_tokens", r.usage.input_tokens},
                {"output_tokens", r.usage.output_tokens},
                {"usage_estimated", r.usage_estimated},
+               {"malformed_tool_call", r.malformed_tool_call},
                {"cost_usd", static_cast<double>(r.cost.micros()) / 1e6},
                {"budget_before_usd", or_null(r.budget_before)},
                {"budget_remaining", or_null(r.budget_remaining)},

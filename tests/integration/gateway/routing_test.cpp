@@ -186,6 +186,43 @@ TEST_F(RoutingTest, ARetriedStepGoesUpATier) {
   EXPECT_EQ(told.header("x-governor-tier"), "cheap");  // nothing before it to go above
 }
 
+TEST_F(RoutingTest, AMalformedToolCallSendsTheNextCallUpATier) {
+  write_policy("default", "name: default\ntask: {total_dollars: 1}\n");
+  start_budgeted();
+  auto c = client();
+  const std::string tools =
+      R"("tools":[{"type":"function","function":{"name":"lookup","parameters":{"type":"object",)"
+      R"("properties":{"q":{"type":"string"}},"required":["q"]}}}],"tool_choice":"required")";
+  // sim-small's graded tool call fails (success=0): its arguments stop half way.
+  const auto broken =
+      c.post_json("/v1/chat/completions",
+                  chat_body("auto", "Look it up. [[sim success=0 only_model=sim-small]]", tools),
+                  with_task("t-tool"));
+  ASSERT_EQ(broken.status, 200) << broken.body;
+  EXPECT_EQ(broken.header("x-governor-tier"), "cheap");
+  const auto arguments = json::parse(broken.body)
+                             .at("choices")[0]
+                             .at("message")
+                             .at("tool_calls")[0]
+                             .at("function")
+                             .at("arguments")
+                             .get<std::string>();
+  ASSERT_TRUE(json::parse(arguments, nullptr, false).is_discarded()) << arguments;
+  // A different conversation, not a retry: the malformed call alone raises the next one.
+  const auto next =
+      c.post_json("/v1/chat/completions", chat_body("auto", "Look the other thing up.", tools),
+                  with_task("t-tool"));
+  ASSERT_EQ(next.status, 200) << next.body;
+  EXPECT_EQ(next.header("x-governor-tier"), "premium");
+  EXPECT_TRUE(mentions(next.header("x-governor-reason"), "recovery_upgrade"))
+      << next.header("x-governor-reason");
+  // A well-formed tool call on premium: the call after it is not pushed further.
+  const auto after = c.post_json("/v1/chat/completions", chat_body("auto", "And a third.", tools),
+                                 with_task("t-tool"));
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.header("x-governor-tier"), "cheap");
+}
+
 TEST_F(RoutingTest, ATierWhoseContextWindowCannotHoldTheRequestIsNeverChosen) {
   write_policy("default", "name: default\ntask: {total_dollars: 5}\n");
   GatewayOptions o;
