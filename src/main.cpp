@@ -17,6 +17,7 @@
 #include <iostream>
 #include <set>
 
+#include "calibrate_command.hpp"
 #include "governor/config/loader.hpp"
 #include "governor/config/policy_loader.hpp"
 #include "governor/core/sha256.hpp"
@@ -264,6 +265,7 @@ int main(int argc, char** argv) {
   hash_cmd->add_option("key", argv_key)->group("");
 
   const auto run_router_command = commands::add_router_commands(app);
+  const auto run_calibrate = commands::add_calibrate_command(app);
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) {
@@ -281,6 +283,9 @@ int main(int argc, char** argv) {
     return hash_key();
   }
   if (const int status = run_router_command(); status >= 0) {
+    return status;
+  }
+  if (const int status = run_calibrate(); status >= 0) {
     return status;
   }
   return 2;

@@ -146,7 +146,7 @@ void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
     const MapReader rule{*rule_node,
                          steps.field_of(name),
                          steps.line_of(name),
-                         {"min_tier", "max_tier", "cascade"},
+                         {"min_tier", "max_tier", "cascade", "accept"},
                          steps.diag()};
     if (!rule.ok()) {
       continue;
@@ -155,6 +155,26 @@ void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
     rule.read_nonempty("min_tier", target.min_tier);
     rule.read_nonempty("max_tier", target.max_tier);
     rule.read_bool("cascade", target.cascade);
+    if (const YAML::Node* accept_node = rule.find("accept")) {
+      const MapReader accept{*accept_node,
+                             rule.field_of("accept"),
+                             rule.line_of("accept"),
+                             {"max_uncertainty", "max_entropy"},
+                             rule.diag()};
+      if (accept.ok()) {
+        constexpr double kMaxEntropy = 1e3;
+        if (accept.has("max_uncertainty")) {
+          double value = 0;
+          accept.read_number("max_uncertainty", value, 0.0, 1.0);
+          target.accept.max_uncertainty = value;
+        }
+        if (accept.has("max_entropy")) {
+          double value = 0;
+          accept.read_number("max_entropy", value, 0.0, kMaxEntropy);
+          target.accept.max_entropy = value;
+        }
+      }
+    }
   }
 }
 

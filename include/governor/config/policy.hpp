@@ -99,10 +99,18 @@ struct StepInference {
 };
 
 /** Routing limits for one step type; tier names are checked against the config's tiers. */
+/** When a cascaded step accepts the cheap answer (`governor calibrate` writes these). */
+struct AcceptRule {
+  std::optional<double> max_uncertainty;  ///< mean (1 - p(token)), in [0, 1]
+  std::optional<double> max_entropy;      ///< mean top_logprobs entropy, nats
+  bool operator==(const AcceptRule&) const = default;
+};
+
 struct StepRouting {
   std::string min_tier;  ///< empty: the cheapest
   std::string max_tier;  ///< empty: the most expensive
   bool cascade = false;  ///< cheap first, escalate on failed quality signals (when supported)
+  AcceptRule accept;
   bool operator==(const StepRouting&) const = default;
 };
 

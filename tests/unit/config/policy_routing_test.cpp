@@ -27,6 +27,7 @@ routing:
       min_tier: cheap
       max_tier: mid
       cascade: true
+      accept: {max_uncertainty: 0.2, max_entropy: 1.5}
   infer_steps:
     - {when: tool_result, step: tool}
     - {when: first_call, step: plan}
@@ -44,7 +45,7 @@ RoutingPolicy expected_routing() {
   r.lambda = 2.5;
   r.expected_output_tokens = 300;
   r.steps[static_cast<std::size_t>(StepType::plan)] = {"premium", "", false};
-  r.steps[static_cast<std::size_t>(StepType::act)] = {"cheap", "mid", true};
+  r.steps[static_cast<std::size_t>(StepType::act)] = {"cheap", "mid", true, {0.2, 1.5}};
   r.infer_steps = {{StepSignal::tool_result, StepType::tool},
                    {StepSignal::first_call, StepType::plan},
                    {StepSignal::json_mode, StepType::verify}};
@@ -238,7 +239,7 @@ TEST_P(PolicyRoutingError, IsReportedAtItsLineAndField) {
 const Case kCases[] = {
   // The section and its scalars.
   {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps, recovery); did you mean 'lambda'?"},
-  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
+  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5}\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
   {"TopLevelStepsPointToRouting", "routing:\n", "steps:\n  plan: {min_tier: premium}\nrouting:\n", "steps", "steps:", "step rules live under routing.steps"},
   {"LambdaNegative", "lambda: 2.5", "lambda: -1", "routing.lambda", "lambda", "must be between 0 and 1e+09, got -1"},
   {"LambdaWord", "lambda: 2.5", "lambda: high", "routing.lambda", "lambda", "expected a number, got 'high'"},
@@ -256,11 +257,13 @@ const Case kCases[] = {
 
   // steps.
   {"UnknownStepName", "    plan: {min_tier: premium}\n", "    planning: {min_tier: premium}\n", "routing.steps.planning", "planning", "unknown key 'planning' (expected one of: plan, act, tool, verify, summarize, handoff)"},
-  {"StepsNotMapping", "  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n", "  steps: [plan]\n", "routing.steps", "steps", "expected a mapping, got a list"},
+  {"StepsNotMapping", "  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5}\n", "  steps: [plan]\n", "routing.steps", "steps", "expected a mapping, got a list"},
   {"MinTierEmpty", "min_tier: cheap", "min_tier: ''", "routing.steps.act.min_tier", "min_tier: ''", "must not be empty"},
   {"MaxTierNotString", "max_tier: mid", "max_tier: [mid]", "routing.steps.act.max_tier", "max_tier", "expected a string, got a list"},
   {"StepRuleUnknownKeySuggests", "max_tier: mid", "max_teir: mid", "routing.steps.act.max_teir", "max_teir", "did you mean 'max_tier'?"},
   {"RecoveryNotBool", "recovery: false", "recovery: maybe", "routing.recovery", "recovery", "expected true or false, got 'maybe'"},
+  {"AcceptUncertaintyAboveOne", "max_uncertainty: 0.2", "max_uncertainty: 1.2", "routing.steps.act.accept.max_uncertainty", "max_uncertainty", "must be between 0 and 1, got 1.2"},
+  {"AcceptUnknownKey", "max_entropy: 1.5", "max_entropy: 1.5, max_tokens: 3", "routing.steps.act.accept.max_tokens", "max_tokens", "unknown key 'max_tokens' (expected one of: max_uncertainty, max_entropy)"},
   {"CascadeNotBool", "cascade: true", "cascade: sometimes", "routing.steps.act.cascade", "cascade", "expected true or false, got 'sometimes'"},
 
   // infer_steps.
@@ -289,7 +292,7 @@ TEST(PolicyRouting, EveryRoutingErrorIsCollectedInLineOrder) {
   const std::vector<std::pair<int, std::string>> expected = {
       {5, "routing.lambda"},
       {10, "routing.steps.act.min_tier"},
-      {15, "routing.infer_steps[1].step"},
+      {16, "routing.infer_steps[1].step"},
   };
   EXPECT_EQ(got, expected) << dump(result.errors);
 }
