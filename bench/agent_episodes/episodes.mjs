@@ -21,6 +21,9 @@ const concurrency = Number(env('CONCURRENCY', '32'));
 const budgets = env('BUDGETS', '0.01:0.02:0.04:0.08').split(':').map(Number);
 const lambdas = env('LAMBDAS', '3:10:30:100:300:1000').split(':').map(Number);
 const prices = JSON.parse(env('PRICES'));
+// Calibration records of the cheap tier's prose answers (governor calibrate's format), or none.
+const calibrationFile = env('CALIBRATION_FILE', '');
+const calibration = [];
 const progress = (line) => process.stderr.write(`episodes: ${line}\n`);
 
 // --- the task set: the same tasks for every strategy (common random numbers) ---
@@ -98,6 +101,26 @@ function directive(p) {
   );
 }
 
+/** The answer's mean token uncertainty and top-logprobs entropy (with the left-out mass as one
+ *  more outcome): the same definitions as cascade::token_confidence. */
+function confidenceOf(logprobs) {
+  const tokens = logprobs?.content;
+  if (!Array.isArray(tokens) || tokens.length === 0) return null;
+  let uncertainty = 0;
+  let entropy = 0;
+  for (const t of tokens) {
+    uncertainty += 1 - Math.exp(Math.min(0, t.logprob));
+    let mass = 0;
+    for (const alt of t.top_logprobs ?? []) {
+      const p = Math.exp(Math.min(0, alt.logprob));
+      mass += p;
+      if (p > 0) entropy -= p * Math.log(p);
+    }
+    if (1 - mass > 1e-12) entropy -= (1 - mass) * Math.log(1 - mass);
+  }
+  return { uncertainty: uncertainty / tokens.length, entropy: entropy / tokens.length };
+}
+
 /** Did this answer do the step? Tool calls must carry JSON arguments; prose carries a verdict. */
 function stepPassed(step, message) {
   if (step.tool) {
@@ -129,6 +152,9 @@ async function runTask(client, strategy, task, budget, run) {
       if (step.tool) {
         body.tools = [lookupTool];
         body.tool_choice = 'required';
+      } else if (calibrationFile) {
+        body.logprobs = true;
+        body.top_logprobs = 5;
       }
       let response;
       try {
@@ -149,6 +175,10 @@ async function runTask(client, strategy, task, budget, run) {
       if (response.response.headers.get('x-governor-tier') === 'premium') ++outcome.premium;
       const message = response.data.choices[0].message;
       passed = stepPassed(step, message);
+      const signals = calibrationFile ? confidenceOf(response.data.choices[0].logprobs) : null;
+      if (signals && response.response.headers.get('x-governor-tier') === 'cheap') {
+        calibration.push({ signals, acceptable: passed, step: step.type });
+      }
       if (passed) {
         messages.push(
           step.tool
@@ -346,3 +376,7 @@ fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ rows, sweep
 fs.writeFileSync(path.join(outDir, 'results.md'), `${report}\n`);
 fs.writeFileSync(path.join(outDir, 'frontier.svg'), `${frontierSvg(rows.filter((r) => r.budget === roomiest), sweep)}\n`);
 console.log(report);
+if (calibrationFile) {
+  fs.writeFileSync(calibrationFile, calibration.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  progress(`${calibration.length} calibration records of cheap prose answers in ${calibrationFile}`);
+}
