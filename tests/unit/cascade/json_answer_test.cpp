@@ -13,33 +13,35 @@ const json kSchemaFormat = json::parse(R"({"type":"json_schema","json_schema":{"
   "schema":{"type":"object","properties":{"answer":{"type":"string"},
   "confidence":{"type":"number","minimum":0,"maximum":1}},"required":["answer","confidence"]}}})");
 
-JsonAnswerProblem check(std::string_view content, const json& format) {
+JsonAnswerProblem check_answer(std::string_view content, const json& format) {
   std::string detail;
   return check_json_answer(content, format, detail);
 }
 
 TEST(JsonAnswer, TextModeIsNeverChecked) {
-  EXPECT_EQ(check("not json", json(nullptr)), JsonAnswerProblem::none);
-  EXPECT_EQ(check("not json", json::parse(R"({"type":"text"})")), JsonAnswerProblem::none);
+  EXPECT_EQ(check_answer("not json", json(nullptr)), JsonAnswerProblem::none);
+  EXPECT_EQ(check_answer("not json", json::parse(R"({"type":"text"})")), JsonAnswerProblem::none);
 }
 
 TEST(JsonAnswer, JsonObjectModeNeedsAnObject) {
   const json format = json::parse(R"({"type":"json_object"})");
-  EXPECT_EQ(check(R"({"a":1})", format), JsonAnswerProblem::none);
-  EXPECT_EQ(check(R"({"a":)", format), JsonAnswerProblem::not_json);
-  EXPECT_EQ(check(R"([1,2])", format), JsonAnswerProblem::not_json);
-  EXPECT_EQ(check("", format), JsonAnswerProblem::not_json);
+  EXPECT_EQ(check_answer(R"({"a":1})", format), JsonAnswerProblem::none);
+  EXPECT_EQ(check_answer(R"({"a":)", format), JsonAnswerProblem::not_json);
+  EXPECT_EQ(check_answer(R"([1,2])", format), JsonAnswerProblem::not_json);
+  EXPECT_EQ(check_answer("", format), JsonAnswerProblem::not_json);
 }
 
 TEST(JsonAnswer, JsonSchemaModeValidates) {
-  EXPECT_EQ(check(R"({"answer":"4","confidence":0.9})", kSchemaFormat), JsonAnswerProblem::none);
+  EXPECT_EQ(check_answer(R"({"answer":"4","confidence":0.9})", kSchemaFormat),
+            JsonAnswerProblem::none);
   std::string detail;
   EXPECT_EQ(check_json_answer(R"({"answer":"4"})", kSchemaFormat, detail),
             JsonAnswerProblem::schema_violation);
   EXPECT_NE(detail.find("confidence"), std::string::npos) << detail;
-  EXPECT_EQ(check(R"({"answer":"4","confidence":3})", kSchemaFormat),
+  EXPECT_EQ(check_answer(R"({"answer":"4","confidence":3})", kSchemaFormat),
             JsonAnswerProblem::schema_violation);
-  EXPECT_EQ(check(R"({"answer":"4","confidence":)", kSchemaFormat), JsonAnswerProblem::not_json);
+  EXPECT_EQ(check_answer(R"({"answer":"4","confidence":)", kSchemaFormat),
+            JsonAnswerProblem::not_json);
 }
 
 TEST(ReadSignals, JsonModeAnswersAreChecked) {

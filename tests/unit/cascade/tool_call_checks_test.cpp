@@ -18,22 +18,22 @@ const json kTools = json::parse(R"([
   {"type":"function","function":{"name":"free_form"}}
 ])");
 
-json call(const std::string& name, const std::string& arguments) {
+json tool_call(const std::string& name, const std::string& arguments) {
   return {{"id", "call_1"},
           {"type", "function"},
           {"function", {{"name", name}, {"arguments", arguments}}}};
 }
 
-ToolCallCheck check(const std::string& name, const std::string& arguments) {
-  const auto checks = check_tool_calls(json::array({call(name, arguments)}), kTools);
+ToolCallCheck check_call(const std::string& name, const std::string& arguments) {
+  const auto checks = check_tool_calls(json::array({tool_call(name, arguments)}), kTools);
   EXPECT_EQ(checks.size(), 1u);
   return checks.at(0);
 }
 
 TEST(ToolCallChecks, ValidArgumentsPass) {
-  EXPECT_EQ(check("get_weather", R"({"city":"Oslo","days":3,"unit":"c"})").problem,
+  EXPECT_EQ(check_call("get_weather", R"({"city":"Oslo","days":3,"unit":"c"})").problem,
             ToolCallProblem::none);
-  EXPECT_EQ(check("free_form", R"({"anything":[1,2]})").problem, ToolCallProblem::none);
+  EXPECT_EQ(check_call("free_form", R"({"anything":[1,2]})").problem, ToolCallProblem::none);
 }
 
 TEST(ToolCallChecks, EachProblemIsNamed) {
@@ -62,14 +62,14 @@ TEST(ToolCallChecks, EachProblemIsNamed) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const auto result = check(c.tool, c.arguments);
+    const auto result = check_call(c.tool, c.arguments);
     EXPECT_EQ(to_string(result.problem), to_string(c.problem)) << result.detail;
     EXPECT_NE(result.detail.find(c.detail), std::string::npos) << result.detail;
   }
 }
 
 TEST(ToolCallChecks, NoToolsOfferedMeansEveryCallIsUnknown) {
-  const auto checks = check_tool_calls(json::array({call("get_weather", "{}")}), json());
+  const auto checks = check_tool_calls(json::array({tool_call("get_weather", "{}")}), json());
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_EQ(checks[0].problem, ToolCallProblem::unknown_tool);
   EXPECT_TRUE(check_tool_calls(json(nullptr), kTools).empty());
@@ -79,7 +79,7 @@ TEST(ToolCallChecks, AnUnreadableSchemaIsReportedNotFatal) {
   const json tools = json::parse(
       R"([{"type":"function","function":{"name":"odd","parameters":{"type":"object",
           "properties":{"a":{"$ref":"#/definitions/missing"}}}}}])");
-  const auto checks = check_tool_calls(json::array({call("odd", R"({"a":1})")}), tools);
+  const auto checks = check_tool_calls(json::array({tool_call("odd", R"({"a":1})")}), tools);
   ASSERT_EQ(checks.size(), 1u);
   EXPECT_EQ(checks[0].problem, ToolCallProblem::schema_violation);
   EXPECT_NE(checks[0].detail.find("schema"), std::string::npos) << checks[0].detail;
@@ -89,10 +89,10 @@ TEST(ReadSignals, AMalformedToolCallIsFlagged) {
   const json request = {{"tools", kTools}};
   json choice = {{"message", {{"content", nullptr}, {"tool_calls", json::array()}}},
                  {"finish_reason", "tool_calls"}};
-  choice["message"]["tool_calls"].push_back(call("get_weather", R"({"city":"Oslo"})"));
+  choice["message"]["tool_calls"].push_back(tool_call("get_weather", R"({"city":"Oslo"})"));
   EXPECT_FALSE(read_signals(choice, request).malformed_tool_call());
   EXPECT_FALSE(read_signals(choice, request).empty);
-  choice["message"]["tool_calls"].push_back(call("get_weather", R"({"city":)"));
+  choice["message"]["tool_calls"].push_back(tool_call("get_weather", R"({"city":)"));
   const auto s = read_signals(choice, request);
   EXPECT_TRUE(s.malformed_tool_call());
   ASSERT_EQ(s.tool_calls.size(), 2u);
