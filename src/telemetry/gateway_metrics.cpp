@@ -249,6 +249,13 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
   if (call.decision) {
     i.decision.Observe(seconds_of(*call.decision));
   }
+  // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
+  if (call.upstream_wait.count() > 0) {
+    i.call_spend.Observe(dollars_of(call.cost));
+  }
+  if (call.task_spent) {
+    i.task_spend.Observe(dollars_of(*call.task_spent));
+  }
   if (call.model.empty()) {
     return;  // nothing was served: no tokens, no spend, no upstream timings
   }
@@ -272,10 +279,6 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
     } else {
       i.spend.get({call.model}).Increment(dollars);
     }
-  }
-  i.call_spend.Observe(dollars_of(call.cost));
-  if (call.task_spent) {
-    i.task_spend.Observe(dollars_of(*call.task_spent));
   }
 }
 

@@ -116,6 +116,9 @@ TEST_F(MetricsTest, UpstreamErrorCallCountsNoTokens) {
   EXPECT_EQ(metric_sum(t, "governor_requests_total", {{"outcome", "upstream_error"}}), 1);
   EXPECT_EQ(metric_sum(t, "governor_input_tokens_total"), 0);
   EXPECT_EQ(metric_sum(t, "governor_upstream_latency_seconds_count"), 0);
+  // It was forwarded, so reserved and settled: at zero.
+  EXPECT_EQ(metric_value(t, "governor_call_spend_usd_count"), 1);
+  EXPECT_EQ(metric_value(t, "governor_call_spend_usd_sum"), 0);
 }
 
 TEST_F(MetricsTest, OverheadNeverNegative) {
