@@ -8,7 +8,7 @@
 namespace governor::server {
 namespace {
 
-std::string_view listener_name(Listener listener) {
+std::string_view session_listener_name(Listener listener) {
   return listener == Listener::admin ? "admin" : "data";
 }
 
@@ -21,14 +21,14 @@ class SlotGuard {
     worker_.add(slot_);
     worker_.on_session_start();
     if (auto* metrics = worker_.services().metrics.get()) {
-      metrics->on_connection_open(listener_name(listener_));
+      metrics->on_connection_open(session_listener_name(listener_));
     }
   }
   ~SlotGuard() {
     worker_.remove(slot_);
     worker_.on_session_end();
     if (auto* metrics = worker_.services().metrics.get()) {
-      metrics->on_connection_close(listener_name(listener_));
+      metrics->on_connection_close(session_listener_name(listener_));
     }
   }
   SlotGuard(const SlotGuard&) = delete;

@@ -21,11 +21,11 @@ using prometheus::Counter;
 using prometheus::Gauge;
 using prometheus::Histogram;
 
-double seconds_of(std::chrono::microseconds us) {
+double metrics_seconds_of(std::chrono::microseconds us) {
   return static_cast<double>(us.count()) / 1e6;
 }
 
-double dollars_of(MicroUsd amount) {
+double metrics_dollars_of(MicroUsd amount) {
   return static_cast<double>(amount.micros()) / 1e6;
 }
 
@@ -245,16 +245,17 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
   auto& i = *impl_;
   i.requests.get({call.route, call.tier, call.model, call.step, call.outcome}).Increment();
   const auto overhead = call.total - call.upstream_wait;
-  i.overhead.Observe(seconds_of(overhead.count() > 0 ? overhead : std::chrono::microseconds{0}));
+  i.overhead.Observe(
+      metrics_seconds_of(overhead.count() > 0 ? overhead : std::chrono::microseconds{0}));
   if (call.decision) {
-    i.decision.Observe(seconds_of(*call.decision));
+    i.decision.Observe(metrics_seconds_of(*call.decision));
   }
   // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
   if (call.upstream_wait.count() > 0) {
-    i.call_spend.Observe(dollars_of(call.cost));
+    i.call_spend.Observe(metrics_dollars_of(call.cost));
   }
   if (call.task_spent) {
-    i.task_spend.Observe(dollars_of(*call.task_spent));
+    i.task_spend.Observe(metrics_dollars_of(*call.task_spent));
   }
   if (call.model.empty()) {
     return;  // nothing was served: no tokens, no spend, no upstream timings
@@ -267,13 +268,13 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
     s.output_tokens->Increment(static_cast<double>(call.output_tokens));
   }
   if (call.upstream_latency) {
-    s.latency->Observe(seconds_of(*call.upstream_latency));
+    s.latency->Observe(metrics_seconds_of(*call.upstream_latency));
   }
   if (call.first_token) {
-    s.first_token->Observe(seconds_of(*call.first_token));
+    s.first_token->Observe(metrics_seconds_of(*call.first_token));
   }
   if (call.cost.micros() > 0) {
-    const double dollars = dollars_of(call.cost);
+    const double dollars = metrics_dollars_of(call.cost);
     if (i.options.tenant_label) {
       i.spend.get({call.tenant, call.model}).Increment(dollars);
     } else {
@@ -319,7 +320,7 @@ void GatewayMetrics::on_reload(bool ok) {
 }
 
 void GatewayMetrics::on_ledger_commit(std::chrono::microseconds took) {
-  impl_->commit.Observe(seconds_of(took));
+  impl_->commit.Observe(metrics_seconds_of(took));
 }
 
 void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
