@@ -41,6 +41,7 @@ void parse_auth(const MapReader& root, AuthConfig& auth);
 void parse_ledger(const MapReader& root, LedgerConfig& ledger);
 void parse_policies_section(const MapReader& root, PoliciesConfig& policies);
 void parse_admin(const MapReader& root, AdminConfig& admin);
+void parse_metrics(const MapReader& root, MetricsConfig& metrics);
 
 /** Reads `key` as a listener address: an IP literal, never a host name, since resolving a name
  *  at bind time would make the bound interface depend on DNS. */

@@ -245,12 +245,12 @@ std::vector<std::string> read_id_list(const YAML::Node& node, const std::string&
 
 ParsedConfig parse_document(const YAML::Node& root, Diagnostics& diag) {
   ParsedConfig parsed;
-  const MapReader r{
-      root,
-      "",
-      1,
-      {"listen", "upstreams", "tiers", "routing", "logs", "auth", "ledger", "policies", "admin"},
-      diag};
+  const MapReader r{root,
+                    "",
+                    1,
+                    {"listen", "upstreams", "tiers", "routing", "logs", "auth", "ledger",
+                     "policies", "admin", "metrics"},
+                    diag};
   if (!r.ok()) {
     return parsed;
   }
@@ -263,6 +263,7 @@ ParsedConfig parse_document(const YAML::Node& root, Diagnostics& diag) {
   parse_ledger(r, parsed.config.ledger);
   parse_policies_section(r, parsed.config.policies);
   parse_admin(r, parsed.config.admin);
+  parse_metrics(r, parsed.config.metrics);
   return parsed;
 }
 

@@ -1,5 +1,6 @@
 // Structural reading of the sections that configure Governor's own services: the ledger, the
-// policies directory and the admin listener. Paths are resolved and checked in validate().
+// policies directory, the admin listener and the metrics it serves. Paths are resolved and checked
+// in validate().
 #include <algorithm>
 #include <array>
 
@@ -66,6 +67,20 @@ void parse_admin(const MapReader& root, AdminConfig& admin) {
   r.read_bool("enabled", admin.enabled);
   read_bind_address(r, "address", admin.address);
   r.read_int_as("port", admin.port, 0, 65535);
+}
+
+void parse_metrics(const MapReader& root, MetricsConfig& metrics) {
+  const YAML::Node* node = root.find("metrics");
+  if (node == nullptr) {
+    return;
+  }
+  const MapReader r{
+      *node, "metrics", root.line_of("metrics"), {"enabled", "tenant_label"}, root.diag()};
+  if (!r.ok()) {
+    return;
+  }
+  r.read_bool("enabled", metrics.enabled);
+  r.read_bool("tenant_label", metrics.tenant_label);
 }
 
 }  // namespace governor::config::detail

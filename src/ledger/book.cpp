@@ -260,6 +260,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   grant.amount = fit->amount;
   grant.retries = retries;
   grant.remaining.task = remaining_of(budget.total_dollars, Counter{t.record.spent, t.reserved});
+  grant.binding = binding != nullptr ? binding->scope : Scope::task;
   for (const SpendKey& k : keys) {
     const auto left = remaining_of(limit_of(k.scope, r), counter(k));
     switch (k.scope) {
@@ -331,6 +332,7 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     release(t, res.step, res.amount, cost);
     remaining.task =
         remaining_of(t.record.budget.total_dollars, Counter{t.record.spent, t.reserved});
+    remaining.task_spent = t.record.spent;
     for (auto step = t.steps.rbegin(); step != t.steps.rend(); ++step) {
       if (step->id == res.id) {
         StepView& v = step->view;

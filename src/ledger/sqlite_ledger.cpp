@@ -28,10 +28,12 @@ Refusal unavailable() {
 }  // namespace
 
 SqliteLedger::SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
-                           std::uint64_t next_reservation_id)
+                           std::uint64_t next_reservation_id,
+                           std::function<void(std::chrono::microseconds)> on_commit)
     : store_(std::move(store)),
       clock_(std::move(clock)),
-      max_batch_(std::max<std::size_t>(1, max_batch)) {
+      max_batch_(std::max<std::size_t>(1, max_batch)),
+      on_commit_(std::move(on_commit)) {
   book_.set_next_reservation_id(next_reservation_id);
   thread_ = std::thread([this] { run(); });
 }
@@ -161,10 +163,12 @@ void SqliteLedger::process(std::vector<Op>& batch) {
     const auto start = std::chrono::steady_clock::now();
     batch_ok_ = store_->commit();  // a batch of reads only commits nothing and syncs nothing
     if (batch_ok_ && writes > 0) {
-      last_commit_us_.store(std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - start)
-                                .count(),
-                            std::memory_order_relaxed);
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start);
+      last_commit_us_.store(took.count(), std::memory_order_relaxed);
+      if (on_commit_) {
+        on_commit_(took);
+      }
       commits_.fetch_add(1, std::memory_order_relaxed);
       batched_ops_.fetch_add(writes, std::memory_order_relaxed);
       overruns_.fetch_add(batch_overruns_, std::memory_order_relaxed);
@@ -468,8 +472,9 @@ OpenLedgerResult open_sqlite_ledger(SqliteLedgerOptions options) {
     options.clock = [] { return std::chrono::system_clock::now(); };
   }
   result.reconciled = *reconciled;
-  result.ledger = std::make_unique<SqliteLedger>(std::move(*store), std::move(options.clock),
-                                                 options.max_batch, *next_id);
+  result.ledger =
+      std::make_unique<SqliteLedger>(std::move(*store), std::move(options.clock), options.max_batch,
+                                     *next_id, std::move(options.on_commit));
   return result;
 }
 

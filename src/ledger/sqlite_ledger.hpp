@@ -29,7 +29,8 @@ namespace governor::ledger {
 class SqliteLedger final : public Ledger {
  public:
   SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
-               std::uint64_t next_reservation_id);
+               std::uint64_t next_reservation_id,
+               std::function<void(std::chrono::microseconds)> on_commit = {});
   /** Completes every queued operation, then joins the ledger thread. */
   ~SqliteLedger() override;
   SqliteLedger(const SqliteLedger&) = delete;
@@ -108,6 +109,7 @@ class SqliteLedger final : public Ledger {
   StorePtr store_;
   WallClock clock_;
   std::size_t max_batch_;
+  const std::function<void(std::chrono::microseconds)> on_commit_;  ///< may be empty
 
   // Owned by the ledger thread.
   Book book_;

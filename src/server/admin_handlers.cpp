@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "governor/telemetry/gateway_metrics.hpp"
 #include "policy_reload.hpp"
 
 namespace governor::server {
@@ -47,6 +48,20 @@ Response status_response(const Call& ex) {
   const nlohmann::json body = {
       {"policies", names}, {"ledger", ledger}, {"draining", ex.worker.draining()}};
   return json_response(ex, http::status::ok, body.dump());
+}
+
+Response metrics_response(const Call& ex) {
+  auto& services = ex.worker.services();
+  if (!services.metrics) {
+    return error_response(
+        ex, openai::make_api_error(errc::not_found, "Metrics are off (metrics.enabled: false)"));
+  }
+  if (services.ledger) {
+    services.metrics->set_ledger_queue_depth(services.ledger->stats().queue_depth);
+  }
+  auto res = json_response(ex, http::status::ok, services.metrics->render());
+  res.set(http::field::content_type, telemetry::GatewayMetrics::kContentType);
+  return res;
 }
 
 }  // namespace governor::server

@@ -11,4 +11,7 @@ Response reload_response(const Call& ex);
 /** GET /admin/status: policies in force and ledger counters. */
 Response status_response(const Call& ex);
 
+/** GET /metrics: the Prometheus text format (404 when metrics.enabled is off). */
+Response metrics_response(const Call& ex);
+
 }  // namespace governor::server

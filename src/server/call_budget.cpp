@@ -29,6 +29,7 @@ boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
   s.usage_estimated = record.usage_estimated;
   remaining_ = co_await ledger_->settle(std::move(s));
   record.budget_remaining = remaining_header();
+  record.task_spent = remaining_->task_spent;
 }
 
 std::string CallBudget::remaining_header() const {

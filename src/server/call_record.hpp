@@ -29,8 +29,11 @@ struct CallRecord {
   bool clamped = false;                 ///< max_tokens was lowered to what the budget affords
   std::string budget_remaining;         ///< as sent in X-Governor-Budget-Remaining
   std::string requested_model;          ///< as the client sent it
-  std::string upstream;                 ///< upstream name that answered (empty when none)
-  std::string upstream_model;           ///< the id sent upstream
+  /// the alias or upstream name the model resolved to (bounded: a metric label); empty when the
+  /// call failed before that
+  std::string route;
+  std::string upstream;        ///< upstream name that answered (empty when none)
+  std::string upstream_model;  ///< the id sent upstream
   std::string tier;
   bool stream = false;
   unsigned status = 0;  ///< HTTP status the client got
@@ -45,6 +48,13 @@ struct CallRecord {
   unsigned fallbacks = 0;
   std::chrono::microseconds upstream_first_byte{0};  ///< request sent -> header received
   std::chrono::microseconds total{0};
+  // For the metrics (docs/metrics.md).
+  std::chrono::microseconds decision_time{0};               ///< step and tier picked (route_call)
+  std::chrono::steady_clock::time_point forward_started{};  ///< default: never forwarded
+  std::chrono::microseconds upstream_wait{0};  ///< forward + body read or relay, backoff included
+  std::optional<std::chrono::microseconds> upstream_latency;  ///< send -> last upstream byte
+  std::optional<std::chrono::microseconds> first_token;       ///< streams: start -> first token out
+  std::optional<MicroUsd> task_spent;  ///< the task's spend after settle (from the ledger)
 };
 
 /** Writes the access-log line (key=value, one per call). */

@@ -7,9 +7,11 @@
 #include "admission.hpp"
 #include "answer_quality.hpp"
 #include "call_budget.hpp"
+#include "call_metrics.hpp"
 #include "call_record.hpp"
 #include "governor/openai/chat_request.hpp"
 #include "governor/openai/usage.hpp"
+#include "governor/telemetry/gateway_metrics.hpp"
 #include "governor/upstream/forward.hpp"
 #include "identity.hpp"
 #include "route_call.hpp"
@@ -80,6 +82,26 @@ openai::ApiError forward_error(const upstream::ForwardFailed& failed) {
                                 std::move(message));
 }
 
+/** Counts the call in governor_in_flight_requests for as long as it is being served. */
+class ChatInFlightMetric {
+ public:
+  explicit ChatInFlightMetric(telemetry::GatewayMetrics* metrics) : metrics_(metrics) {
+    if (metrics_ != nullptr) {
+      metrics_->on_request_start();
+    }
+  }
+  ~ChatInFlightMetric() {
+    if (metrics_ != nullptr) {
+      metrics_->on_request_end();
+    }
+  }
+  ChatInFlightMetric(const ChatInFlightMetric&) = delete;
+  ChatInFlightMetric& operator=(const ChatInFlightMetric&) = delete;
+
+ private:
+  telemetry::GatewayMetrics* metrics_;
+};
+
 /** Where the call goes, decided before forwarding. */
 struct Dispatch {
   const config::UpstreamConfig* upstream = nullptr;
@@ -124,6 +146,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
         api_key_for(up), "/chat/completions", ex.request_id};
   };
   const auto sent_at = Clock::now();
+  record.forward_started = sent_at;
   // Non-streamed bodies are read inside the retry loop and checked with one SAX pass that also
   // picks up `usage`, so the body is scanned once, not validated and then parsed again.
   std::optional<upstream::WholeBody> whole;
@@ -138,10 +161,20 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
       ex.worker.pools(), cfg, *dispatch.upstream, hop_for, deadline,
       [&] { return ex.worker.jitter(); }, whole, dispatch.required_context);
   record.upstream_first_byte = duration_cast<microseconds>(Clock::now() - sent_at);
+  record.upstream_wait = record.upstream_first_byte;
   const auto& log = forwarded ? forwarded->log : forwarded.error().log;
   record.attempts = log.attempts;
   record.retries = log.retries;
   record.fallbacks = log.fallbacks;
+  telemetry::GatewayMetrics* metrics = ex.worker.services().metrics.get();
+  if (metrics != nullptr) {
+    record_forward_metrics(*metrics, log);
+  }
+  // Until the last upstream byte: the relay of a stream, or the body read after forward.
+  const auto upstream_done = [&] {
+    record.upstream_wait = duration_cast<microseconds>(Clock::now() - sent_at);
+    record.upstream_latency = record.upstream_wait;
+  };
   if (!forwarded) {
     const auto& failed = forwarded.error();
     if (failed.last.kind == upstream::FailureKind::cancelled) {
@@ -182,6 +215,10 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
       co_return false;
     }
     const bool relayed = co_await relay_stream(ex, up, request, record);
+    upstream_done();
+    if (metrics != nullptr && record.outcome == "stream_broken") {
+      metrics->on_upstream_error(served_by.name, "stream_broken");
+    }
     record.cost = cost_of(record.usage, served_by.prices);
     co_await budget.settle(record);  // durable before the client gets the cost trailer
     if (!relayed) {
@@ -201,6 +238,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   } else {
     body = co_await up.read_all(kMaxUpstreamBody);
   }
+  upstream_done();
   if (!body) {
     if (body.error().kind == upstream::FailureKind::cancelled) {
       record.outcome = "client_gone";
@@ -208,6 +246,9 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
     }
     record.outcome = "upstream_error";
     record.error = body.error().describe();
+    if (metrics != nullptr) {
+      metrics->on_upstream_error(served_by.name, upstream::to_string(body.error().kind));
+    }
     co_await budget.settle(record);
     const auto error = openai::make_api_error(
         errc::upstream_bad_response, "The upstream response broke off: " + body.error().describe());
@@ -251,6 +292,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   CallRecord record;
   record.request_id = ex.request_id;
   record.started = ex.started;
+  telemetry::GatewayMetrics* const metrics = ex.worker.services().metrics.get();
+  const ChatInFlightMetric in_flight_metric(metrics);
+  bool one_step = true;  // until a task id is read
   const auto finish = [&] {
     record.total = duration_cast<microseconds>(Clock::now() - ex.started);
     if (ex.worker.config()->logs.access_log) {
@@ -258,6 +302,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     }
     if (auto* decisions = ex.worker.services().decision_log.get()) {
       decisions->write(record);
+    }
+    if (metrics != nullptr) {
+      record_call_metrics(*metrics, record, one_step);
     }
   };
   // Refuses the call before anything was reserved.
@@ -318,13 +365,16 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   if (!target) {
     co_return co_await refuse(target.error(), "client_error");
   }
-  const bool one_step = ref->task.empty();
+  record.route = request.model;  // resolved: an alias or an upstream name, a bounded set
+  one_step = ref->task.empty();
   const std::string task_id = one_step ? "call-" + ex.request_id : ref->task;
   const PromptModelsPtr models = services.models_snapshot();
+  const auto decide_start = Clock::now();
   const RoutedCall routed =
       route_call({cfg, *policy, *ref, request, ex.request.body().size(), *target,
                   one_step ? std::nullopt : services.task_memory.find(caller->tenant, task_id),
                   Services::model_for(models.get(), *policy), &services.task_lengths});
+  record.decision_time = duration_cast<microseconds>(Clock::now() - decide_start);
   record.tier = routed.target.tier;
   record.reason = routed.reason;
   record.step = std::string(to_string(routed.step));
@@ -346,10 +396,16 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     const auto outcome = co_await services.ledger->reserve(plan.request);
     if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
       record.budget_remaining = refusal->remaining.to_string();
+      if (metrics != nullptr) {
+        record_refusal_metrics(*metrics, *refusal);
+      }
       co_return co_await refuse(refusal_error(*refusal), "budget_refused");
     }
     const auto& grant = std::get<ledger::Grant>(outcome);
     budget.granted(grant);
+    if (metrics != nullptr) {
+      record_grant_metrics(*metrics, grant);
+    }
     record.budget_remaining = budget.remaining_header();
     dispatch.upstream = plan.upstreams[grant.candidate];
     record.tier = plan.tiers[grant.candidate];
@@ -372,6 +428,10 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     keep = std::get<0>(raced);
   } else {
     record.outcome = "client_gone";
+    if (record.forward_started != Clock::time_point{} && !record.upstream_latency) {
+      // Cancelled while waiting on the upstream: that wait is not Governor's overhead.
+      record.upstream_wait = duration_cast<microseconds>(Clock::now() - record.forward_started);
+    }
   }
   // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
   co_await budget.settle(record);

@@ -6,8 +6,9 @@
 
 namespace governor::server {
 
-ReloadReport reload_policies(const config::GatewayConfig& config, Services& services) {
-  const std::lock_guard lock(services.reload_mutex);
+namespace {
+
+ReloadReport load_and_swap_policies(const config::GatewayConfig& config, Services& services) {
   ReloadReport report;
   if (config.policies.dir.empty()) {
     services.policies.store(std::make_shared<const config::PolicySet>(), std::memory_order_release);
@@ -52,6 +53,17 @@ ReloadReport reload_policies(const config::GatewayConfig& config, Services& serv
   report.models = models->size();
   services.models.store(std::move(models), std::memory_order_release);
   services.policies.store(std::move(loaded.policies), std::memory_order_release);
+  return report;
+}
+
+}  // namespace
+
+ReloadReport reload_policies(const config::GatewayConfig& config, Services& services) {
+  const std::lock_guard lock(services.reload_mutex);
+  ReloadReport report = load_and_swap_policies(config, services);
+  if (services.metrics) {
+    services.metrics->on_reload(report.ok);
+  }
   return report;
 }
 

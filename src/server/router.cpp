@@ -87,6 +87,12 @@ net::awaitable<bool> route_admin_request(Call& ex) {
     }
     co_return co_await write_response(ex, status_response(ex));
   }
+  if (path == "/metrics") {
+    if (method != http::verb::get && method != http::verb::head) {
+      co_return co_await method_not_allowed(ex, "GET");
+    }
+    co_return co_await write_response(ex, metrics_response(ex));
+  }
   if (path == "/healthz") {
     co_return co_await write_response(ex, health_response(ex));
   }

@@ -48,8 +48,28 @@ std::unique_ptr<tcp::acceptor> bind_listener(net::io_context& io, const std::str
   return acceptor;
 }
 
-/** Loads the policies and opens the ledger; throws std::runtime_error naming every problem. */
+#ifndef GOVERNOR_VERSION
+#define GOVERNOR_VERSION "unknown"
+#endif
+
+/** The metrics, with every configured upstream's series made up front. */
+telemetry::GatewayMetricsPtr make_gateway_metrics(const config::GatewayConfig& cfg) {
+  if (!cfg.metrics.enabled) {
+    return nullptr;
+  }
+  telemetry::MetricsOptions options;
+  options.tenant_label = cfg.metrics.tenant_label;
+  options.version = GOVERNOR_VERSION;
+  for (const auto& up : cfg.upstreams) {
+    options.upstreams.push_back(up.name);
+  }
+  return std::make_unique<telemetry::GatewayMetrics>(std::move(options));
+}
+
+/** Makes the metrics, loads the policies and opens the ledger; throws std::runtime_error naming
+ *  every problem. */
 void open_governance(const config::GatewayConfig& cfg, Services& services) {
+  services.metrics = make_gateway_metrics(cfg);
   if (!cfg.logs.decision_log.path.empty()) {
     services.decision_log = std::make_unique<DecisionLog>(cfg.logs.decision_log);
     spdlog::info("decision log: {}", cfg.logs.decision_log.path);
@@ -83,6 +103,11 @@ void open_governance(const config::GatewayConfig& cfg, Services& services) {
     options.path = (std::filesystem::path(cfg.ledger.data_dir) / "ledger.sqlite3").string();
   }
   options.max_batch = cfg.ledger.max_batch;
+  if (auto* metrics = services.metrics.get()) {
+    options.on_commit = [metrics](std::chrono::microseconds took) {
+      metrics->on_ledger_commit(took);
+    };
+  }
   options.durability = cfg.ledger.fsync ? ledger::SqliteLedgerOptions::Durability::power_loss
                                         : ledger::SqliteLedgerOptions::Durability::process_crash;
   auto opened = ledger::open_sqlite_ledger(std::move(options));

@@ -7,18 +7,22 @@
 #include "decision_log.hpp"
 #include "governor/config/policy.hpp"
 #include "governor/ledger/ledger.hpp"
+#include "governor/telemetry/gateway_metrics.hpp"
 #include "route_call.hpp"
 #include "task_lengths.hpp"
 #include "task_memory.hpp"
 
 namespace governor::server {
 
-/** What every worker shares, owned by the Server: the ledger, the current policy set with the
- *  prompt models its policies name, and what routing remembers of each task.
- *  @par Thread safety the ledger and task memory are thread-safe; policies and models are
+/** What every worker shares, owned by the Server: the metrics, the ledger, the current policy set
+ *  with the prompt models its policies name, and what routing remembers of each task.
+ *  @par Thread safety the metrics, ledger and task memory are thread-safe; policies and models are
  *  swapped whole (atomically) on reload, models first, and a call keeps the snapshots it
  *  started with. */
 struct Services {
+  /// null: metrics.enabled is off. Declared first so it outlives the ledger, whose thread
+  /// reports commits to it.
+  telemetry::GatewayMetricsPtr metrics;
   ledger::LedgerPtr ledger;  ///< null: budgets are off
   std::atomic<config::PolicySetPtr> policies;
   std::atomic<PromptModelsPtr> models;

@@ -8,16 +8,28 @@
 namespace governor::server {
 namespace {
 
-/** Registers the session with its worker for the whole frame lifetime (graceful drain). */
+std::string_view session_listener_name(Listener listener) {
+  return listener == Listener::admin ? "admin" : "data";
+}
+
+/** Registers the session with its worker for the whole frame lifetime (graceful drain), and
+ *  counts it in governor_open_connections. */
 class SlotGuard {
  public:
-  SlotGuard(Worker& worker, SessionSlot& slot) : worker_(worker), slot_(slot) {
+  SlotGuard(Worker& worker, SessionSlot& slot, Listener listener)
+      : worker_(worker), slot_(slot), listener_(listener) {
     worker_.add(slot_);
     worker_.on_session_start();
+    if (auto* metrics = worker_.services().metrics.get()) {
+      metrics->on_connection_open(session_listener_name(listener_));
+    }
   }
   ~SlotGuard() {
     worker_.remove(slot_);
     worker_.on_session_end();
+    if (auto* metrics = worker_.services().metrics.get()) {
+      metrics->on_connection_close(session_listener_name(listener_));
+    }
   }
   SlotGuard(const SlotGuard&) = delete;
   SlotGuard& operator=(const SlotGuard&) = delete;
@@ -25,6 +37,7 @@ class SlotGuard {
  private:
   Worker& worker_;
   SessionSlot& slot_;
+  Listener listener_;
 };
 
 /** Answers a request that could not be read (too large, malformed) and closes. */
@@ -41,7 +54,7 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   SessionSlot slot{&stream, true};
-  SlotGuard guard(worker, slot);
+  SlotGuard guard(worker, slot, listener);
   const auto& listen = worker.config()->listen;
   boost::system::error_code ignored;
   stream.socket().set_option(net::ip::tcp::no_delay(true), ignored);

@@ -89,6 +89,10 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
         co_return false;
       }
       out.clear();
+      if (output_chars > 0 && !record.first_token) {
+        record.first_token = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - record.started);
+      }
     }
     if (broken) {
       break;

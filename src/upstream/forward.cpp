@@ -24,6 +24,14 @@ net::awaitable<boost::system::result<std::string, Failure>> read_whole_body(
   co_return body;
 }
 
+/** The entry of `upstream` in log.retried, added when it is not the last one. */
+UpstreamRetries& retries_entry_of(ForwardLog& log, const config::UpstreamConfig* upstream) {
+  if (log.retried.empty() || log.retried.back().upstream != upstream) {
+    log.retried.push_back(UpstreamRetries{upstream, 0, false});
+  }
+  return log.retried.back();
+}
+
 }  // namespace
 
 net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
@@ -64,6 +72,7 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
         break;
       }
       ++log.retries;
+      ++retries_entry_of(log, upstream).retries;
       if (verdict.wait.count() > 0) {
         net::steady_timer timer(co_await net::this_coro::executor, verdict.wait);
         auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
@@ -74,6 +83,7 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
         }
       }
     }
+    const config::UpstreamConfig* left = upstream;
     upstream = upstream->fallback.empty() ? nullptr : config.find_upstream(upstream->fallback);
     while (upstream != nullptr && upstream->context_window < required_context &&
            hops++ <= config.upstreams.size()) {
@@ -81,6 +91,7 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
     }
     if (upstream != nullptr) {
       ++log.fallbacks;
+      retries_entry_of(log, left).fell_back = true;
     }
   }
   co_return ForwardFailed{std::move(last), std::move(log)};

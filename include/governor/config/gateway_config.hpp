@@ -157,7 +157,14 @@ struct PoliciesConfig {
   bool operator==(const PoliciesConfig&) const = default;
 };
 
-/** The admin listener: policy reload, status (and /metrics later). Loopback by default. */
+/** Prometheus metrics, served at GET /metrics on the admin listener (docs/metrics.md). */
+struct MetricsConfig {
+  bool enabled = true;       ///< false: nothing is counted and /metrics is 404
+  bool tenant_label = true;  ///< false: spend is labelled by model only, never by tenant
+  bool operator==(const MetricsConfig&) const = default;
+};
+
+/** The admin listener: policy reload, status, /metrics. Loopback by default. */
 struct AdminConfig {
   bool enabled = true;
   std::string address = "127.0.0.1";
@@ -177,6 +184,7 @@ struct GatewayConfig {
   LedgerConfig ledger;
   PoliciesConfig policies;
   AdminConfig admin;
+  MetricsConfig metrics;
   /** Where each field was written in `source`, for errors found after loading (see
    *  check_policies_against_config). Empty for a config built in code. */
   FieldLines lines;

@@ -63,6 +63,9 @@ struct Remaining {
   std::optional<MicroUsd> session;
   std::optional<MicroUsd> tenant_day;
   std::optional<MicroUsd> tenant_month;
+  /** The task's spend so far, after a settle (for the per-task spend metric); nullopt after a
+   *  reserve or for an unknown reservation. Not part of tightest(). */
+  std::optional<MicroUsd> task_spent;
   /** The tightest of the four, nullopt when none is limited. */
   std::optional<MicroUsd> tightest() const;
   bool operator==(const Remaining&) const = default;
@@ -77,6 +80,7 @@ struct Grant {
   MicroUsd amount;                 ///< worst-case cost reserved
   std::uint32_t retries = 0;       ///< retries counted in the task so far, this call included
   Remaining remaining;             ///< after the reservation
+  Scope binding = Scope::task;     ///< the scope with the least left (what clamped or degraded)
   bool operator==(const Grant&) const = default;
 };
 
@@ -220,6 +224,9 @@ struct SqliteLedgerOptions {
    *  fsynced, at the cost of one fsync per group commit on the call path. */
   enum class Durability { process_crash, power_loss };
   Durability durability = Durability::power_loss;
+  /** Called on the ledger thread after each group commit that wrote something, with its
+   *  duration (metrics). Must be cheap and thread-safe; may be empty. */
+  std::function<void(std::chrono::microseconds)> on_commit;
 };
 
 /** Opens (creating if needed) the database, reconciles reservations left by a crash (each is

@@ -16,12 +16,22 @@ namespace governor::upstream {
 /** Builds the hop for one upstream (the body names that upstream's model; the key is its own). */
 using HopFor = std::function<HopRequest(const config::UpstreamConfig&)>;
 
+/** Retries and the fallback of one upstream that had any (for per-upstream metrics). */
+struct UpstreamRetries {
+  const config::UpstreamConfig* upstream = nullptr;  ///< points into the config
+  unsigned retries = 0;                              ///< attempts beyond the first on this upstream
+  bool fell_back = false;  ///< the call moved on from it to the next in its chain
+};
+
 /** Everything that was tried, for logs, metrics and the trace. */
 struct ForwardLog {
   unsigned attempts = 0;   ///< hops made, all upstreams together
   unsigned retries = 0;    ///< attempts beyond the first on the same upstream
   unsigned fallbacks = 0;  ///< upstreams moved on to
   std::vector<Failure> failures;
+  /** Only upstreams that were retried or fallen back from, in order: empty (no allocation) for
+   *  a call answered at the first attempt. */
+  std::vector<UpstreamRetries> retried;
 };
 
 /** For whole (non-streamed) responses: read the body inside the retry loop and check it, so a

@@ -106,6 +106,9 @@ const Case kCases[] = {
   {"AdminAddressName", nullptr, "admin:\n  address: localhost\n", "admin.address", "localhost", "expected an IPv4 or IPv6 address"},
   {"AdminPortRange", nullptr, "admin:\n  port: 70000\n", "admin.port", "70000", "must be between 0 and 65535, got 70000"},
   {"AdminEnabledYes", nullptr, "admin:\n  enabled: yes\n", "admin.enabled", "enabled", "expected true or false, got 'yes'"},
+  // metrics.
+  {"MetricsTenantLabelWord", nullptr, "metrics:\n  tenant_label: off\n", "metrics.tenant_label", "tenant_label", "expected true or false, got 'off'"},
+  {"MetricsUnknownKey", nullptr, "metrics:\n  enable: false\n", "metrics.enable", "enable", "unknown key 'enable'"},
 };
 // clang-format on
 #undef KEY
@@ -122,6 +125,14 @@ TEST(Sections, DefaultsWhenAbsent) {
   EXPECT_EQ(c.ledger, (LedgerConfig{"sqlite", "", 1024}));
   EXPECT_EQ(c.policies, PoliciesConfig{});
   EXPECT_EQ(c.admin, (AdminConfig{true, "127.0.0.1", 8081}));
+  EXPECT_EQ(c.metrics, (MetricsConfig{true, true}));
+}
+
+TEST(Sections, MetricsSwitches) {
+  const LoadResult result =
+      testing::load(std::string{kValid} + "metrics:\n  enabled: false\n  tenant_label: false\n");
+  ASSERT_NE(result.config, nullptr) << dump(result);
+  EXPECT_EQ(result.config->metrics, (MetricsConfig{false, false}));
 }
 
 TEST(Sections, NullSectionsMeanDefaults) {

@@ -59,7 +59,7 @@ const Case kCases[] = {
   // Unknown and duplicate keys.
   {"UnknownKeyListsExpected", "    fallback: small\n", "    fallback: small\n    timeouts: {timeout: 5}\n", "upstreams[1].timeouts.timeout", "timeouts:", "unknown key 'timeout' (expected one of: connect_ms, first_byte_ms, idle_ms, total_ms)"},
   {"UnknownKeySuggests", "    fallback: small\n", "    fallback: small\n    timeout: {total_ms: 5}\n", "upstreams[1].timeout", "timeout:", "did you mean 'timeouts'?"},
-  {"UnknownTopLevelKey", "routing:\n", "budgets: {}\nrouting:\n", "budgets", "budgets:", "unknown key 'budgets' (expected one of: listen, upstreams, tiers, routing, logs, auth, ledger, policies, admin)"},
+  {"UnknownTopLevelKey", "routing:\n", "budgets: {}\nrouting:\n", "budgets", "budgets:", "unknown key 'budgets' (expected one of: listen, upstreams, tiers, routing, logs, auth, ledger, policies, admin, metrics)"},
   {"UnknownTopLevelKeySuggests", "routing:\n", "polices: {}\nrouting:\n", "polices", "polices:", "did you mean 'policies'?"},
   {"DuplicateKey", "  port: 0\n", "  port: 0\n  port: 1\n", "listen.port", "port: 1", "duplicate key 'port' (first at line 2)"},
 

@@ -309,6 +309,17 @@ TEST(BookTask, EarmarksShrinkAsTheirStepsSpendThem) {
   EXPECT_EQ(refusal_of(reserve(StepType::handoff, 1000)).remaining, usd(0));
 }
 
+TEST(BookReserve, GrantNamesTheBindingScope) {
+  Book book;
+  ReserveRequest r = call();
+  limit_task(r, 100000);
+  r.session = "s1";
+  r.session_budget.total_dollars = usd(299);  // below the 300 the call asks: clamped by it
+  const Grant g = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_TRUE(g.clamped);
+  EXPECT_EQ(g.binding, Scope::session);
+}
+
 // ---- settling ----------------------------------------------------------------------------
 
 TEST(BookSettle, ReleasesTheReservationAndChargesTheRealCostEverywhere) {
@@ -326,6 +337,9 @@ TEST(BookSettle, ReleasesTheReservationAndChargesTheRealCostEverywhere) {
   EXPECT_EQ(settled.outcome.session, usd(1880));
   EXPECT_EQ(settled.outcome.tenant_day, usd(2880));
   EXPECT_EQ(settled.outcome.tenant_month, usd(3880));
+  EXPECT_EQ(settled.outcome.task_spent, usd(120)) << "the task's spend, for the metrics";
+  EXPECT_EQ(g.remaining.task_spent, std::nullopt) << "only a settle reports it";
+  EXPECT_EQ(g.binding, Scope::task) << "the task has the least left";
   EXPECT_EQ(book.reservation_count(), 0u);
   EXPECT_EQ(book.overruns(), 0u);
 

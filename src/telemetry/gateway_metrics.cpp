@@ -1,0 +1,350 @@
+#include "governor/telemetry/gateway_metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <functional>
+#include <unordered_map>
+
+#include "label_cache.hpp"
+#include "metric_buckets.hpp"
+
+namespace governor::telemetry {
+namespace {
+
+using detail::LabelCache;
+using prometheus::Counter;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+double metrics_seconds_of(std::chrono::microseconds us) {
+  return static_cast<double>(us.count()) / 1e6;
+}
+
+double metrics_dollars_of(MicroUsd amount) {
+  return static_cast<double>(amount.micros()) / 1e6;
+}
+
+/** Heterogeneous lookup by string_view in the per-upstream map (no key string built). */
+struct MetricsNameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+}  // namespace
+
+struct GatewayMetrics::Impl {
+  explicit Impl(MetricsOptions o) : options(std::move(o)) {}
+
+  /** The series of one upstream, resolved once: the hot path touches them without a lock. */
+  struct UpstreamSeries {
+    Counter* input_tokens = nullptr;
+    Counter* output_tokens = nullptr;
+    Counter* retries = nullptr;
+    Counter* fallbacks = nullptr;
+    Histogram* latency = nullptr;
+    Histogram* first_token = nullptr;
+  };
+
+  MetricsOptions options;
+  prometheus::Registry registry;
+
+  prometheus::Family<Counter>& requests_family =
+      prometheus::BuildCounter()
+          .Name("governor_requests_total")
+          .Help("Chat calls by route (alias or pinned upstream), tier, model, step and outcome.")
+          .Register(registry);
+  prometheus::Family<Counter>& input_family =
+      prometheus::BuildCounter()
+          .Name("governor_input_tokens_total")
+          .Help("Input (prompt) tokens charged, by model (upstream name).")
+          .Register(registry);
+  prometheus::Family<Counter>& output_family =
+      prometheus::BuildCounter()
+          .Name("governor_output_tokens_total")
+          .Help("Output (completion) tokens charged, by model (upstream name).")
+          .Register(registry);
+  prometheus::Family<Counter>& spend_family =
+      prometheus::BuildCounter()
+          .Name("governor_spend_usd_total")
+          .Help("US dollars charged to budgets, by tenant and model.")
+          .Register(registry);
+  prometheus::Family<Counter>& refusals_family =
+      prometheus::BuildCounter()
+          .Name("governor_budget_refusals_total")
+          .Help("Calls the budget ledger refused, by binding scope and reason.")
+          .Register(registry);
+  prometheus::Family<Counter>& clamps_family =
+      prometheus::BuildCounter()
+          .Name("governor_budget_clamps_total")
+          .Help(
+              "Calls admitted with less than asked (max_tokens clamped or a cheaper tier), by "
+              "binding scope and reason.")
+          .Register(registry);
+  prometheus::Family<Counter>& escalations_family =
+      prometheus::BuildCounter()
+          .Name("governor_escalations_total")
+          .Help("Cascade escalations to a stronger tier, by reason (zero until cascades land).")
+          .Register(registry);
+  prometheus::Family<Counter>& retries_family =
+      prometheus::BuildCounter()
+          .Name("governor_upstream_retries_total")
+          .Help("Upstream attempts retried on the same upstream, by upstream.")
+          .Register(registry);
+  prometheus::Family<Counter>& fallbacks_family =
+      prometheus::BuildCounter()
+          .Name("governor_upstream_fallbacks_total")
+          .Help("Moves from an upstream to the next in its fallback chain, by upstream left.")
+          .Register(registry);
+  prometheus::Family<Counter>& errors_family =
+      prometheus::BuildCounter()
+          .Name("governor_upstream_errors_total")
+          .Help("Failed upstream hops and broken upstream responses, by upstream and kind.")
+          .Register(registry);
+  prometheus::Family<Counter>& reloads_family =
+      prometheus::BuildCounter()
+          .Name("governor_policy_reloads_total")
+          .Help("Policy (re)loads by result: success or failure (the old policies stay).")
+          .Register(registry);
+  prometheus::Family<Histogram>& overhead_family =
+      prometheus::BuildHistogram()
+          .Name("governor_gateway_overhead_seconds")
+          .Help("Time a chat call spent in Governor itself: total minus waiting on upstreams.")
+          .Register(registry);
+  prometheus::Family<Histogram>& latency_family =
+      prometheus::BuildHistogram()
+          .Name("governor_upstream_latency_seconds")
+          .Help(
+              "First request byte sent to last upstream byte read (retries included), by "
+              "upstream that answered.")
+          .Register(registry);
+  prometheus::Family<Histogram>& first_token_family =
+      prometheus::BuildHistogram()
+          .Name("governor_time_to_first_token_seconds")
+          .Help("Streamed calls: request received to first output token relayed, by upstream.")
+          .Register(registry);
+  prometheus::Family<Histogram>& decision_family =
+      prometheus::BuildHistogram()
+          .Name("governor_decision_seconds")
+          .Help("Time to pick the step and tier of a call (routing decision).")
+          .Register(registry);
+  prometheus::Family<Histogram>& call_spend_family =
+      prometheus::BuildHistogram()
+          .Name("governor_call_spend_usd")
+          .Help("US dollars charged per settled call.")
+          .Register(registry);
+  prometheus::Family<Histogram>& task_spend_family =
+      prometheus::BuildHistogram()
+          .Name("governor_task_spend_usd")
+          .Help(
+              "A task's total US dollars when its final step settles (a one-step call, or a "
+              "summarize or handoff step).")
+          .Register(registry);
+  prometheus::Family<Histogram>& commit_family =
+      prometheus::BuildHistogram()
+          .Name("governor_ledger_commit_seconds")
+          .Help("Duration of one ledger group commit (a transaction of many operations).")
+          .Register(registry);
+  prometheus::Family<Gauge>& in_flight_family = prometheus::BuildGauge()
+                                                    .Name("governor_in_flight_requests")
+                                                    .Help("Chat calls being served now.")
+                                                    .Register(registry);
+  prometheus::Family<Gauge>& connections_family =
+      prometheus::BuildGauge()
+          .Name("governor_open_connections")
+          .Help("Client connections open now, by listener (data, admin).")
+          .Register(registry);
+  prometheus::Family<Gauge>& queue_family =
+      prometheus::BuildGauge()
+          .Name("governor_ledger_queue_depth")
+          .Help("Ledger operations waiting for the ledger thread (sampled at scrape).")
+          .Register(registry);
+  prometheus::Family<Gauge>& build_family =
+      prometheus::BuildGauge()
+          .Name("governor_build_info")
+          .Help("Always 1; the labels say which Governor this is.")
+          .Register(registry);
+
+  LabelCache<Counter> requests{requests_family, {"route", "tier", "model", "step", "outcome"}};
+  LabelCache<Counter> input_tokens{input_family, {"model"}};
+  LabelCache<Counter> output_tokens{output_family, {"model"}};
+  LabelCache<Counter> spend{spend_family, options.tenant_label
+                                              ? std::vector<std::string>{"tenant", "model"}
+                                              : std::vector<std::string>{"model"}};
+  LabelCache<Counter> refusals{refusals_family, {"scope", "reason"}};
+  LabelCache<Counter> clamps{clamps_family, {"scope", "reason"}};
+  LabelCache<Counter> escalations{escalations_family, {"reason"}};
+  LabelCache<Counter> retries{retries_family, {"upstream"}};
+  LabelCache<Counter> fallbacks{fallbacks_family, {"upstream"}};
+  LabelCache<Counter> errors{errors_family, {"upstream", "kind"}};
+  LabelCache<Histogram> latency{latency_family, {"upstream"}};
+  LabelCache<Histogram> first_token{first_token_family, {"upstream"}};
+  LabelCache<Gauge> connections{connections_family, {"listener"}};
+
+  Counter& reload_ok = reloads_family.Add({{"result", "success"}});
+  Counter& reload_failed = reloads_family.Add({{"result", "failure"}});
+  Histogram& overhead = overhead_family.Add({}, detail::kOverheadSeconds);
+  Histogram& decision = decision_family.Add({}, detail::kDecisionSeconds);
+  Histogram& call_spend = call_spend_family.Add({}, detail::kSpendUsd);
+  Histogram& task_spend = task_spend_family.Add({}, detail::kSpendUsd);
+  Histogram& commit = commit_family.Add({}, detail::kCommitSeconds);
+  Gauge& in_flight = in_flight_family.Add({});
+  Gauge& queue_depth = queue_family.Add({});
+  Gauge& data_connections = connections.get({"data"});
+  Gauge& admin_connections = connections.get({"admin"});
+
+  /** Built in the constructor, read-only afterwards. */
+  std::unordered_map<std::string, UpstreamSeries, MetricsNameHash, std::equal_to<>> upstreams;
+
+  UpstreamSeries series_of(std::string_view upstream) {
+    if (const auto it = upstreams.find(upstream); it != upstreams.end()) {
+      return it->second;
+    }
+    return make_series(upstream);  // not in the config: through the caches
+  }
+
+  UpstreamSeries make_series(std::string_view upstream) {
+    return UpstreamSeries{&input_tokens.get({upstream}),
+                          &output_tokens.get({upstream}),
+                          &retries.get({upstream}),
+                          &fallbacks.get({upstream}),
+                          &latency.get({upstream}, detail::kUpstreamSeconds),
+                          &first_token.get({upstream}, detail::kUpstreamSeconds)};
+  }
+
+  Gauge& connections_of(std::string_view listener) {
+    if (listener == "data") {
+      return data_connections;
+    }
+    if (listener == "admin") {
+      return admin_connections;
+    }
+    return connections.get({listener});
+  }
+};
+
+GatewayMetrics::GatewayMetrics(MetricsOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
+  auto& i = *impl_;
+  for (const std::string& name : i.options.upstreams) {
+    i.upstreams.emplace(name, i.make_series(name));
+  }
+  i.build_family.Add({{"version", i.options.version}}).Set(1);
+  for (const std::string_view reason : kEscalationReasons) {
+    i.escalations.get({reason});
+  }
+}
+
+GatewayMetrics::~GatewayMetrics() = default;
+
+void GatewayMetrics::on_call_finished(const CallOutcome& call) {
+  auto& i = *impl_;
+  i.requests.get({call.route, call.tier, call.model, call.step, call.outcome}).Increment();
+  const auto overhead = call.total - call.upstream_wait;
+  i.overhead.Observe(
+      metrics_seconds_of(overhead.count() > 0 ? overhead : std::chrono::microseconds{0}));
+  if (call.decision) {
+    i.decision.Observe(metrics_seconds_of(*call.decision));
+  }
+  // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
+  if (call.upstream_wait.count() > 0) {
+    i.call_spend.Observe(metrics_dollars_of(call.cost));
+  }
+  if (call.task_spent) {
+    i.task_spend.Observe(metrics_dollars_of(*call.task_spent));
+  }
+  if (call.model.empty()) {
+    return;  // nothing was served: no tokens, no spend, no upstream timings
+  }
+  const Impl::UpstreamSeries s = i.series_of(call.model);
+  if (call.input_tokens > 0) {
+    s.input_tokens->Increment(static_cast<double>(call.input_tokens));
+  }
+  if (call.output_tokens > 0) {
+    s.output_tokens->Increment(static_cast<double>(call.output_tokens));
+  }
+  if (call.upstream_latency) {
+    s.latency->Observe(metrics_seconds_of(*call.upstream_latency));
+  }
+  if (call.first_token) {
+    s.first_token->Observe(metrics_seconds_of(*call.first_token));
+  }
+  if (call.cost.micros() > 0) {
+    const double dollars = metrics_dollars_of(call.cost);
+    if (i.options.tenant_label) {
+      i.spend.get({call.tenant, call.model}).Increment(dollars);
+    } else {
+      i.spend.get({call.model}).Increment(dollars);
+    }
+  }
+}
+
+void GatewayMetrics::on_forward(const std::vector<UpstreamTry>& tries) {
+  auto& i = *impl_;
+  for (const UpstreamTry& t : tries) {
+    if (t.retries == 0 && !t.fell_back) {
+      continue;
+    }
+    const Impl::UpstreamSeries s = i.series_of(t.upstream);
+    if (t.retries > 0) {
+      s.retries->Increment(t.retries);
+    }
+    if (t.fell_back) {
+      s.fallbacks->Increment();
+    }
+  }
+}
+
+void GatewayMetrics::on_upstream_error(std::string_view upstream, std::string_view kind) {
+  impl_->errors.get({upstream, kind}).Increment();
+}
+
+void GatewayMetrics::on_budget_refusal(std::string_view scope, std::string_view reason) {
+  impl_->refusals.get({scope, reason}).Increment();
+}
+
+void GatewayMetrics::on_budget_clamp(std::string_view scope, std::string_view reason) {
+  impl_->clamps.get({scope, reason}).Increment();
+}
+
+void GatewayMetrics::on_escalation(std::string_view reason) {
+  impl_->escalations.get({reason}).Increment();
+}
+
+void GatewayMetrics::on_reload(bool ok) {
+  (ok ? impl_->reload_ok : impl_->reload_failed).Increment();
+}
+
+void GatewayMetrics::on_ledger_commit(std::chrono::microseconds took) {
+  impl_->commit.Observe(metrics_seconds_of(took));
+}
+
+void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
+  impl_->queue_depth.Set(static_cast<double>(depth));
+}
+
+void GatewayMetrics::on_request_start() {
+  impl_->in_flight.Increment();
+}
+
+void GatewayMetrics::on_request_end() {
+  impl_->in_flight.Decrement();
+}
+
+void GatewayMetrics::on_connection_open(std::string_view listener) {
+  impl_->connections_of(listener).Increment();
+}
+
+void GatewayMetrics::on_connection_close(std::string_view listener) {
+  impl_->connections_of(listener).Decrement();
+}
+
+std::string GatewayMetrics::render() const {
+  return prometheus::TextSerializer{}.Serialize(impl_->registry.Collect());
+}
+
+}  // namespace governor::telemetry
