@@ -122,6 +122,20 @@ void parse_routing(const MapReader& root, RoutingConfig& routing) {
   }
 }
 
+/** `{path, max_bytes, max_files}` of a per-call JSON-lines file. */
+void parse_log_file(const MapReader& logs, std::string_view key, const YAML::Node& node,
+                    DecisionLogConfig& out) {
+  const MapReader d{
+      node, logs.field_of(key), logs.line_of(key), {"path", "max_bytes", "max_files"}, logs.diag()};
+  if (d.ok()) {
+    if (!d.read_nonempty("path", out.path) && !d.has("path")) {
+      d.require("path");
+    }
+    d.read_int("max_bytes", out.max_bytes, 4096, std::int64_t{1} << 40);
+    d.read_int("max_files", out.max_files, 1, 1000);
+  }
+}
+
 void parse_logs(const MapReader& root, LogConfig& logs) {
   const YAML::Node* node = root.find("logs");
   if (node == nullptr) {
@@ -142,20 +156,15 @@ void parse_logs(const MapReader& root, LogConfig& logs) {
       logs.level = level;
     }
   }
-  r.read_bool("access_log", logs.access_log);
+  // access_log: true/false (a line on the main log), or a file of JSON lines.
+  if (const YAML::Node* access = r.find("access_log"); access != nullptr && access->IsMap()) {
+    logs.access_log = false;
+    parse_log_file(r, "access_log", *access, logs.access_log_file);
+  } else {
+    r.read_bool("access_log", logs.access_log);
+  }
   if (const YAML::Node* decisions = r.find("decision_log")) {
-    const MapReader d{*decisions,
-                      r.field_of("decision_log"),
-                      r.line_of("decision_log"),
-                      {"path", "max_bytes", "max_files"},
-                      r.diag()};
-    if (d.ok()) {
-      if (!d.read_nonempty("path", logs.decision_log.path) && !d.has("path")) {
-        d.require("path");
-      }
-      d.read_int("max_bytes", logs.decision_log.max_bytes, 4096, std::int64_t{1} << 40);
-      d.read_int("max_files", logs.decision_log.max_files, 1, 1000);
-    }
+    parse_log_file(r, "decision_log", *decisions, logs.decision_log);
   }
 }
 

@@ -190,16 +190,21 @@ std::filesystem::path resolve_dir(const std::string& text, const std::filesystem
 
 void check_directories(GatewayConfig& config, const std::filesystem::path& base_dir,
                        Diagnostics& diag) {
-  if (!config.logs.decision_log.path.empty()) {
-    // The server creates the file and its directory; a directory in its place is wrong now.
-    const std::filesystem::path path = resolve_dir(config.logs.decision_log.path, base_dir);
+  // The server creates a log file and its directory; a directory in its place is wrong now.
+  const auto resolve_log_file = [&](std::string& log_path, const char* field) {
+    if (log_path.empty()) {
+      return;
+    }
+    const std::filesystem::path path = resolve_dir(log_path, base_dir);
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      diag.error_at("logs.decision_log.path", "'" + path.string() + "' is a directory");
+      diag.error_at(field, "'" + path.string() + "' is a directory");
     } else {
-      config.logs.decision_log.path = path.string();
+      log_path = path.string();
     }
-  }
+  };
+  resolve_log_file(config.logs.decision_log.path, "logs.decision_log.path");
+  resolve_log_file(config.logs.access_log_file.path, "logs.access_log.path");
   if (!config.ledger.data_dir.empty()) {
     // The server creates the directory; only something else in its place is wrong now.
     const std::filesystem::path path = resolve_dir(config.ledger.data_dir, base_dir);

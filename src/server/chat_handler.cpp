@@ -300,6 +300,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     if (ex.worker.config()->logs.access_log) {
       log_call(record);
     }
+    if (auto* access = ex.worker.services().access_log.get()) {
+      access->write(record);
+    }
     if (auto* decisions = ex.worker.services().decision_log.get()) {
       decisions->write(record);
     }

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "call_lines.hpp"
 #include "governor/ledger/ledger.hpp"
 #include "http_types.hpp"
 #include "policy_reload.hpp"
@@ -71,8 +72,14 @@ telemetry::GatewayMetricsPtr make_gateway_metrics(const config::GatewayConfig& c
 void open_governance(const config::GatewayConfig& cfg, Services& services) {
   services.metrics = make_gateway_metrics(cfg);
   if (!cfg.logs.decision_log.path.empty()) {
-    services.decision_log = std::make_unique<DecisionLog>(cfg.logs.decision_log);
+    services.decision_log =
+        std::make_unique<JsonLinesLog>(cfg.logs.decision_log, "decision log", &decision_line);
     spdlog::info("decision log: {}", cfg.logs.decision_log.path);
+  }
+  if (!cfg.logs.access_log_file.path.empty()) {
+    services.access_log =
+        std::make_unique<JsonLinesLog>(cfg.logs.access_log_file, "access log", &access_line);
+    spdlog::info("access log: {}", cfg.logs.access_log_file.path);
   }
   const auto report = reload_policies(cfg, services);
   if (!report.ok) {
@@ -293,6 +300,7 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
   i.services.ledger.reset();
   // The workers are stopped: no more lines. Joining the log thread writes out the queue.
   i.services.decision_log.reset();
+  i.services.access_log.reset();
   i.acceptor.reset();
   i.admin_acceptor.reset();
   i.workers.clear();

@@ -4,10 +4,10 @@
 #include <memory>
 #include <mutex>
 
-#include "decision_log.hpp"
 #include "governor/config/policy.hpp"
 #include "governor/ledger/ledger.hpp"
 #include "governor/telemetry/gateway_metrics.hpp"
+#include "json_lines_log.hpp"
 #include "route_call.hpp"
 #include "task_lengths.hpp"
 #include "task_memory.hpp"
@@ -28,7 +28,8 @@ struct Services {
   std::atomic<PromptModelsPtr> models;
   TaskMemory task_memory;
   TaskLengths task_lengths;  ///< refines each policy's expected_steps for the pacer
-  std::unique_ptr<DecisionLog> decision_log;  ///< null: logs.decision_log is off
+  std::unique_ptr<JsonLinesLog> decision_log;  ///< null: logs.decision_log is off
+  std::unique_ptr<JsonLinesLog> access_log;    ///< JSON access log; null: not to a file
   std::mutex reload_mutex;  ///< one policy reload at a time (SIGHUP and the admin endpoint)
 
   config::PolicySetPtr policy_snapshot() const { return policies.load(std::memory_order_acquire); }

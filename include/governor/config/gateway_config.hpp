@@ -97,8 +97,8 @@ struct RoutingConfig {
   bool operator==(const RoutingConfig&) const = default;
 };
 
-/** The decision log: one JSON line per chat call (what was decided and why, what it cost),
- *  written asynchronously to a size-rotated file. */
+/** A per-call JSON-lines file (the decision log, the JSON access log), written asynchronously
+ *  and rotated by size. */
 struct DecisionLogConfig {
   std::string path;                            ///< empty: off; absolute after loading
   std::int64_t max_bytes = 100 * 1024 * 1024;  ///< rotate when the file reaches this size
@@ -107,8 +107,9 @@ struct DecisionLogConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  ///< trace|debug|info|warn|error|off
-  bool access_log = true;      ///< one line per call
+  std::string level = "info";         ///< trace|debug|info|warn|error|off
+  bool access_log = true;             ///< one human-readable line per call on the main log
+  DecisionLogConfig access_log_file;  ///< one JSON line per call to a file (path empty: off)
   DecisionLogConfig decision_log;
   bool operator==(const LogConfig&) const = default;
 };

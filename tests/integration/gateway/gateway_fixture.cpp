@@ -35,8 +35,8 @@ std::string gateway_yaml(std::uint16_t sim_port, const GatewayOptions& o) {
          "routing: {aliases: [auto], default_tier: " +
          o.default_tier +
          "}\n"
-         "logs: {level: warn, access_log: false" +
-         o.logs_extra +
+         "logs: {level: warn, access_log: " +
+         o.access_log + o.logs_extra +
          "}\n"
          "admin: {port: 0}\n" +
          o.sections;

@@ -17,13 +17,14 @@ namespace governor::testing {
 
 /** Per-upstream YAML appended to both upstreams (indented for the upstream mapping). */
 struct GatewayOptions {
-  std::string upstream_extra;  ///< e.g. "    retry: {max_attempts: 2, backoff_ms: 1}\n"
-  std::string small_extra;     ///< only for sim-small
-  std::string large_extra;     ///< only for sim-large
-  std::string listen_extra;    ///< e.g. "  max_body_bytes: 1024\n"
-  std::string large_base_url;  ///< overrides sim-large's base URL (e.g. a closed port)
-  std::string sections;        ///< top-level YAML appended (auth, ledger, policies, admin)
-  std::string logs_extra;      ///< inside `logs: {...}`, e.g. ", decision_log: {path: x}"
+  std::string upstream_extra;        ///< e.g. "    retry: {max_attempts: 2, backoff_ms: 1}\n"
+  std::string small_extra;           ///< only for sim-small
+  std::string large_extra;           ///< only for sim-large
+  std::string listen_extra;          ///< e.g. "  max_body_bytes: 1024\n"
+  std::string large_base_url;        ///< overrides sim-large's base URL (e.g. a closed port)
+  std::string sections;              ///< top-level YAML appended (auth, ledger, policies, admin)
+  std::string logs_extra;            ///< inside `logs: {...}`, e.g. ", decision_log: {path: x}"
+  std::string access_log = "false";  ///< logs.access_log: true, false or {path: ...}
   std::string default_tier = "cheap";
   std::string scheme = "http";
   std::string sim_host = "127.0.0.1";

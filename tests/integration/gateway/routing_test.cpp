@@ -295,7 +295,9 @@ TEST_F(RoutingTest, EveryCallIsExplainedInTheDecisionLog) {
                "routing: {model: router.json, lambda: 0, steps: {verify: {max_tier: cheap}}}\n");
   GatewayOptions o;
   const auto log_path = dir_.path() / "logs" / "decisions.jsonl";
+  const auto access_path = dir_.path() / "logs" / "access.jsonl";
   o.logs_extra = ", decision_log: {path: " + log_path.string() + "}";
+  o.access_log = "{path: " + access_path.string() + ", max_bytes: 65536, max_files: 2}";
   start_budgeted("", o);
   auto c = client();
   const auto routed = c.post_json("/v1/chat/completions", chat_body("auto", "Prove it."),
@@ -337,6 +339,18 @@ TEST_F(RoutingTest, EveryCallIsExplainedInTheDecisionLog) {
 
   EXPECT_EQ(lines[2].at("reason"), "pinned");
   EXPECT_FALSE(lines[2].contains("decision"));
+
+  // The JSON access log has the same calls, with the upstream's side and no decision.
+  const auto access = read_lines(access_path, 3);
+  ASSERT_EQ(access.size(), 3u);
+  EXPECT_EQ(access[0].at("request_id"), routed.header("x-request-id"));
+  EXPECT_EQ(access[0].at("task"), "t-log");
+  EXPECT_EQ(access[0].at("upstream"), "sim-large");
+  EXPECT_EQ(access[0].at("upstream_model"), "sim-large");
+  EXPECT_EQ(access[0].at("attempts"), 1);
+  EXPECT_EQ(access[0].at("cost_usd"), first.at("cost_usd"));
+  EXPECT_FALSE(access[0].contains("decision"));
+  EXPECT_EQ(access[2].at("reason"), "pinned");
 }
 
 TEST_F(RoutingTest, ABadModelFileKeepsTheOldPoliciesOnReload) {

@@ -106,6 +106,11 @@ const Case kCases[] = {
   {"AdminAddressName", nullptr, "admin:\n  address: localhost\n", "admin.address", "localhost", "expected an IPv4 or IPv6 address"},
   {"AdminPortRange", nullptr, "admin:\n  port: 70000\n", "admin.port", "70000", "must be between 0 and 65535, got 70000"},
   {"AdminEnabledYes", nullptr, "admin:\n  enabled: yes\n", "admin.enabled", "enabled", "expected true or false, got 'yes'"},
+  // logs: the JSON files.
+  {"AccessLogFileWithoutPath", nullptr, "logs:\n  access_log: {max_files: 2}\n", "logs.access_log.path", "access_log", "required key 'path' is missing"},
+  {"AccessLogWord", nullptr, "logs:\n  access_log: sometimes\n", "logs.access_log", "access_log", "expected true or false, got 'sometimes'"},
+  {"DecisionLogTinyRotation", nullptr, "logs:\n  decision_log: {path: d.jsonl, max_bytes: 10}\n", "logs.decision_log.max_bytes", "decision_log", "must be between 4096"},
+  {"DecisionLogUnknownKey", nullptr, "logs:\n  decision_log: {path: d.jsonl, rotate: 3}\n", "logs.decision_log.rotate", "decision_log", "unknown key 'rotate'"},
   // metrics.
   {"MetricsTenantLabelWord", nullptr, "metrics:\n  tenant_label: off\n", "metrics.tenant_label", "tenant_label", "expected true or false, got 'off'"},
   {"MetricsUnknownKey", nullptr, "metrics:\n  enable: false\n", "metrics.enable", "enable", "unknown key 'enable'"},
@@ -126,6 +131,25 @@ TEST(Sections, DefaultsWhenAbsent) {
   EXPECT_EQ(c.policies, PoliciesConfig{});
   EXPECT_EQ(c.admin, (AdminConfig{true, "127.0.0.1", 8081}));
   EXPECT_EQ(c.metrics, (MetricsConfig{true, true}));
+}
+
+TEST(Sections, LogFilesResolveAgainstTheConfigFile) {
+  const auto result = testing::load(std::string{kValid} +
+                                    "logs:\n  access_log: {path: logs/access.jsonl, max_bytes: "
+                                    "8192, max_files: 3}\n  decision_log: {path: /tmp/d.jsonl}\n");
+  ASSERT_NE(result.config, nullptr) << dump(result.errors);
+  const LogConfig& logs = result.config->logs;
+  EXPECT_FALSE(logs.access_log) << "a file replaces the line on the main log";
+  EXPECT_TRUE(std::filesystem::path{logs.access_log_file.path}.is_absolute());
+  EXPECT_TRUE(logs.access_log_file.path.ends_with("logs/access.jsonl"));
+  EXPECT_EQ(logs.access_log_file.max_bytes, 8192);
+  EXPECT_EQ(logs.access_log_file.max_files, 3);
+  EXPECT_EQ(logs.decision_log.path, "/tmp/d.jsonl");
+  EXPECT_EQ(logs.decision_log.max_files, 5);
+  const auto plain = testing::load(std::string{kValid} + "logs:\n  access_log: false\n");
+  ASSERT_NE(plain.config, nullptr) << dump(plain.errors);
+  EXPECT_FALSE(plain.config->logs.access_log);
+  EXPECT_TRUE(plain.config->logs.access_log_file.path.empty());
 }
 
 TEST(Sections, MetricsSwitches) {
