@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "governor/config/loader.hpp"
+#include "governor/core/money.hpp"
 
 namespace governor::config::testing {
 
@@ -60,6 +61,11 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+/** A dollar amount written as in YAML ("0.50"); the text must parse. */
+inline MicroUsd dollars(std::string_view text) {
+  return *MicroUsd::parse(text);
+}
 
 /** An environment holding exactly `vars`. */
 inline EnvLookup env_of(std::map<std::string, std::string> vars) {

@@ -7,6 +7,7 @@
 namespace governor::config {
 namespace {
 
+using testing::dollars;
 using testing::dump;
 
 /** A valid policy using every key; tests edit one spot of it. Keep the layout: expected lines
@@ -33,10 +34,6 @@ tenant:
 
 PolicyLoadResult load(std::string_view yaml) {
   return load_policy_text(std::string{yaml}, "policies/p.yaml");
-}
-
-MicroUsd dollars(std::string_view text) {
-  return *MicroUsd::parse(text);
 }
 
 TEST(PolicyFile, ReadsEveryValue) {
@@ -107,7 +104,7 @@ TEST(PolicyFile, LinesAreKeptForLaterChecks) {
 
 // --- errors ------------------------------------------------------------------------------
 
-struct Case {
+struct PolicyFileCase {
   const char* name;
   const char* from;  ///< snippet of kPolicy to replace
   const char* to;
@@ -116,14 +113,14 @@ struct Case {
   const char* message;
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const PolicyFileCase& c) {
   return os << c.name;
 }
 
-class PolicyError : public ::testing::TestWithParam<Case> {};
+class PolicyError : public ::testing::TestWithParam<PolicyFileCase> {};
 
 TEST_P(PolicyError, IsReportedAtItsLineAndField) {
-  const Case& c = GetParam();
+  const PolicyFileCase& c = GetParam();
   const std::string yaml = testing::replaced(std::string{kPolicy}, c.from, c.to);
   const PolicyLoadResult result = load(yaml);
   EXPECT_EQ(result.policies, nullptr);
@@ -135,7 +132,7 @@ TEST_P(PolicyError, IsReportedAtItsLineAndField) {
 }
 
 // clang-format off
-const Case kCases[] = {
+const PolicyFileCase kPolicyFileCases[] = {
   // The policy itself.
   {"NameMissing", "name: p\n", "", "name", "match:", "required key 'name' is missing"},
   {"NameWithSlash", "name: p\n", "name: team/p\n", "name", "team/p", "invalid name 'team/p' (1 to 128 characters of A-Z a-z 0-9 . _ : -)"},
@@ -183,7 +180,7 @@ const Case kCases[] = {
 };
 // clang-format on
 
-INSTANTIATE_TEST_SUITE_P(Policy, PolicyError, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Policy, PolicyError, ::testing::ValuesIn(kPolicyFileCases),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(PolicyFile, ADefaultThatBreaksARuleIsNamedAsTheDefault) {

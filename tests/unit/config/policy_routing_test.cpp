@@ -15,7 +15,7 @@ using testing::dump;
 
 /** A routing section using every key but `model` (whose file must exist; the tests that need it
  *  write one). Keep the layout: expected lines are computed from the text. */
-constexpr std::string_view kPolicy = R"(name: p
+constexpr std::string_view kRoutingPolicy = R"(name: p
 task:
   total_dollars: 1.00
 routing:
@@ -35,11 +35,11 @@ routing:
   recovery: false
 )";
 
-PolicyLoadResult load(std::string_view yaml) {
+PolicyLoadResult load_routing(std::string_view yaml) {
   return load_policy_text(std::string{yaml}, "policies/p.yaml");
 }
 
-/** What kPolicy's routing section says. */
+/** What kRoutingPolicy's routing section says. */
 RoutingPolicy expected_routing() {
   RoutingPolicy r;
   r.lambda = 2.5;
@@ -58,7 +58,7 @@ std::string absolute_model_path(const std::filesystem::path& path) {
 }
 
 TEST(PolicyRouting, ReadsEveryValue) {
-  const PolicyLoadResult result = load(kPolicy);
+  const PolicyLoadResult result = load_routing(kRoutingPolicy);
   ASSERT_NE(result.policies, nullptr) << dump(result.errors);
   const RoutingPolicy& routing = result.policies->policies.at(0).routing;
   EXPECT_EQ(routing, expected_routing());
@@ -84,7 +84,7 @@ TEST(PolicyRouting, ModelPathIsRelativeToThePolicyFile) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.model);
     dir.write("policies/p.yaml",
-              testing::replaced(std::string{kPolicy}, "routing:\n",
+              testing::replaced(std::string{kRoutingPolicy}, "routing:\n",
                                 "routing:\n  model: " + std::string{c.model} + "\n"));
     const PolicyLoadResult result = load_policy_dir((dir.path() / "policies").string());
     ASSERT_NE(result.policies, nullptr) << dump(result.errors);
@@ -124,9 +124,9 @@ TEST(PolicyRouting, MissingModelFileFailsTheLoad) {
 }
 
 TEST(PolicyRouting, PacingInsteadOfAFixedLambda) {
-  const std::string yaml = testing::replaced(std::string{kPolicy}, "  lambda: 2.5\n",
+  const std::string yaml = testing::replaced(std::string{kRoutingPolicy}, "  lambda: 2.5\n",
                                              "  pacing: {expected_steps: 12, scale: 0.5}\n");
-  const PolicyLoadResult result = load(yaml);
+  const PolicyLoadResult result = load_routing(yaml);
   ASSERT_NE(result.policies, nullptr) << dump(result.errors);
   const RoutingPolicy& routing = result.policies->policies.at(0).routing;
   ASSERT_TRUE(routing.pacing);
@@ -135,9 +135,9 @@ TEST(PolicyRouting, PacingInsteadOfAFixedLambda) {
 }
 
 TEST(PolicyRouting, PacingWithALambdaFloor) {
-  const std::string yaml = testing::replaced(std::string{kPolicy}, "  lambda: 2.5\n",
+  const std::string yaml = testing::replaced(std::string{kRoutingPolicy}, "  lambda: 2.5\n",
                                              "  lambda: 2.5\n  pacing: {expected_steps: 12}\n");
-  const PolicyLoadResult result = load(yaml);
+  const PolicyLoadResult result = load_routing(yaml);
   ASSERT_NE(result.policies, nullptr) << dump(result.errors);
   const RoutingPolicy& routing = result.policies->policies.at(0).routing;
   ASSERT_TRUE(routing.pacing);
@@ -146,7 +146,7 @@ TEST(PolicyRouting, PacingWithALambdaFloor) {
 }
 
 TEST(PolicyRouting, PacingDefaults) {
-  const PolicyLoadResult result = load("name: p\nrouting:\n  pacing: {}\n");
+  const PolicyLoadResult result = load_routing("name: p\nrouting:\n  pacing: {}\n");
   ASSERT_NE(result.policies, nullptr) << dump(result.errors);
   const RoutingPolicy& routing = result.policies->policies.at(0).routing;
   ASSERT_TRUE(routing.pacing);
@@ -157,7 +157,7 @@ TEST(PolicyRouting, PacingDefaults) {
 TEST(PolicyRouting, DefaultsWhenAbsent) {
   for (const char* text : {"name: p\n", "name: p\nrouting:\n", "name: p\nrouting: {}\n"}) {
     SCOPED_TRACE(text);
-    const PolicyLoadResult result = load(text);
+    const PolicyLoadResult result = load_routing(text);
     ASSERT_NE(result.policies, nullptr) << dump(result.errors);
     const RoutingPolicy& routing = result.policies->policies.at(0).routing;
     EXPECT_EQ(routing, RoutingPolicy{});
@@ -189,7 +189,7 @@ TEST(PolicyRouting, InferStepsReplaceTheDefault) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.list);
     const PolicyLoadResult result =
-        load("name: p\nrouting:\n  infer_steps: " + std::string{c.list} + "\n");
+        load_routing("name: p\nrouting:\n  infer_steps: " + std::string{c.list} + "\n");
     ASSERT_NE(result.policies, nullptr) << dump(result.errors);
     EXPECT_EQ(result.policies->policies.at(0).routing.infer_steps, c.expected);
   }
@@ -200,7 +200,7 @@ TEST(PolicyRouting, LambdaAcceptsIntegersAndZero) {
        std::vector<std::pair<const char*, double>>{{"0", 0.0}, {"3", 3.0}, {"0.25", 0.25}}) {
     SCOPED_TRACE(text);
     const PolicyLoadResult result =
-        load("name: p\nrouting:\n  lambda: " + std::string{text} + "\n");
+        load_routing("name: p\nrouting:\n  lambda: " + std::string{text} + "\n");
     ASSERT_NE(result.policies, nullptr) << dump(result.errors);
     EXPECT_EQ(result.policies->policies.at(0).routing.lambda, value);
   }
@@ -208,25 +208,25 @@ TEST(PolicyRouting, LambdaAcceptsIntegersAndZero) {
 
 // --- errors ------------------------------------------------------------------------------
 
-struct Case {
+struct RoutingCase {
   const char* name;
-  const char* from;  ///< snippet of kPolicy to replace
+  const char* from;  ///< snippet of kRoutingPolicy to replace
   const char* to;
   const char* field;
   const char* at;  ///< the expected line is the first line of the edited text containing this
   const char* message;
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const RoutingCase& c) {
   return os << c.name;
 }
 
-class PolicyRoutingError : public ::testing::TestWithParam<Case> {};
+class PolicyRoutingError : public ::testing::TestWithParam<RoutingCase> {};
 
 TEST_P(PolicyRoutingError, IsReportedAtItsLineAndField) {
-  const Case& c = GetParam();
-  const std::string yaml = testing::replaced(std::string{kPolicy}, c.from, c.to);
-  const PolicyLoadResult result = load(yaml);
+  const RoutingCase& c = GetParam();
+  const std::string yaml = testing::replaced(std::string{kRoutingPolicy}, c.from, c.to);
+  const PolicyLoadResult result = load_routing(yaml);
   EXPECT_EQ(result.policies, nullptr);
   const ConfigError* error = testing::error_for(result.errors, c.field);
   ASSERT_NE(error, nullptr) << "no error for " << c.field << "; got:\n" << dump(result.errors);
@@ -236,7 +236,7 @@ TEST_P(PolicyRoutingError, IsReportedAtItsLineAndField) {
 }
 
 // clang-format off
-const Case kCases[] = {
+const RoutingCase kRoutingCases[] = {
   // The section and its scalars.
   {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps, recovery); did you mean 'lambda'?"},
   {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5}\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
@@ -277,14 +277,14 @@ const Case kCases[] = {
 };
 // clang-format on
 
-INSTANTIATE_TEST_SUITE_P(Routing, PolicyRoutingError, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Routing, PolicyRoutingError, ::testing::ValuesIn(kRoutingCases),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(PolicyRouting, EveryRoutingErrorIsCollectedInLineOrder) {
-  std::string yaml = testing::replaced(std::string{kPolicy}, "lambda: 2.5", "lambda: -2");
+  std::string yaml = testing::replaced(std::string{kRoutingPolicy}, "lambda: 2.5", "lambda: -2");
   yaml = testing::replaced(yaml, "min_tier: cheap", "min_tier: ''");
   yaml = testing::replaced(yaml, "step: plan}", "step: think}");
-  const PolicyLoadResult result = load(yaml);
+  const PolicyLoadResult result = load_routing(yaml);
   std::vector<std::pair<int, std::string>> got;
   for (const ConfigError& e : result.errors) {
     got.emplace_back(e.line, e.field);
@@ -307,7 +307,7 @@ GatewayConfig three_tiers() {
 }
 
 std::vector<ConfigError> check(const GatewayConfig& config, const std::string& yaml) {
-  const PolicyLoadResult result = load(yaml);
+  const PolicyLoadResult result = load_routing(yaml);
   EXPECT_NE(result.policies, nullptr) << dump(result.errors);
   if (result.policies == nullptr) {
     return {};
@@ -316,7 +316,7 @@ std::vector<ConfigError> check(const GatewayConfig& config, const std::string& y
 }
 
 TEST(PolicyRoutingTiers, KnownTiersInOrderHaveNoErrors) {
-  EXPECT_EQ(check(three_tiers(), std::string{kPolicy}), std::vector<ConfigError>{});
+  EXPECT_EQ(check(three_tiers(), std::string{kRoutingPolicy}), std::vector<ConfigError>{});
   // Equal min and max is a pin to one tier, not an inversion.
   EXPECT_EQ(check(three_tiers(),
                   "name: p\nrouting:\n  steps:\n    act: {min_tier: mid, "
@@ -326,7 +326,7 @@ TEST(PolicyRoutingTiers, KnownTiersInOrderHaveNoErrors) {
 
 TEST(PolicyRoutingTiers, UnknownTierIsNamedAtItsField) {
   const std::string yaml =
-      testing::replaced(std::string{kPolicy}, "{min_tier: premium}", "{min_tier: premuim}");
+      testing::replaced(std::string{kRoutingPolicy}, "{min_tier: premium}", "{min_tier: premuim}");
   const std::vector<ConfigError> errors = check(three_tiers(), yaml);
   ASSERT_EQ(errors.size(), 1u) << dump(errors);
   EXPECT_EQ(errors[0].to_string(),
@@ -336,7 +336,7 @@ TEST(PolicyRoutingTiers, UnknownTierIsNamedAtItsField) {
 
 TEST(PolicyRoutingTiers, UnknownMaxTierAloneIsOneError) {
   const std::string yaml =
-      testing::replaced(std::string{kPolicy}, "max_tier: mid", "max_tier: top");
+      testing::replaced(std::string{kRoutingPolicy}, "max_tier: mid", "max_tier: top");
   const std::vector<ConfigError> errors = check(three_tiers(), yaml);
   ASSERT_EQ(errors.size(), 1u) << dump(errors);
   EXPECT_EQ(errors[0].field, "routing.steps.act.max_tier");
@@ -346,7 +346,7 @@ TEST(PolicyRoutingTiers, UnknownMaxTierAloneIsOneError) {
 
 TEST(PolicyRoutingTiers, MinAboveMaxIsAnError) {
   std::string yaml =
-      testing::replaced(std::string{kPolicy}, "min_tier: cheap", "min_tier: premium");
+      testing::replaced(std::string{kRoutingPolicy}, "min_tier: cheap", "min_tier: premium");
   yaml = testing::replaced(yaml, "max_tier: mid", "max_tier: cheap");
   const std::vector<ConfigError> errors = check(three_tiers(), yaml);
   ASSERT_EQ(errors.size(), 1u) << dump(errors);
@@ -358,7 +358,7 @@ TEST(PolicyRoutingTiers, MinAboveMaxIsAnError) {
 TEST(PolicyRoutingTiers, ConfigWithoutThoseTiersSaysWhatItHas) {
   GatewayConfig config = three_tiers();
   config.tiers.erase(config.tiers.begin() + 2);  // no premium
-  const std::vector<ConfigError> errors = check(config, std::string{kPolicy});
+  const std::vector<ConfigError> errors = check(config, std::string{kRoutingPolicy});
   ASSERT_EQ(errors.size(), 1u) << dump(errors);
   EXPECT_EQ(errors[0].field, "routing.steps.plan.min_tier");
   EXPECT_EQ(errors[0].message, "tier 'premium' is not defined (defined: cheap, mid)");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "config_test_support.hpp"
+
 namespace governor::config {
 
 // Readable failure output (found by gtest through ADL).
@@ -13,9 +15,7 @@ void PrintTo(const BudgetProblem& p, std::ostream* os) {
 
 namespace {
 
-MicroUsd dollars(std::string_view text) {
-  return *MicroUsd::parse(text);
-}
+using testing::dollars;
 
 Policy policy(std::string name, std::vector<std::string> domains = {},
               std::vector<std::string> keys = {}) {

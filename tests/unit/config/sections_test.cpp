@@ -15,7 +15,7 @@ using testing::kValid;
 constexpr std::string_view kHashAbc =
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
-struct Case {
+struct SectionCase {
   const char* name;
   const char* from;     ///< snippet of kValid to replace; nullptr: append `to` to kValid
   const char* to;       ///< replacement, or the text appended
@@ -24,19 +24,19 @@ struct Case {
   const char* message;  ///< expected substring of ConfigError::message
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const SectionCase& c) {
   return os << c.name;
 }
 
-std::string edited(const Case& c) {
+std::string edited(const SectionCase& c) {
   return c.from == nullptr ? std::string{kValid} + c.to
                            : testing::replaced(std::string{kValid}, c.from, c.to);
 }
 
-class SectionError : public ::testing::TestWithParam<Case> {};
+class SectionError : public ::testing::TestWithParam<SectionCase> {};
 
 TEST_P(SectionError, IsReportedAtItsLineAndField) {
-  const Case& c = GetParam();
+  const SectionCase& c = GetParam();
   const std::string yaml = edited(c);
   const LoadResult result = testing::load(yaml);
   EXPECT_EQ(result.config, nullptr);
@@ -53,7 +53,7 @@ TEST_P(SectionError, IsReportedAtItsLineAndField) {
   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n      tenant: acme\n" fields
 
 // clang-format off
-const Case kCases[] = {
+const SectionCase kSectionCases[] = {
   // auth: structure.
   {"AuthNotMapping", nullptr, "auth: [ci]\n", "auth", "auth:", "expected a mapping, got a list"},
   {"AuthUnknownKeySuggests", nullptr, "auth:\n  key: []\n", "auth.key", "key:", "unknown key 'key' (expected one of: keys); did you mean 'keys'?"},
@@ -118,7 +118,7 @@ const Case kCases[] = {
 // clang-format on
 #undef KEY
 
-INSTANTIATE_TEST_SUITE_P(Config, SectionError, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Config, SectionError, ::testing::ValuesIn(kSectionCases),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(Sections, DefaultsWhenAbsent) {

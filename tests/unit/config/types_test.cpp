@@ -9,7 +9,7 @@ namespace {
 
 using testing::kValid;
 
-struct Case {
+struct TypeCase {
   const char* name;
   const char* from;     ///< snippet of kValid to replace
   const char* to;       ///< replacement
@@ -18,14 +18,14 @@ struct Case {
   const char* message;  ///< expected substring of ConfigError::message
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const TypeCase& c) {
   return os << c.name;
 }
 
-class StructuralError : public ::testing::TestWithParam<Case> {};
+class StructuralError : public ::testing::TestWithParam<TypeCase> {};
 
 TEST_P(StructuralError, IsReportedAtItsLineAndField) {
-  const Case& c = GetParam();
+  const TypeCase& c = GetParam();
   const std::string yaml = testing::replaced(std::string{kValid}, c.from, c.to);
   const LoadResult result = testing::load(yaml);
   EXPECT_EQ(result.config, nullptr);
@@ -37,7 +37,7 @@ TEST_P(StructuralError, IsReportedAtItsLineAndField) {
 }
 
 // clang-format off
-const Case kCases[] = {
+const TypeCase kTypeCases[] = {
   // Scalars of the wrong type.
   {"IntNotNumber", "  port: 0\n", "  port: abc\n", "listen.port", "port: abc", "expected an integer, got 'abc'"},
   {"IntGivenAsFraction", "  port: 0\n", "  port: 0\n  workers: 1.5\n", "listen.workers", "workers:", "expected an integer, got '1.5'"},
@@ -116,7 +116,7 @@ const Case kCases[] = {
 };
 // clang-format on
 
-INSTANTIATE_TEST_SUITE_P(Config, StructuralError, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Config, StructuralError, ::testing::ValuesIn(kTypeCases),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(Prices, AreParsedExactlyFromTheText) {

@@ -9,7 +9,7 @@ namespace {
 using testing::dump;
 using testing::kValid;
 
-struct Case {
+struct ValidateCase {
   const char* name;
   const char* from;
   const char* to;
@@ -18,14 +18,14 @@ struct Case {
   const char* message;
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const ValidateCase& c) {
   return os << c.name;
 }
 
-class SemanticError : public ::testing::TestWithParam<Case> {};
+class SemanticError : public ::testing::TestWithParam<ValidateCase> {};
 
 TEST_P(SemanticError, IsReportedAtItsLineAndField) {
-  const Case& c = GetParam();
+  const ValidateCase& c = GetParam();
   const std::string yaml = testing::replaced(std::string{kValid}, c.from, c.to);
   const LoadResult result = testing::load(yaml);
   EXPECT_EQ(result.config, nullptr);
@@ -38,7 +38,7 @@ TEST_P(SemanticError, IsReportedAtItsLineAndField) {
 constexpr const char* kThirdUpstream = "tiers:\n";
 
 // clang-format off
-const Case kCases[] = {
+const ValidateCase kValidateCases[] = {
   {"FallbackUnknown", "fallback: small", "fallback: tiny", "upstreams[1].fallback", "tiny", "fallback 'tiny' is not a defined upstream"},
   {"FallbackSelf", "fallback: small", "fallback: large", "upstreams[1].fallback", "fallback: large", "an upstream cannot fall back to itself"},
   {"FallbackTwoCycle", "{input: 0.15, output: 0.60}\n", "{input: 0.15, output: 0.60}\n    fallback: large\n", "upstreams[0].fallback", "fallback: large", "fallback cycle: small -> large -> small"},
@@ -56,7 +56,7 @@ const Case kCases[] = {
 };
 // clang-format on
 
-INSTANTIATE_TEST_SUITE_P(Config, SemanticError, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Config, SemanticError, ::testing::ValuesIn(kValidateCases),
                          [](const auto& info) { return std::string{info.param.name}; });
 
 TEST(Fallback, ThreeCycleIsReportedOnceAtItsFirstMember) {

@@ -16,12 +16,11 @@ using testing::candidate;
 using testing::cheap;
 using testing::expensive;
 using testing::grant_of;
+using testing::kNoon;
 using testing::refusal_of;
 using testing::settlement;
 using testing::task_budget;
 using testing::usd;
-
-const TimePoint kNoon = at(2024y / March / 15, 12h);
 
 // ---- the reserve rule, one call on a fresh book -------------------------------------------
 

@@ -93,6 +93,9 @@ inline TimePoint at(std::chrono::year_month_day day, std::chrono::seconds time_o
   return TimePoint{sys_days{day}} + time_of_day;
 }
 
+/** Noon on 15 March 2024: the instant most ledger tests run at. */
+inline const TimePoint kNoon = at(2024y / std::chrono::March / 15, 12h);
+
 /** A wall clock the test moves by hand. Safe to read from the ledger thread. */
 class ManualClock {
  public:

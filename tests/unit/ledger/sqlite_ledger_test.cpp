@@ -23,8 +23,6 @@ using namespace std::chrono;
 using namespace testing;  // governor::ledger::testing
 using ::testing::HasSubstr;
 
-const TimePoint kNoon = at(2024y / March / 15, 12h);
-
 std::optional<TaskView> view_of(Ledger& ledger, std::string tenant = "acme",
                                 std::string task = "t1", config::SessionBudget session = {},
                                 config::TenantBudget tenant_budget = {}) {

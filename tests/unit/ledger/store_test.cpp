@@ -12,7 +12,6 @@ namespace {
 
 using namespace std::chrono;
 
-const TimePoint kNoon = at(2024y / March / 15, 12h);
 const SpendKey kDay{Scope::tenant_day, "acme", "2024-03-15"};
 const SpendKey kMonth{Scope::tenant_month, "acme", "2024-03"};
 const TaskKey kTask{"acme", "t1"};

@@ -21,21 +21,21 @@ const std::string kUser = R"({"role":"user","content":"hi"})";
 const std::string kCall =
     R"({"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}})";
 
-struct Case {
+struct InvalidCase {
   std::string name;
   std::string body;
   errc code;
   std::string param;
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const InvalidCase& c) {
   return os << c.name;
 }
 
-class Refused : public ::testing::TestWithParam<Case> {};
+class Refused : public ::testing::TestWithParam<InvalidCase> {};
 
 TEST_P(Refused, WithTheFieldNamed) {
-  const Case& c = GetParam();
+  const InvalidCase& c = GetParam();
   const auto result = parse_chat_request(c.body);
   ASSERT_FALSE(result.has_value()) << c.body;
   EXPECT_EQ(result.error().code, c.code) << result.error().message;
@@ -45,7 +45,7 @@ TEST_P(Refused, WithTheFieldNamed) {
   EXPECT_NE(result.error().message.find(c.param), std::string::npos) << result.error().message;
 }
 
-const Case kJsonCases[] = {
+const InvalidCase kJsonCases[] = {
     {"empty", "", errc::invalid_json, ""},
     {"truncated", R"({"model":"m")", errc::invalid_json, ""},
     {"trailing_garbage", with(R"("x":1)") + "x", errc::invalid_json, ""},
@@ -77,7 +77,7 @@ const Case kJsonCases[] = {
      errc::invalid_json, ""},
 };
 
-const Case kModelAndMessageCases[] = {
+const InvalidCase kModelAndMessageCases[] = {
     {"model_missing", R"({"messages":[{"role":"user","content":"hi"}]})", errc::invalid_request,
      "model"},
     {"model_null", R"({"model":null,"messages":[{"role":"user","content":"hi"}]})",
@@ -179,7 +179,7 @@ const Case kModelAndMessageCases[] = {
      errc::invalid_request, "messages[0].content"},
 };
 
-const Case kParameterCases[] = {
+const InvalidCase kParameterCases[] = {
     {"stream_string", with(R"("stream":"yes")"), errc::invalid_request, "stream"},
     {"stream_number", with(R"("stream":1)"), errc::invalid_request, "stream"},
     {"stream_options_without_stream", with(R"("stream_options":{"include_usage":true})"),
@@ -256,7 +256,7 @@ const Case kParameterCases[] = {
 
 const std::string kTool = R"({"type":"function","function":{"name":"get_weather"}})";
 
-const Case kToolCases[] = {
+const InvalidCase kToolCases[] = {
     {"tools_object", with(R"("tools":{})"), errc::invalid_request, "tools"},
     {"tool_string", with(R"("tools":["get_weather"])"), errc::invalid_request, "tools[0]"},
     {"tool_without_type", with(R"("tools":[{"function":{"name":"f"}}])"), errc::invalid_request,

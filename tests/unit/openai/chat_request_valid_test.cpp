@@ -19,20 +19,20 @@ struct Expected {
   std::size_t message_count = 1;
 };
 
-struct Case {
+struct ValidCase {
   std::string name;
   std::string body;
   Expected expected;
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const ValidCase& c) {
   return os << c.name;
 }
 
-class Accepted : public ::testing::TestWithParam<Case> {};
+class Accepted : public ::testing::TestWithParam<ValidCase> {};
 
 TEST_P(Accepted, WithTheFieldsExtracted) {
-  const Case& c = GetParam();
+  const ValidCase& c = GetParam();
   const auto result = parse_chat_request(c.body);
   ASSERT_TRUE(result.has_value()) << result.error().message;
   const ChatRequest& r = *result;
@@ -47,7 +47,7 @@ TEST_P(Accepted, WithTheFieldsExtracted) {
   EXPECT_EQ(r.body, nlohmann::json::parse(c.body));
 }
 
-const Case kCases[] = {
+const ValidCase kValidCases[] = {
     {"plain", R"({"model":"auto","messages":[{"role":"user","content":"Hello!"}]})", {}},
     {"stream_with_usage",
      R"({"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"max_tokens":100,
@@ -165,7 +165,7 @@ const Case kCases[] = {
      {}},
 };
 
-INSTANTIATE_TEST_SUITE_P(Examples, Accepted, ::testing::ValuesIn(kCases),
+INSTANTIATE_TEST_SUITE_P(Examples, Accepted, ::testing::ValuesIn(kValidCases),
                          [](const auto& info) { return info.param.name; });
 
 TEST(ParseChatRequest, HandlesManyMessages) {

@@ -8,12 +8,12 @@
 namespace governor::openai {
 namespace {
 
-struct Case {
+struct EncodeCase {
   std::string data;
   std::string framed;
 };
 
-class SseData : public ::testing::TestWithParam<Case> {};
+class SseData : public ::testing::TestWithParam<EncodeCase> {};
 
 TEST_P(SseData, FramesOneDataLinePerLine) {
   EXPECT_EQ(sse_data(GetParam().data), GetParam().framed);
@@ -36,12 +36,14 @@ TEST_P(SseData, DecodesBackToTheSameData) {
   EXPECT_EQ(data[0], expected);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Examples, SseData,
-    ::testing::Values(Case{R"({"a":1})", "data: {\"a\":1}\n\n"}, Case{"", "data: \n\n"},
-                      Case{"[DONE]", "data: [DONE]\n\n"}, Case{"a\nb", "data: a\ndata: b\n\n"},
-                      Case{"a\r\nb\rc", "data: a\ndata: b\ndata: c\n\n"},
-                      Case{"a\n", "data: a\ndata: \n\n"}, Case{" lead", "data:  lead\n\n"}));
+INSTANTIATE_TEST_SUITE_P(Examples, SseData,
+                         ::testing::Values(EncodeCase{R"({"a":1})", "data: {\"a\":1}\n\n"},
+                                           EncodeCase{"", "data: \n\n"},
+                                           EncodeCase{"[DONE]", "data: [DONE]\n\n"},
+                                           EncodeCase{"a\nb", "data: a\ndata: b\n\n"},
+                                           EncodeCase{"a\r\nb\rc", "data: a\ndata: b\ndata: c\n\n"},
+                                           EncodeCase{"a\n", "data: a\ndata: \n\n"},
+                                           EncodeCase{" lead", "data:  lead\n\n"}));
 
 }  // namespace
 }  // namespace governor::openai

@@ -18,20 +18,20 @@ ChatRequest parsed(const std::string& body) {
   return std::move(*result);
 }
 
-struct Case {
+struct UpstreamBodyCase {
   std::string name;
   std::string body;
   std::string expected;  // the upstream body for upstream model "gpt-4o-mini-2024-07-18"
 };
 
-std::ostream& operator<<(std::ostream& os, const Case& c) {
+std::ostream& operator<<(std::ostream& os, const UpstreamBodyCase& c) {
   return os << c.name;
 }
 
-class UpstreamBody : public ::testing::TestWithParam<Case> {};
+class UpstreamBody : public ::testing::TestWithParam<UpstreamBodyCase> {};
 
 TEST_P(UpstreamBody, ReplacesTheModelAndCostsStreams) {
-  const Case& c = GetParam();
+  const UpstreamBodyCase& c = GetParam();
   const std::string out = upstream_body(parsed(c.body), "gpt-4o-mini-2024-07-18");
   EXPECT_EQ(json::parse(out), json::parse(c.expected)) << out;
   // Byte for byte what dump() of an edited copy gives: compact, keys sorted.
@@ -41,27 +41,27 @@ TEST_P(UpstreamBody, ReplacesTheModelAndCostsStreams) {
 INSTANTIATE_TEST_SUITE_P(
     Examples, UpstreamBody,
     ::testing::Values(
-        Case{
+        UpstreamBodyCase{
             "plain",
             R"({"model":"auto","messages":[{"role":"user","content":"hi"}],"temperature":0.2})",
             R"({"model":"gpt-4o-mini-2024-07-18","messages":[{"role":"user","content":"hi"}],"temperature":0.2})"},
-        Case{
+        UpstreamBodyCase{
             "stream_gets_include_usage",
             R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})",
             R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})"},
-        Case{
+        UpstreamBodyCase{
             "stream_options_kept_and_usage_forced",
             R"({"model":"auto","stream":true,"stream_options":{"include_usage":false,"include_obfuscation":false},"messages":[{"role":"user","content":"hi"}]})",
             R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false},"messages":[{"role":"user","content":"hi"}]})"},
-        Case{
+        UpstreamBodyCase{
             "stream_options_null_replaced",
             R"({"model":"auto","stream":true,"stream_options":null,"messages":[{"role":"user","content":"hi"}]})",
             R"({"model":"gpt-4o-mini-2024-07-18","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"hi"}]})"},
-        Case{
+        UpstreamBodyCase{
             "no_stream_no_stream_options",
             R"({"model":"auto","stream":false,"messages":[{"role":"user","content":"hi"}]})",
             R"({"model":"gpt-4o-mini-2024-07-18","stream":false,"messages":[{"role":"user","content":"hi"}]})"},
-        Case{
+        UpstreamBodyCase{
             "every_other_field_untouched",
             R"({"a_first":1,"model":"auto","messages":[{"role":"user","content":"hi","name":"x"}],"n":2,
                  "stream":true,"stream_options":{"include_usage":true},"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],

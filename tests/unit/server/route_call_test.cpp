@@ -107,7 +107,7 @@ config::UpstreamConfig upstream(std::string name, std::int64_t in, std::int64_t 
 
 /** cheap: small $0.15/$0.60; mid: medium $1/$4; premium: large $2.50/$10 (per million
  *  tokens). Aliases go to mid, the default tier, until routing says otherwise. */
-config::GatewayConfig three_tiers() {
+config::GatewayConfig route_tiers() {
   config::GatewayConfig cfg;
   cfg.upstreams = {upstream("small", 150'000, 600'000, 16'000),
                    upstream("medium", 1'000'000, 4'000'000, 128'000),
@@ -164,20 +164,21 @@ const routing::PromptModel& constant_router() {
   return model;
 }
 
-openai::ChatRequest request_of(const std::string& body) {
+openai::ChatRequest route_request(const std::string& body) {
   auto parsed = openai::parse_chat_request(body);
   EXPECT_TRUE(parsed) << parsed.error().message;
   return parsed ? std::move(*parsed) : openai::ChatRequest{};
 }
 
-const std::string kHello = R"({"model":"auto","messages":[{"role":"user","content":"hello"}]})";
+const std::string kRouteHello =
+    R"({"model":"auto","messages":[{"role":"user","content":"hello"}]})";
 const std::string kToolResult =
     R"({"model":"auto","messages":[{"role":"user","content":"weather in Oslo?"},)"
     R"({"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",)"
     R"("function":{"name":"weather","arguments":"{\"city\":\"Oslo\"}"}}]},)"
     R"({"role":"tool","tool_call_id":"c1","content":"4 C, rain"}]})";
 
-/** kHello is 63 bytes: 16 tokens estimated, bound 63; 512 output tokens expected, bound 64
+/** kRouteHello is 63 bytes: 16 tokens estimated, bound 63; 512 output tokens expected, bound 64
  *  (min_useful_output_tokens). est_cost: cheap 16*0.15e-6 + 512*0.6e-6 = 0.0003096,
  *  mid 0.000016 + 0.002048 = 0.002064, premium 0.00004 + 0.00512 = 0.00516. With p 0.6/0.7/0.8:
  *  mid beats cheap while lambda < 0.1 / 0.0017544 = 57.0, premium beats mid while
@@ -185,11 +186,11 @@ const std::string kToolResult =
  *  worst_cost: cheap 63*0.15e-6 + 64*0.6e-6 = 0.00004785, mid 0.000063 + 0.000256 = 0.000319,
  *  premium 0.0001575 + 0.00064 = 0.0007975. */
 struct RouteFixture {
-  config::GatewayConfig cfg = three_tiers();
+  config::GatewayConfig cfg = route_tiers();
   config::Policy policy;
   bool with_policy = true;
   TaskRef ref;
-  std::string body = kHello;
+  std::string body = kRouteHello;
   std::optional<TaskBrief> brief;
   const routing::PromptModel* router = &constant_router();
   bool with_model = true;
@@ -197,15 +198,15 @@ struct RouteFixture {
   const TaskLengths* lengths = nullptr;
 
   RoutedCall route() const {
-    const openai::ChatRequest request = request_of(body);
+    const openai::ChatRequest request = route_request(body);
     return route_call({cfg, with_policy ? &policy : nullptr, ref, request, body.size(), target,
                        brief, with_model ? router : nullptr, lengths});
   }
-  std::uint64_t hash() const { return messages_hash(request_of(body)); }
+  std::uint64_t hash() const { return messages_hash(route_request(body)); }
 };
 
 TEST(RouteCall, TheFixtureNumbersHold) {
-  ASSERT_EQ(63u, kHello.size());
+  ASSERT_EQ(63u, kRouteHello.size());
   RouteFixture f;
   const RoutedCall routed = f.route();
   ASSERT_TRUE(routed.decision);
