@@ -1,13 +1,22 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string_view>
 
 namespace governor::server {
 
-/** Whether a whole (non-streamed) chat completion answered a request that offered tools with a
- *  tool call whose arguments are not JSON, break the tool's schema, or name no offered tool.
- *  Parses the body only when the request offered tools and the body mentions tool_calls. */
-bool has_malformed_tool_call(std::string_view completion_body, const nlohmann::json& request);
+/** What Governor reads of a whole (non-streamed) answer's quality. */
+struct AnswerQuality {
+  /// a tool call whose arguments are not JSON, break the tool's schema, or name no offered tool
+  bool malformed_tool_call = false;
+  std::optional<double> uncertainty;  ///< mean 1 - p(token), when the answer has logprobs
+  std::optional<double> entropy;      ///< mean top_logprobs entropy (nats), when it has them
+};
+
+/** Reads `completion_body` answering `request`. The body is parsed only when it can say
+ *  something: the request offered tools and the body mentions tool_calls, or the request asked
+ *  for logprobs. */
+AnswerQuality read_answer_quality(std::string_view completion_body, const nlohmann::json& request);
 
 }  // namespace governor::server

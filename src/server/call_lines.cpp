@@ -64,6 +64,14 @@ std::string dump_line(json& line, const CallRecord& r) {
 std::string decision_line(const CallRecord& r) {
   json line = call_fields(r);
   line["malformed_tool_call"] = r.malformed_tool_call;
+  if (r.uncertainty) {
+    // The shape `governor calibrate` reads: add "acceptable" from feedback and feed it back.
+    json signals = {{"uncertainty", *r.uncertainty}};
+    if (r.entropy) {
+      signals["entropy"] = *r.entropy;
+    }
+    line["signals"] = std::move(signals);
+  }
   line["budget_before_usd"] = or_null(r.budget_before);
   if (r.prediction) {
     line["prediction"] = {{"weak", r.prediction->weak}, {"strong", r.prediction->strong}};

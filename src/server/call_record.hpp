@@ -25,6 +25,9 @@ struct CallRecord {
   std::optional<routing::SuccessPrediction> prediction;
   /// a whole answer's tool call was not JSON, broke its schema or named no offered tool
   bool malformed_tool_call = false;
+  /// the answer's confidence signals (whole answers with logprobs; see cascade::TokenConfidence)
+  std::optional<double> uncertainty;
+  std::optional<double> entropy;
   std::optional<double> budget_before;  ///< task dollars routing believed the step could spend
   bool clamped = false;                 ///< max_tokens was lowered to what the budget affords
   std::string budget_remaining;         ///< as sent in X-Governor-Budget-Remaining

@@ -271,7 +271,10 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
     }
     record.cost = cost_of(record.usage, served_by.prices);
     // Recovery pressure: a malformed tool call sends the task's next attempt a tier up.
-    record.malformed_tool_call = has_malformed_tool_call(*body, request.body);
+    const AnswerQuality quality = read_answer_quality(*body, request.body);
+    record.malformed_tool_call = quality.malformed_tool_call;
+    record.uncertainty = quality.uncertainty;
+    record.entropy = quality.entropy;
   } else {
     record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
   }

@@ -339,6 +339,7 @@ TEST_F(RoutingTest, EveryCallIsExplainedInTheDecisionLog) {
 
   EXPECT_EQ(lines[2].at("reason"), "pinned");
   EXPECT_FALSE(lines[2].contains("decision"));
+  EXPECT_FALSE(first.contains("signals")) << "no logprobs asked: no signals";
 
   // The JSON access log has the same calls, with the upstream's side and no decision.
   const auto access = read_lines(access_path, 3);
@@ -351,6 +352,36 @@ TEST_F(RoutingTest, EveryCallIsExplainedInTheDecisionLog) {
   EXPECT_EQ(access[0].at("cost_usd"), first.at("cost_usd"));
   EXPECT_FALSE(access[0].contains("decision"));
   EXPECT_EQ(access[2].at("reason"), "pinned");
+}
+
+TEST_F(RoutingTest, AnAnswerWithLogprobsLogsItsSignalsInCalibratesShape) {
+  write_policy("default", "name: default\ntask: {total_dollars: 1}\n");
+  GatewayOptions o;
+  const auto log_path = dir_.path() / "decisions.jsonl";
+  o.logs_extra = ", decision_log: {path: " + log_path.string() + "}";
+  start_budgeted("", o);
+  auto c = client();
+  // A graded answer that fails sounds unsure: quality in [0.2, 0.7] (docs/simulator.md).
+  const auto unsure = c.post_json(
+      "/v1/chat/completions",
+      chat_body("auto", "Solve it. [[sim success=0]]", R"("logprobs":true,"top_logprobs":3)"));
+  ASSERT_EQ(unsure.status, 200) << unsure.body;
+  const auto sure = c.post_json(
+      "/v1/chat/completions",
+      chat_body("auto", "Solve it. [[sim success=1]]", R"("logprobs":true,"top_logprobs":3)"));
+  ASSERT_EQ(sure.status, 200) << sure.body;
+  const auto lines = read_lines(log_path, 2);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& line : lines) {
+    ASSERT_TRUE(line.contains("signals")) << line.dump();
+    const double u = line.at("signals").at("uncertainty").get<double>();
+    EXPECT_GT(u, 0.0);
+    EXPECT_LT(u, 1.0);
+    EXPECT_GT(line.at("signals").at("entropy").get<double>(), 0.0);
+  }
+  // Wrong and right answers both carry signals: feedback then adds "acceptable" per line.
+  const auto content = json::parse(unsure.body).at("choices")[0].at("message").at("content");
+  EXPECT_TRUE(content.get<std::string>().ends_with("[fail]")) << content;
 }
 
 TEST_F(RoutingTest, ABadModelFileKeepsTheOldPoliciesOnReload) {
