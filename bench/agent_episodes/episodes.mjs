@@ -23,6 +23,11 @@ const lambdas = env('LAMBDAS', '3:10:30:100:300:1000').split(':').map(Number);
 const prices = JSON.parse(env('PRICES'));
 // Calibration records of the cheap tier's prose answers (governor calibrate's format), or none.
 const calibrationFile = env('CALIBRATION_FILE', '');
+// How the agent knows a step failed. `oracle`: it sees every wrong answer (the simulator's
+// verdict) and retries. `blind`: it sees only what it can check itself, a tool call whose
+// arguments are not JSON; a wrong prose answer is taken as right and the task goes on to fail.
+const agent = env('AGENT', 'oracle');
+if (agent !== 'oracle' && agent !== 'blind') throw new Error(`AGENT must be oracle or blind, got ${agent}`);
 const calibration = [];
 const progress = (line) => process.stderr.write(`episodes: ${line}\n`);
 
@@ -140,9 +145,10 @@ async function runTask(client, strategy, task, budget, run) {
   const id = `${run}-t${task.index}`;
   const headers = { 'X-Governor-Policy': strategy.policy };
   await client.post('/tasks', { body: { id, budget: { total_dollars: budget } }, headers });
-  const outcome = { success: false, bankrupt: false, cost: 0, calls: 0, premium: 0, error: null };
+  const outcome = { success: false, bankrupt: false, cost: 0, calls: 0, premium: 0, escalated: 0, error: null };
   const messages = [{ role: 'system', content: `You are agent ${id}.` }];
   const rand = seeded(task.index * 7919 + 17);
+  let wrong = false; // a blind agent took a wrong answer for a right one
   for (const step of task.steps) {
     messages.push({ role: 'system', content: directive(step.p) });
     messages.push({ role: 'user', content: step.text });
@@ -173,8 +179,13 @@ async function runTask(client, strategy, task, budget, run) {
       ++outcome.calls;
       outcome.cost += Number(response.response.headers.get('x-governor-cost-usd') ?? 0);
       if (response.response.headers.get('x-governor-tier') === 'premium') ++outcome.premium;
+      if (response.response.headers.get('x-governor-escalated') === 'true') ++outcome.escalated;
       const message = response.data.choices[0].message;
       passed = stepPassed(step, message);
+      if (!passed && agent === 'blind' && !step.tool) {
+        wrong = true; // the agent cannot tell: it goes on as if the answer were right
+        passed = true;
+      }
       const signals = calibrationFile ? confidenceOf(response.data.choices[0].logprobs) : null;
       if (signals && response.response.headers.get('x-governor-tier') === 'cheap') {
         calibration.push({ signals, acceptable: passed, step: step.type });
@@ -192,7 +203,7 @@ async function runTask(client, strategy, task, budget, run) {
     }
     if (!passed) return outcome;
   }
-  outcome.success = true;
+  outcome.success = !wrong;
   return outcome;
 }
 
@@ -220,6 +231,7 @@ async function runStrategy(client, strategy, tasks, budget, run) {
     bankruptcy_rate: sum((o) => o.bankrupt) / n,
     calls_per_task: calls / n,
     premium_share: calls ? sum((o) => o.premium) / calls : 0,
+    escalation_rate: calls ? sum((o) => o.escalated) / calls : 0,
     other_failures: errors,
   };
 }
@@ -237,6 +249,7 @@ function strategies() {
   }
   list.push({ name: 'prompt-router', policy: 'router', model: () => 'auto' });
   list.push({ name: 'governor', policy: 'governor', model: () => 'auto' });
+  list.push({ name: 'governor+cascade', policy: 'cascade', model: () => 'auto' });
   return list;
 }
 
@@ -247,13 +260,14 @@ const usd = (x) => `$${x.toFixed(4)}`;
 
 function table(rows) {
   const lines = [
-    '| strategy | budget | success | mean cost/task | bankrupt | calls/task | premium calls |',
-    '|---|---|---|---|---|---|---|',
+    '| strategy | budget | success | mean cost/task | bankrupt | calls/task | premium calls | escalated calls |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.strategy} | ${usd(r.budget)} | ${pct(r.success_rate)} | ${usd(r.mean_cost)} | ` +
-        `${pct(r.bankruptcy_rate)} | ${r.calls_per_task.toFixed(2)} | ${pct(r.premium_share)} |`,
+        `${pct(r.bankruptcy_rate)} | ${r.calls_per_task.toFixed(2)} | ${pct(r.premium_share)} | ` +
+        `${pct(r.escalation_rate)} |`,
     );
   }
   return lines.join('\n');
@@ -297,7 +311,7 @@ function frontierSvg(points, sweep) {
   for (const p of sorted) {
     out.push(`<circle cx="${x(p.mean_cost)}" cy="${y(p.success_rate)}" r="3" fill="#1f77b4"/>`);
   }
-  const colors = { governor: '#d62728', 'prompt-router': '#ff7f0e', 'always-cheap': '#2ca02c', 'always-expensive': '#9467bd' };
+  const colors = { governor: '#d62728', 'governor+cascade': '#8c564b', 'prompt-router': '#ff7f0e', 'always-cheap': '#2ca02c', 'always-expensive': '#9467bd' };
   let legendY = m.t + 10;
   for (const p of points) {
     const color = colors[p.strategy] ?? '#7f7f7f';
@@ -332,22 +346,42 @@ for (const budget of budgets) {
 }
 const roomiest = Math.max(...budgets);
 const sweep = [];
+const cascadeSweep = [];
 for (const lambda of lambdas) {
-  const strategy = { name: `governor-lambda-${lambda}`, policy: `lambda-${lambda}`, model: () => 'auto' };
-  const row = await runStrategy(client, strategy, tasks, roomiest, `r${run++}`);
-  row.lambda = lambda;
-  sweep.push(row);
-  progress(`lambda ${lambda}: success ${pct(row.success_rate)}, cost ${usd(row.mean_cost)}`);
+  for (const [rows_, prefix] of [[sweep, ''], [cascadeSweep, 'cascade-']]) {
+    const strategy = { name: `${prefix}lambda-${lambda}`, policy: `${prefix}lambda-${lambda}`, model: () => 'auto' };
+    const row = await runStrategy(client, strategy, tasks, roomiest, `r${run++}`);
+    row.lambda = lambda;
+    rows_.push(row);
+    progress(`${prefix}lambda ${lambda}: success ${pct(row.success_rate)}, cost ${usd(row.mean_cost)}`);
+  }
 }
+/** The cheapest routing-alone sweep point that reaches `success` (none: none does). */
+const cheapestReaching = (success) =>
+  sweep.filter((r) => r.success_rate >= success).sort((a, b) => a.mean_cost - b.mean_cost)[0];
 
 // The targets: at the roomiest budget, Governor vs always-expensive; and bankruptcy where
 // always-expensive goes bankrupt on more than 10% of tasks.
 const at = (name, budget) => rows.find((r) => r.strategy === name && r.budget === budget);
 const expensive = at('always-expensive', roomiest);
 const governor = at('governor', roomiest);
+const cascaded = at('governor+cascade', roomiest);
 const targets = {
+  cascade_success_vs_governor: cascaded.success_rate / governor.success_rate,
+  cascade_cost_vs_governor: cascaded.mean_cost / governor.mean_cost,
   success_vs_expensive: governor.success_rate / expensive.success_rate,
   cost_vs_expensive: governor.mean_cost / expensive.mean_cost,
+  // At equal success: for each cascade sweep point, the cheapest routing-alone point as good.
+  cascade_at_equal_success: cascadeSweep.map((c) => {
+    const alone = cheapestReaching(c.success_rate);
+    return {
+      lambda: c.lambda,
+      success: c.success_rate,
+      cascade_cost: c.mean_cost,
+      routing_alone_cost: alone?.mean_cost ?? null,
+      routing_alone_lambda: alone?.lambda ?? null,
+    };
+  }),
   tight_budgets: budgets
     .filter((b) => at('always-expensive', b).bankruptcy_rate > 0.1)
     .map((b) => ({ budget: b, expensive_bankrupt: at('always-expensive', b).bankruptcy_rate, governor_bankrupt: at('governor', b).bankruptcy_rate })),
@@ -355,7 +389,7 @@ const targets = {
 const report = [
   '# Agent episodes (simulated)',
   '',
-  `${tasks.length} tasks per cell; prices per million tokens: cheap ${JSON.stringify(prices.cheap)}, premium ${JSON.stringify(prices.premium)}.`,
+  `${tasks.length} tasks per cell; agent: ${agent}; prices per million tokens: cheap ${JSON.stringify(prices.cheap)}, premium ${JSON.stringify(prices.premium)}.`,
   '',
   table(rows),
   '',
@@ -363,16 +397,31 @@ const report = [
   '',
   table(sweep.map((r) => ({ ...r, strategy: `lambda ${r.lambda}` }))),
   '',
+  '## Lambda sweep with cascades (governor+cascade, fixed lambda, roomiest budget)',
+  '',
+  table(cascadeSweep.map((r) => ({ ...r, strategy: `cascade lambda ${r.lambda}` }))),
+  '',
+  '## Cascade at equal success',
+  '',
+  '| cascade lambda | success | cascade cost/task | cheapest routing alone as good | its lambda |',
+  '|---|---|---|---|---|',
+  ...targets.cascade_at_equal_success.map(
+    (t) =>
+      `| ${t.lambda} | ${pct(t.success)} | ${usd(t.cascade_cost)} | ` +
+      `${t.routing_alone_cost === null ? 'none reaches it' : usd(t.routing_alone_cost)} | ${t.routing_alone_lambda ?? '-'} |`,
+  ),
+  '',
   '## Targets',
   '',
   `- governor success / always-expensive success at ${usd(roomiest)}: ${pct(targets.success_vs_expensive)} (target >= 95%)`,
   `- governor cost / always-expensive cost: ${pct(targets.cost_vs_expensive)} (target <= 50%)`,
+  `- governor+cascade vs governor at ${usd(roomiest)}: success ${pct(targets.cascade_success_vs_governor)}, cost ${pct(targets.cascade_cost_vs_governor)} (target: equal success for less)`,
   ...targets.tight_budgets.map(
     (t) => `- budget ${usd(t.budget)}: always-expensive bankrupt ${pct(t.expensive_bankrupt)}, governor ${pct(t.governor_bankrupt)} (target < 1%)`,
   ),
 ].join('\n');
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ rows, sweep, targets, prices }, null, 2));
+fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ rows, sweep, cascadeSweep, targets, prices, agent }, null, 2));
 fs.writeFileSync(path.join(outDir, 'results.md'), `${report}\n`);
 fs.writeFileSync(path.join(outDir, 'frontier.svg'), `${frontierSvg(rows.filter((r) => r.budget === roomiest), sweep)}\n`);
 console.log(report);

@@ -124,6 +124,40 @@ void parse_tenant(const MapReader& root, TenantBudget& tenant) {
   }
 }
 
+/** accept.escalate_on: the signals that escalate, a list of names (replaces the default: all). */
+void parse_escalate_on(const MapReader& accept, AcceptRule& out) {
+  const YAML::Node* node = accept.find("escalate_on");
+  if (node == nullptr) {
+    return;
+  }
+  std::array<bool, kEscalationSignals> chosen{};
+  bool valid = true;
+  const auto items = for_each_item(
+      *node, accept.field_of("escalate_on"), accept.line_of("escalate_on"), accept.diag(),
+      [&](const YAML::Node& item, const std::string& field, int line) {
+        const auto text = as_string(item, field, line, accept.diag());
+        if (!text) {
+          valid = false;
+          return;
+        }
+        const auto signal = parse_escalation_signal(*text);
+        if (!signal) {
+          std::string names;
+          for (std::size_t i = 0; i < kEscalationSignals; ++i) {
+            names += (i == 0 ? "" : ", ");
+            names += to_string(static_cast<EscalationSignal>(i));
+          }
+          accept.diag().error(line, field, "expected one of " + names + ", got '" + *text + "'");
+          valid = false;
+          return;
+        }
+        chosen[static_cast<std::size_t>(*signal)] = true;
+      });
+  if (items && valid) {
+    out.escalate_on = chosen;
+  }
+}
+
 void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
   const YAML::Node* node = routing.find("steps");
   if (node == nullptr) {
@@ -159,7 +193,7 @@ void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
       const MapReader accept{*accept_node,
                              rule.field_of("accept"),
                              rule.line_of("accept"),
-                             {"max_uncertainty", "max_entropy"},
+                             {"max_uncertainty", "max_entropy", "escalate_on"},
                              rule.diag()};
       if (accept.ok()) {
         constexpr double kMaxEntropy = 1e3;
@@ -173,6 +207,7 @@ void parse_step_rules(const MapReader& routing, RoutingPolicy& out) {
           accept.read_number("max_entropy", value, 0.0, kMaxEntropy);
           target.accept.max_entropy = value;
         }
+        parse_escalate_on(accept, target.accept);
       }
     }
   }
@@ -232,12 +267,12 @@ void parse_routing(const MapReader& root, RoutingPolicy& routing) {
   if (node == nullptr) {
     return;
   }
-  const MapReader r{
-      *node,
-      "routing",
-      root.line_of("routing"),
-      {"model", "lambda", "pacing", "expected_output_tokens", "steps", "infer_steps", "recovery"},
-      root.diag()};
+  const MapReader r{*node,
+                    "routing",
+                    root.line_of("routing"),
+                    {"model", "lambda", "pacing", "expected_output_tokens", "steps", "infer_steps",
+                     "recovery", "cascade_streams"},
+                    root.diag()};
   if (!r.ok()) {
     return;
   }
@@ -256,6 +291,7 @@ void parse_routing(const MapReader& root, RoutingPolicy& routing) {
   }
   r.read_int("expected_output_tokens", routing.expected_output_tokens, 1, kMaxTokens);
   r.read_bool("recovery", routing.recovery);
+  r.read_bool("cascade_streams", routing.cascade_streams);
   parse_step_rules(r, routing);
   parse_inference(r, routing);
 }

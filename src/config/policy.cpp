@@ -71,6 +71,44 @@ std::optional<StepSignal> parse_step_signal(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view to_string(EscalationSignal signal) {
+  switch (signal) {
+    case EscalationSignal::uncertainty:
+      return "uncertainty";
+    case EscalationSignal::entropy:
+      return "entropy";
+    case EscalationSignal::malformed_tool_call:
+      return "malformed_tool_call";
+    case EscalationSignal::invalid_json:
+      return "invalid_json";
+    case EscalationSignal::truncated:
+      return "truncated";
+    case EscalationSignal::content_filter:
+      return "content_filter";
+    case EscalationSignal::empty:
+      return "empty";
+    case EscalationSignal::refusal:
+      return "refusal";
+    case EscalationSignal::stream_broken:
+      return "stream_broken";
+    case EscalationSignal::upstream_error:
+      return "upstream_error";
+    case EscalationSignal::count_:
+      break;
+  }
+  return "uncertainty";
+}
+
+std::optional<EscalationSignal> parse_escalation_signal(std::string_view text) {
+  for (std::size_t i = 0; i < kEscalationSignals; ++i) {
+    const auto signal = static_cast<EscalationSignal>(i);
+    if (to_string(signal) == text) {
+      return signal;
+    }
+  }
+  return std::nullopt;
+}
+
 bool TaskBudget::admits(const TaskBudget& other, std::string* field) const {
   const auto looser = [&](const char* name) {
     if (field != nullptr) {

@@ -170,7 +170,8 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   }
 
   const bool is_retry =
-      r.explicit_retry || (r.messages_hash != 0 && r.messages_hash == t.record.last_hash);
+      !r.escalation &&
+      (r.explicit_retry || (r.messages_hash != 0 && r.messages_hash == t.record.last_hash));
   const std::uint32_t retries = t.record.retries + (is_retry ? 1 : 0);
   if (is_retry && budget.hard_stop_after_retries && retries > *budget.hard_stop_after_retries) {
     return refuse(refusal(Refusal::Reason::retry_limit, Scope::task,

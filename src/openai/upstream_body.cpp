@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,8 @@ constexpr std::string_view kStreamOptions = "stream_options";
 constexpr std::string_view kMetadata = "metadata";
 constexpr std::string_view kMaxTokens = "max_tokens";
 constexpr std::string_view kMaxCompletionTokens = "max_completion_tokens";
+constexpr std::string_view kLogprobs = "logprobs";
+constexpr std::string_view kTopLogprobs = "top_logprobs";
 
 void append_member(std::string& out, std::string_view key, const std::string& value_json) {
   if (out.size() > 1) {
@@ -74,9 +77,12 @@ std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits
   static const json kEmpty = json::object();
   const json& body = request.body.is_object() ? request.body : kEmpty;
 
-  // Members replaced or added, sorted by key ("max_completion_tokens" < "max_tokens" < "model" <
-  // "stream_options").
+  // Members replaced or added, sorted by key ("logprobs" < "max_completion_tokens" < "max_tokens"
+  // < "model" < "stream_options" < "top_logprobs").
   std::vector<Insert> inserts;
+  if (edits.top_logprobs) {
+    inserts.push_back({kLogprobs, "true"});
+  }
   if (edits.max_output_tokens) {
     const bool client_used_max_tokens =
         body.contains(kMaxTokens) && !body.contains(kMaxCompletionTokens);
@@ -86,6 +92,13 @@ std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits
   inserts.push_back({kModel, quote_json(edits.model)});
   if (streams(body)) {
     inserts.push_back({kStreamOptions, stream_options_json(body)});
+  }
+  if (edits.top_logprobs) {
+    unsigned top = *edits.top_logprobs;
+    if (const auto it = body.find(kTopLogprobs); it != body.end() && it->is_number_unsigned()) {
+      top = std::max(top, it->get<unsigned>());
+    }
+    inserts.push_back({kTopLogprobs, std::to_string(top)});
   }
 
   std::string out = "{";

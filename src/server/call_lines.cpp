@@ -46,7 +46,8 @@ json call_fields(const CallRecord& r) {
           {"input_tokens", r.usage.input_tokens},
           {"output_tokens", r.usage.output_tokens},
           {"usage_estimated", r.usage_estimated},
-          {"cost_usd", static_cast<double>(r.cost.micros()) / 1e6},
+          {"cost_usd", static_cast<double>(r.call_cost().micros()) / 1e6},
+          {"escalated", r.cascade ? json(to_string(r.cascade->outcome)) : json(nullptr)},
           {"budget_remaining", or_null(r.budget_remaining)},
           {"upstream_ttfb_us", r.upstream_first_byte.count()},
           {"total_us", r.total.count()}};
@@ -78,6 +79,9 @@ std::string decision_line(const CallRecord& r) {
   }
   if (r.decision) {
     line["decision"] = decision_json(*r.decision);
+  }
+  if (r.cascade) {
+    line["cascade"] = cascade_json(*r.cascade);
   }
   return dump_line(line, r);
 }

@@ -26,6 +26,14 @@ void record_call_metrics(telemetry::GatewayMetrics& metrics, const CallRecord& r
   call.input_tokens = record.usage.input_tokens;
   call.output_tokens = record.usage.output_tokens;
   call.cost = record.cost;
+  if (record.cascade) {
+    call.escalated_cost = record.cascade->spent();
+    for (const CascadeAttempt& attempt : record.cascade->escalated) {
+      metrics.on_escalation(config::to_string(attempt.reason));
+      metrics.on_spend(record.tenant, attempt.upstream, attempt.usage.input_tokens,
+                       attempt.usage.output_tokens, attempt.cost);
+    }
+  }
   if (one_step || call_metrics_ends_task(record.step)) {
     call.task_spent = record.task_spent;
   }

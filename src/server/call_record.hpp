@@ -3,11 +3,42 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "governor/config/policy.hpp"
 #include "governor/core/money.hpp"
 #include "governor/routing/decision.hpp"
 
 namespace governor::server {
+
+/** How a cascaded call ended: the first answer accepted, an escalated answer served, or an
+ *  answer that failed its signals served anyway because the budget could not afford the next
+ *  tier (flagged). */
+enum class CascadeOutcome { accepted, escalated, unaffordable };
+/** "false", "true", "unaffordable": the X-Governor-Escalated value. */
+std::string_view to_string(CascadeOutcome outcome);
+
+/** One answer a cascade judged and escalated past (it was paid for, not served). */
+struct CascadeAttempt {
+  std::string upstream;
+  std::string tier;
+  TokenUsage usage;
+  MicroUsd cost;
+  config::EscalationSignal reason = config::EscalationSignal::uncertainty;
+  std::optional<double> uncertainty;
+  std::optional<double> entropy;
+};
+
+/** What the cascade did for one call. */
+struct CascadeRecord {
+  CascadeOutcome outcome = CascadeOutcome::accepted;
+  /// the signal behind the last escalation (or the unaffordable one); none when accepted
+  std::optional<config::EscalationSignal> reason;
+  std::vector<CascadeAttempt> escalated;  ///< cheapest first
+  config::AcceptRule rule;                ///< the thresholds the answers were judged by
+  /** What the escalated attempts cost together. */
+  MicroUsd spent() const;
+};
 
 /** What happened to one chat call: filled in phase by phase, logged and measured at settle. */
 struct CallRecord {
@@ -57,7 +88,11 @@ struct CallRecord {
   std::chrono::microseconds upstream_wait{0};  ///< forward + body read or relay, backoff included
   std::optional<std::chrono::microseconds> upstream_latency;  ///< send -> last upstream byte
   std::optional<std::chrono::microseconds> first_token;       ///< streams: start -> first token out
-  std::optional<MicroUsd> task_spent;  ///< the task's spend after settle (from the ledger)
+  std::optional<MicroUsd> task_spent;    ///< the task's spend after settle (from the ledger)
+  std::optional<CascadeRecord> cascade;  ///< none: the call was not cascaded
+
+  /** What the client's call cost in all: the served answer and any escalated attempts. */
+  MicroUsd call_cost() const { return cascade ? cost + cascade->spent() : cost; }
 };
 
 /** Writes the access-log line (key=value, one per call). */

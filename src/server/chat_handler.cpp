@@ -5,18 +5,18 @@
 #include <cstdlib>
 
 #include "admission.hpp"
-#include "answer_quality.hpp"
 #include "call_budget.hpp"
 #include "call_metrics.hpp"
 #include "call_record.hpp"
+#include "cascade_call.hpp"
 #include "governor/openai/chat_request.hpp"
 #include "governor/openai/usage.hpp"
 #include "governor/telemetry/gateway_metrics.hpp"
 #include "governor/upstream/forward.hpp"
 #include "identity.hpp"
 #include "route_call.hpp"
+#include "serve_call.hpp"
 #include "services.hpp"
-#include "sse_relay.hpp"
 #include "target.hpp"
 #include "task_memory.hpp"
 
@@ -26,9 +26,6 @@ namespace {
 using namespace boost::asio::experimental::awaitable_operators;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
-
-/** A non-streamed upstream body larger than this is refused (protects memory). */
-constexpr std::size_t kMaxUpstreamBody = 64 * 1024 * 1024;
 
 /** Completes when the client closes its connection (EOF or reset) while a call is in flight.
  *  Bytes of a pipelined next request are kept in the session buffer, and then the watcher just
@@ -41,45 +38,6 @@ net::awaitable<void> client_gone(Call& ex) {
     net::steady_timer forever(co_await net::this_coro::executor, Clock::time_point::max());
     co_await forever.async_wait(nothrow);
   }
-}
-
-std::string api_key_for(const config::UpstreamConfig& up) {
-  if (up.simulated || up.api_key_env.empty()) {
-    return {};
-  }
-  const char* key = std::getenv(up.api_key_env.c_str());
-  return key != nullptr ? key : "";
-}
-
-void set_governor_headers(http::fields& h, const CallRecord& record) {
-  if (!record.upstream.empty()) {
-    h.set("X-Governor-Model", record.upstream);
-  }
-  if (!record.tier.empty()) {
-    h.set("X-Governor-Tier", record.tier);
-  }
-  if (!record.task.empty()) {
-    h.set("X-Governor-Task", record.task);
-  }
-  if (!record.budget_remaining.empty()) {
-    h.set("X-Governor-Budget-Remaining", record.budget_remaining);
-  }
-  if (!record.upstream.empty()) {
-    h.set("X-Governor-Reason", record.reason);
-  }
-  h.set("X-Request-Id", record.request_id);
-}
-
-openai::ApiError forward_error(const upstream::ForwardFailed& failed) {
-  const auto& f = failed.last;
-  const bool timeout = f.kind == upstream::FailureKind::first_byte_timeout ||
-                       f.kind == upstream::FailureKind::idle_timeout ||
-                       f.kind == upstream::FailureKind::total_timeout;
-  std::string message = "All upstream attempts failed (" + std::to_string(failed.log.attempts) +
-                        " attempts, " + std::to_string(failed.log.fallbacks) +
-                        " fallbacks); last: " + f.describe();
-  return openai::make_api_error(timeout ? errc::upstream_timeout : errc::upstream_unavailable,
-                                std::move(message));
 }
 
 /** Counts the call in governor_in_flight_requests for as long as it is being served. */
@@ -102,191 +60,41 @@ class ChatInFlightMetric {
   telemetry::GatewayMetrics* metrics_;
 };
 
-/** Where the call goes, decided before forwarding. */
-struct Dispatch {
-  const config::UpstreamConfig* upstream = nullptr;
-  std::optional<std::int64_t> max_output_tokens;  ///< the budget's bound, when it must be sent
-  std::int64_t required_context = 0;  ///< fallbacks with a smaller context window are skipped
-};
-
 /** What routing keeps of this call for the task's next one (step index, recovery pressure,
  *  pacing, retry detection). Returns the task's calls so far, this one included. */
 std::uint32_t remember_call(TaskMemory& memory, std::string_view tenant, std::string_view task,
                             const CallRecord& record, const CallBudget& budget,
                             std::uint64_t hash) {
-  const bool failed = record.outcome != "ok" && record.outcome != "client_gone";
+  CallLesson lesson;
+  const bool flagged = record.cascade && record.cascade->outcome == CascadeOutcome::unaffordable;
+  lesson.failed = (record.outcome != "ok" && record.outcome != "client_gone") ||
+                  record.malformed_tool_call || flagged;
+  lesson.escalated = record.cascade && record.cascade->outcome == CascadeOutcome::escalated;
+  lesson.rank = record.rank;
+  if (const auto& grant = budget.grant()) {
+    lesson.retries = grant->retries;
+  }
+  if (const auto& remaining = budget.remaining(); remaining && remaining->task) {
+    lesson.budget_left = static_cast<double>(remaining->task->micros()) / 1e6;
+  }
+  lesson.messages_hash = hash;
   std::uint32_t calls = 0;
   memory.update(tenant, task, [&](TaskBrief& brief) {
-    calls = ++brief.calls;
-    brief.failures += failed || record.malformed_tool_call ? 1 : 0;
-    if (const auto& grant = budget.grant()) {
-      brief.retries = grant->retries;
-    }
-    brief.last_rank = record.rank;
-    brief.last_failed = failed || record.malformed_tool_call;
-    if (const auto& remaining = budget.remaining(); remaining && remaining->task) {
-      brief.budget_left = static_cast<double>(remaining->task->micros()) / 1e6;
-    }
-    brief.last_messages_hash = hash;
+    learn_from_call(brief, lesson);
+    calls = brief.calls;
   });
   return calls;
 }
 
-/** The whole call after parsing; runs raced against client_gone. */
-net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
-                                const Dispatch& dispatch, CallRecord& record, CallBudget& budget) {
-  // When the client leaves, the pending operation is cancelled; the settle that follows must
-  // still run rather than throw.
-  co_await net::this_coro::throw_if_cancelled(false);
-  const auto& cfg = *ex.worker.config();
-  const auto deadline = Clock::now() + dispatch.upstream->timeouts.total;
-  const upstream::HopFor hop_for = [&](const config::UpstreamConfig& up) {
-    return upstream::HopRequest{
-        openai::upstream_body(request, openai::UpstreamEdits{up.model, dispatch.max_output_tokens}),
-        api_key_for(up), "/chat/completions", ex.request_id};
-  };
-  const auto sent_at = Clock::now();
-  record.forward_started = sent_at;
-  // Non-streamed bodies are read inside the retry loop and checked with one SAX pass that also
-  // picks up `usage`, so the body is scanned once, not validated and then parsed again.
-  std::optional<upstream::WholeBody> whole;
-  openai::ChunkInfo scanned;
-  if (!request.stream) {
-    whole = upstream::WholeBody{kMaxUpstreamBody, [&scanned](std::string_view body) {
-                                  scanned = openai::inspect_chunk(body);
-                                  return scanned.valid_json;
-                                }};
+/** Serves the call, through the cascade when it has one. */
+net::awaitable<bool> serve_routed(Call& ex, const openai::ChatRequest& request,
+                                  const Dispatch& dispatch, CallRecord& record, CallBudget& budget,
+                                  const std::optional<CascadePlan>& cascade,
+                                  const EscalationBudget& escalation) {
+  if (cascade) {
+    co_return co_await serve_cascaded(ex, request, dispatch, record, budget, *cascade, escalation);
   }
-  auto forwarded = co_await upstream::forward(
-      ex.worker.pools(), cfg, *dispatch.upstream, hop_for, deadline,
-      [&] { return ex.worker.jitter(); }, whole, dispatch.required_context);
-  record.upstream_first_byte = duration_cast<microseconds>(Clock::now() - sent_at);
-  record.upstream_wait = record.upstream_first_byte;
-  const auto& log = forwarded ? forwarded->log : forwarded.error().log;
-  record.attempts = log.attempts;
-  record.retries = log.retries;
-  record.fallbacks = log.fallbacks;
-  telemetry::GatewayMetrics* metrics = ex.worker.services().metrics.get();
-  if (metrics != nullptr) {
-    record_forward_metrics(*metrics, log);
-  }
-  // Until the last upstream byte: the relay of a stream, or the body read after forward.
-  const auto upstream_done = [&] {
-    record.upstream_wait = duration_cast<microseconds>(Clock::now() - sent_at);
-    record.upstream_latency = record.upstream_wait;
-  };
-  if (!forwarded) {
-    const auto& failed = forwarded.error();
-    if (failed.last.kind == upstream::FailureKind::cancelled) {
-      record.outcome = "client_gone";
-      co_return false;
-    }
-    const auto error = forward_error(failed);
-    record.status = error.status;
-    record.outcome = "upstream_error";
-    record.error = failed.last.describe();
-    co_await budget.settle(record);
-    auto res = error_response(ex, error);
-    set_governor_headers(res, record);
-    co_return co_await write_response(ex, std::move(res));
-  }
-
-  upstream::Exchange& up = forwarded->exchange;
-  const auto& served_by = *forwarded->upstream;
-  record.upstream = served_by.name;
-  record.upstream_model = served_by.model;
-  record.tier = tier_name_of(cfg, served_by.name);
-  record.status = up.status();
-
-  const bool event_stream = up.header("content-type").starts_with("text/event-stream");
-  if (request.stream && up.status() == 200 && event_stream) {
-    http::response<http::empty_body> head{http::status::ok, ex.request.version()};
-    head.set(http::field::server, "governor");
-    head.set(http::field::content_type, "text/event-stream");
-    head.set(http::field::cache_control, "no-cache");
-    head.set(http::field::trailer, "X-Governor-Cost-Usd");
-    set_governor_headers(head, record);
-    head.keep_alive(ex.request.keep_alive() && !ex.worker.draining());
-    ex.keep_alive = head.keep_alive();
-    head.chunked(true);
-    http::response_serializer<http::empty_body> serializer{head};
-    if (auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, nothrow); ec) {
-      record.outcome = "client_gone";
-      co_return false;
-    }
-    const bool relayed = co_await relay_stream(ex, up, request, record);
-    upstream_done();
-    if (metrics != nullptr && record.outcome == "stream_broken") {
-      metrics->on_upstream_error(served_by.name, "stream_broken");
-    }
-    record.cost = cost_of(record.usage, served_by.prices);
-    co_await budget.settle(record);  // durable before the client gets the cost trailer
-    if (!relayed) {
-      co_return false;
-    }
-    http::fields trailers;
-    trailers.set("X-Governor-Cost-Usd", record.cost.to_string());
-    auto [ec, n] = co_await net::async_write(ex.stream, http::make_chunk_last(trailers), nothrow);
-    co_return !ec;
-  }
-
-  // Whole response: read it (forward already did for non-streamed calls), cost it, pass it
-  // through byte for byte.
-  boost::system::result<std::string, upstream::Failure> body{std::string{}};
-  if (forwarded->body) {
-    body = std::move(*forwarded->body);
-  } else {
-    body = co_await up.read_all(kMaxUpstreamBody);
-  }
-  upstream_done();
-  if (!body) {
-    if (body.error().kind == upstream::FailureKind::cancelled) {
-      record.outcome = "client_gone";
-      co_return false;
-    }
-    record.outcome = "upstream_error";
-    record.error = body.error().describe();
-    if (metrics != nullptr) {
-      metrics->on_upstream_error(served_by.name, upstream::to_string(body.error().kind));
-    }
-    co_await budget.settle(record);
-    const auto error = openai::make_api_error(
-        errc::upstream_bad_response, "The upstream response broke off: " + body.error().describe());
-    record.status = error.status;
-    auto res = error_response(ex, error);
-    set_governor_headers(res, record);
-    co_return co_await write_response(ex, std::move(res));
-  }
-  if (record.status == 200) {
-    if (!forwarded->body) {
-      scanned = openai::inspect_chunk(*body);  // a streamed request answered with JSON
-    }
-    if (scanned.usage) {
-      record.usage = *scanned.usage;
-    } else {
-      record.usage_estimated = true;
-      record.usage.input_tokens = openai::estimate_tokens(
-          static_cast<std::int64_t>(request.body.at("messages").dump().size()));
-      record.usage.output_tokens = openai::estimate_tokens(static_cast<std::int64_t>(body->size()));
-    }
-    record.cost = cost_of(record.usage, served_by.prices);
-    // Recovery pressure: a malformed tool call sends the task's next attempt a tier up.
-    const AnswerQuality quality = read_answer_quality(*body, request.body);
-    record.malformed_tool_call = quality.malformed_tool_call;
-    record.uncertainty = quality.uncertainty;
-    record.entropy = quality.entropy;
-  } else {
-    record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
-  }
-  co_await budget.settle(record);  // durable before the client sees the answer it paid for
-  Response res{static_cast<http::status>(record.status), ex.request.version()};
-  res.set(http::field::server, "governor");
-  const auto content_type = up.header("content-type");
-  res.set(http::field::content_type, content_type.empty() ? "application/json" : content_type);
-  set_governor_headers(res, record);
-  res.set("X-Governor-Cost-Usd", record.cost.to_string());
-  res.body() = std::move(*body);
-  co_return co_await write_response(ex, std::move(res));
+  co_return co_await serve_call(ex, request, dispatch, record, budget);
 }
 
 }  // namespace
@@ -394,10 +202,11 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
 
   // 5. Reserve the worst case against task, session and tenant at once.
   CallBudget budget(services.ledger.get());
+  const AdmissionInput admission{cfg,           *policy,     *caller,
+                                 *ref,          request,     ex.request.body().size(),
+                                 routed.target, routed.step, "call-" + ex.request_id};
   if (services.ledger) {
-    const AdmissionPlan plan =
-        plan_admission({cfg, *policy, *caller, *ref, request, ex.request.body().size(),
-                        routed.target, routed.step, "call-" + ex.request_id});
+    const AdmissionPlan plan = plan_admission(admission);
     record.task = plan.request.task;
     const auto outcome = co_await services.ledger->reserve(plan.request);
     if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
@@ -424,10 +233,16 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
         request, grant, plan.request.candidates[grant.candidate].max_output_tokens, *policy);
   }
 
-  // 6. Forward. The client going away cancels everything in serve_call, the upstream call too.
+  // 6. Forward, cascaded when the step allows it. The client going away cancels everything in
+  // serve_call, the upstream call too.
+  const std::optional<CascadePlan> cascade =
+      plan_cascade({cfg, *policy, routed.step, routed.target.pinned, request.stream,
+                    record.rank.value_or(0), routed.required_context});
+  const EscalationBudget escalation{services.ledger.get(), &admission};
   ex.stream.expires_never();
   ++ex.worker.in_flight();
-  auto raced = co_await (serve_call(ex, request, dispatch, record, budget) || client_gone(ex));
+  auto raced = co_await (serve_routed(ex, request, dispatch, record, budget, cascade, escalation) ||
+                         client_gone(ex));
   --ex.worker.in_flight();
   bool keep = false;
   if (raced.index() == 0) {

@@ -4,15 +4,27 @@
 #include "governor/openai/usage.hpp"
 
 namespace governor::server {
-namespace {
-
-std::string stream_error_event(std::string_view message, std::string_view code) {
-  nlohmann::json err = {
-      {"error", {{"message", message}, {"type", "api_error"}, {"param", nullptr}, {"code", code}}}};
-  return openai::sse_data(err.dump());
+void settle_stream_usage(CallRecord& record, const std::optional<TokenUsage>& usage,
+                         std::int64_t output_chars, const openai::ChatRequest& request) {
+  if (usage) {
+    record.usage = *usage;
+    return;
+  }
+  record.usage_estimated = true;
+  record.usage.output_tokens = openai::estimate_tokens(output_chars);
+  record.usage.input_tokens =
+      openai::estimate_tokens(static_cast<std::int64_t>(request.body.at("messages").dump().size()));
 }
 
-}  // namespace
+std::string broken_stream_event(std::string_view reason) {
+  const nlohmann::json err = {
+      {"error",
+       {{"message", "The upstream stream broke before it completed: " + std::string(reason)},
+        {"type", "api_error"},
+        {"param", nullptr},
+        {"code", "upstream_stream_broken"}}}};
+  return openai::sse_data(err.dump());
+}
 
 net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
                                   const openai::ChatRequest& request, CallRecord& record) {
@@ -24,18 +36,7 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
   bool broken = false;
   std::string broken_reason;
 
-  // Tokens of the call, whatever way it ends: the usage chunk when it came, else counted from
-  // what was streamed (a client that leaves mid-stream still pays for what was generated).
-  const auto settle_usage = [&] {
-    if (usage) {
-      record.usage = *usage;
-      return;
-    }
-    record.usage_estimated = true;
-    record.usage.output_tokens = openai::estimate_tokens(output_chars);
-    record.usage.input_tokens = openai::estimate_tokens(
-        static_cast<std::int64_t>(request.body.at("messages").dump().size()));
-  };
+  const auto settle_usage = [&] { settle_stream_usage(record, usage, output_chars, request); };
 
   for (;;) {
     auto piece = co_await upstream.read_some();
@@ -108,9 +109,7 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
   if (broken) {
     record.outcome = "stream_broken";
     record.error = broken_reason;
-    const std::string event =
-        stream_error_event("The upstream stream broke before it completed: " + broken_reason,
-                           "upstream_stream_broken");
+    const std::string event = broken_stream_event(broken_reason);
     auto [ec, n] =
         co_await net::async_write(ex.stream, http::make_chunk(net::buffer(event)), nothrow);
     co_return !ec;

@@ -92,6 +92,9 @@ json budget_json(const config::TaskBudget& b) {
 json task_json(const ledger::TaskView& v) {
   json steps = json::array();
   for (const auto& s : v.steps) {
+    json decision = step_decision(s.decision);
+    json escalation =
+        decision.is_object() && decision.contains("cascade") ? decision["cascade"] : json(nullptr);
     steps.push_back({{"time", iso8601_utc(s.time_unix_ms)},
                      {"step", to_string(s.step)},
                      {"model", s.model.empty() ? json(nullptr) : json(s.model)},
@@ -103,7 +106,8 @@ json task_json(const ledger::TaskView& v) {
                      {"reserved_usd", dollars(s.reserved)},
                      {"outcome", s.outcome},
                      {"reason", s.reason},
-                     {"decision", step_decision(s.decision)},
+                     {"decision", std::move(decision)},
+                     {"escalation", std::move(escalation)},
                      {"cost_share", cost_share(s.cost, v.task.spent)},
                      {"latency_ms", s.latency_ms}});
   }

@@ -41,4 +41,18 @@ std::size_t TaskMemory::size() const {
   return total;
 }
 
+void learn_from_call(TaskBrief& brief, const CallLesson& lesson) {
+  ++brief.calls;
+  brief.failures += lesson.failed || lesson.escalated ? 1 : 0;
+  if (lesson.retries) {
+    brief.retries = *lesson.retries;
+  }
+  brief.last_rank = lesson.rank;
+  brief.last_failed = lesson.failed;
+  if (lesson.budget_left) {
+    brief.budget_left = lesson.budget_left;
+  }
+  brief.last_messages_hash = lesson.messages_hash;
+}
+
 }  // namespace governor::server

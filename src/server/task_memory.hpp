@@ -21,6 +21,25 @@ struct TaskBrief {
   std::uint64_t last_messages_hash = 0;  ///< the same conversation again is a retry
 };
 
+/** What one settled call tells its task's brief. */
+struct CallLesson {
+  /// the answer failed: an upstream error, a broken stream, a malformed tool call, or a cascaded
+  /// answer served although its signals failed (the budget could not afford escalation)
+  bool failed = false;
+  bool escalated = false;           ///< a cascade escalated it and the stronger answer was served
+  std::optional<std::size_t> rank;  ///< the tier that served (none: pinned off the ladder)
+  std::optional<std::uint32_t> retries;  ///< the ledger's retry count, when it reserved
+  std::optional<double> budget_left;     ///< task dollars left after the settle
+  std::uint64_t messages_hash = 0;
+};
+
+/** Folds a call into its task's brief. A failure or an escalation counts in `failures` (the
+ *  router's history feature); a failure also sets recovery pressure (the next call goes a tier
+ *  above this one). An escalation does not: it already was this step's recovery, and pushing
+ *  the next step up too doubled the premium calls of the agent-episodes benchmark for no gain
+ *  in success (docs/routing.md, "Cascade"). Pure. */
+void learn_from_call(TaskBrief& brief, const CallLesson& lesson);
+
 /** A bounded, thread-safe map (tenant, task) -> TaskBrief that every worker shares. It feeds
  *  routing only (step index, recovery pressure, pacing); budgets are enforced by the ledger,
  *  exactly, whatever this remembers. Forgetting (eviction, restart) makes a task look fresh to

@@ -88,7 +88,7 @@ struct GatewayMetrics::Impl {
   prometheus::Family<Counter>& escalations_family =
       prometheus::BuildCounter()
           .Name("governor_escalations_total")
-          .Help("Cascade escalations to a stronger tier, by reason (zero until cascades land).")
+          .Help("Cascade escalations to a stronger tier, by the signal that failed.")
           .Register(registry);
   prometheus::Family<Counter>& retries_family =
       prometheus::BuildCounter()
@@ -252,7 +252,7 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
   }
   // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
   if (call.upstream_wait.count() > 0) {
-    i.call_spend.Observe(metrics_dollars_of(call.cost));
+    i.call_spend.Observe(metrics_dollars_of(call.cost + call.escalated_cost));
   }
   if (call.task_spent) {
     i.task_spend.Observe(metrics_dollars_of(*call.task_spent));
@@ -261,24 +261,32 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
     return;  // nothing was served: no tokens, no spend, no upstream timings
   }
   const Impl::UpstreamSeries s = i.series_of(call.model);
-  if (call.input_tokens > 0) {
-    s.input_tokens->Increment(static_cast<double>(call.input_tokens));
-  }
-  if (call.output_tokens > 0) {
-    s.output_tokens->Increment(static_cast<double>(call.output_tokens));
-  }
   if (call.upstream_latency) {
     s.latency->Observe(metrics_seconds_of(*call.upstream_latency));
   }
   if (call.first_token) {
     s.first_token->Observe(metrics_seconds_of(*call.first_token));
   }
-  if (call.cost.micros() > 0) {
-    const double dollars = metrics_dollars_of(call.cost);
+  on_spend(call.tenant, call.model, call.input_tokens, call.output_tokens, call.cost);
+}
+
+void GatewayMetrics::on_spend(std::string_view tenant, std::string_view model,
+                              std::int64_t input_tokens, std::int64_t output_tokens,
+                              MicroUsd cost) {
+  auto& i = *impl_;
+  const Impl::UpstreamSeries s = i.series_of(model);
+  if (input_tokens > 0) {
+    s.input_tokens->Increment(static_cast<double>(input_tokens));
+  }
+  if (output_tokens > 0) {
+    s.output_tokens->Increment(static_cast<double>(output_tokens));
+  }
+  if (cost.micros() > 0) {
+    const double dollars = metrics_dollars_of(cost);
     if (i.options.tenant_label) {
-      i.spend.get({call.tenant, call.model}).Increment(dollars);
+      i.spend.get({tenant, model}).Increment(dollars);
     } else {
-      i.spend.get({call.model}).Increment(dollars);
+      i.spend.get({model}).Increment(dollars);
     }
   }
 }

@@ -98,14 +98,49 @@ struct StepInference {
   bool operator==(const StepInference&) const = default;
 };
 
-/** Routing limits for one step type; tier names are checked against the config's tiers. */
-/** When a cascaded step accepts the cheap answer (`governor calibrate` writes these). */
+/** A quality signal of a cascaded answer that, when it fires, escalates the call a tier up
+ *  (docs/routing.md, "Cascade"). */
+enum class EscalationSignal : std::uint8_t {
+  uncertainty,          ///< mean token uncertainty above accept.max_uncertainty
+  entropy,              ///< mean top_logprobs entropy above accept.max_entropy
+  malformed_tool_call,  ///< arguments not JSON, against the tool's schema, or an unknown tool
+  invalid_json,         ///< a response_format JSON answer that does not parse or validate
+  truncated,            ///< finish_reason "length"
+  content_filter,       ///< finish_reason "content_filter"
+  empty,                ///< no content and no tool call
+  refusal,              ///< the model declined
+  stream_broken,        ///< the upstream's stream ended before it finished
+  upstream_error,       ///< the tier failed after its retries and fallbacks
+  count_
+};
+inline constexpr std::size_t kEscalationSignals =
+    static_cast<std::size_t>(EscalationSignal::count_);
+std::string_view to_string(EscalationSignal signal);
+std::optional<EscalationSignal> parse_escalation_signal(std::string_view text);
+
+/** When a cascaded step accepts the cheap answer (`governor calibrate` writes the thresholds). */
 struct AcceptRule {
   std::optional<double> max_uncertainty;  ///< mean (1 - p(token)), in [0, 1]
   std::optional<double> max_entropy;      ///< mean top_logprobs entropy, nats
+  /** Which signals escalate (`escalate_on`; default: all). The two threshold signals also need
+   *  their threshold set. */
+  std::array<bool, kEscalationSignals> escalate_on = [] {
+    std::array<bool, kEscalationSignals> all{};
+    all.fill(true);
+    return all;
+  }();
+  bool escalates_on(EscalationSignal signal) const {
+    return escalate_on[static_cast<std::size_t>(signal)];
+  }
+  /** Whether the answer's logprobs are needed (a threshold is set and its signal enabled). */
+  bool needs_logprobs() const {
+    return (max_uncertainty && escalates_on(EscalationSignal::uncertainty)) ||
+           (max_entropy && escalates_on(EscalationSignal::entropy));
+  }
   bool operator==(const AcceptRule&) const = default;
 };
 
+/** Routing limits for one step type; tier names are checked against the config's tiers. */
 struct StepRouting {
   std::string min_tier;  ///< empty: the cheapest
   std::string max_tier;  ///< empty: the most expensive
@@ -134,6 +169,9 @@ struct RoutingPolicy {
   std::vector<StepInference> infer_steps{{StepSignal::tool_result, StepType::tool}};
   /** Recovery pressure: after a retried or failed step the next call goes one tier up. */
   bool recovery = true;
+  /** Cascade streamed calls too (the cheap answer is held until accepted, which delays the
+   *  first byte by its whole generation); false: streamed calls are not cascaded. */
+  bool cascade_streams = true;
 
   const StepRouting& rule(StepType step) const { return steps[static_cast<std::size_t>(step)]; }
   bool operator==(const RoutingPolicy&) const = default;

@@ -53,6 +53,9 @@ struct ReserveRequest {
   std::vector<Candidate> candidates;   ///< at least one
   bool explicit_retry = false;         ///< the client said this call retries a step
   std::uint64_t messages_hash = 0;     ///< same hash as the task's previous call: a retry
+  /** A cascade escalating the call it just judged: the same step at a stronger tier, never
+   *  counted as a retry. */
+  bool escalation = false;
 };
 
 /** Remaining budget per scope after an operation (nullopt: the scope has no limit, or, for the

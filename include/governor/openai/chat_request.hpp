@@ -58,12 +58,15 @@ struct UpstreamEdits {
   /** Output bound to enforce (the budget's grant): replaces the client's max_completion_tokens or
    *  max_tokens, whichever it sent, else is added as max_completion_tokens. */
   std::optional<std::int64_t> max_output_tokens;
+  /** Ask for logprobs with at least this many top_logprobs (a cascade judges the answer by
+   *  them): sets `logprobs: true` and raises `top_logprobs` to it. */
+  std::optional<unsigned> top_logprobs;
 };
 
 /** The body to send upstream: the client's document with `model` replaced by the upstream's id,
- *  the output bound applied, Governor's own `metadata` keys removed (and `metadata` dropped when
- *  nothing else is left in it) and, for streams, `stream_options.include_usage` forced on so the
- *  call can be costed. */
+ *  the output bound and the logprobs request applied, Governor's own `metadata` keys removed (and
+ * `metadata` dropped when nothing else is left in it) and, for streams,
+ * `stream_options.include_usage` forced on so the call can be costed. */
 std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits);
 inline std::string upstream_body(const ChatRequest& request, std::string_view upstream_model) {
   return upstream_body(request, UpstreamEdits{upstream_model, std::nullopt});

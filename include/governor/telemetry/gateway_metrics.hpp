@@ -17,10 +17,11 @@
 
 namespace governor::telemetry {
 
-/** Escalation reasons (DESIGN.md's cascade signals), declared at zero from the start so that
- *  dashboards and alerts have series before cascades land. A cascade may add others. */
-inline constexpr std::array<std::string_view, 5> kEscalationReasons = {
-    "low_logprob", "invalid_tool_call", "truncated", "refusal", "empty"};
+/** Escalation reasons: the names of config::EscalationSignal, declared at zero from the start so
+ *  that dashboards and alerts have every series before the first escalation. */
+inline constexpr std::array<std::string_view, 10> kEscalationReasons = {
+    "uncertainty", "entropy", "malformed_tool_call", "invalid_json",  "truncated", "content_filter",
+    "empty",       "refusal", "stream_broken",       "upstream_error"};
 
 /** What the metrics are built with, once at startup. */
 struct MetricsOptions {
@@ -44,7 +45,8 @@ struct CallOutcome {
   std::string_view tenant;   ///< "" when unauthenticated (dropped when tenant_label is off)
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
-  MicroUsd cost;                               ///< charged for this call
+  MicroUsd cost;            ///< charged for the served answer
+  MicroUsd escalated_cost;  ///< charged for cascade attempts escalated past (counted apart)
   std::optional<MicroUsd> task_spent;          ///< the task's spend after this call's settle
   std::chrono::microseconds total{0};          ///< request read -> response written
   std::chrono::microseconds upstream_wait{0};  ///< waiting on upstreams (0: never forwarded)
@@ -83,8 +85,12 @@ class GatewayMetrics {
   /** A call admitted with less than asked: reason max_tokens (output clamped) or degraded (a
    *  cheaper tier than routed); scope is the binding one. */
   void on_budget_clamp(std::string_view scope, std::string_view reason);
-  /** A cascade escalation (none yet: cascades have not landed). */
+  /** A cascade escalation, by the signal that failed. */
   void on_escalation(std::string_view reason);
+  /** Tokens and dollars charged on `model` (on_call_finished counts the served answer's; a
+   *  cascade's escalated attempts are counted with this). */
+  void on_spend(std::string_view tenant, std::string_view model, std::int64_t input_tokens,
+                std::int64_t output_tokens, MicroUsd cost);
   /** A policy reload (startup, SIGHUP, admin endpoint). */
   void on_reload(bool ok);
   /** One ledger group commit and how long it took. */

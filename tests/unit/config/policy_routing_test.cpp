@@ -27,12 +27,13 @@ routing:
       min_tier: cheap
       max_tier: mid
       cascade: true
-      accept: {max_uncertainty: 0.2, max_entropy: 1.5}
+      accept: {max_uncertainty: 0.2, max_entropy: 1.5, escalate_on: [uncertainty, truncated]}
   infer_steps:
     - {when: tool_result, step: tool}
     - {when: first_call, step: plan}
     - {when: json_mode, step: verify}
   recovery: false
+  cascade_streams: false
 )";
 
 PolicyLoadResult load_routing(std::string_view yaml) {
@@ -45,11 +46,16 @@ RoutingPolicy expected_routing() {
   r.lambda = 2.5;
   r.expected_output_tokens = 300;
   r.steps[static_cast<std::size_t>(StepType::plan)] = {"premium", "", false};
-  r.steps[static_cast<std::size_t>(StepType::act)] = {"cheap", "mid", true, {0.2, 1.5}};
+  AcceptRule accept{0.2, 1.5};
+  accept.escalate_on.fill(false);
+  accept.escalate_on[static_cast<std::size_t>(EscalationSignal::uncertainty)] = true;
+  accept.escalate_on[static_cast<std::size_t>(EscalationSignal::truncated)] = true;
+  r.steps[static_cast<std::size_t>(StepType::act)] = {"cheap", "mid", true, accept};
   r.infer_steps = {{StepSignal::tool_result, StepType::tool},
                    {StepSignal::first_call, StepType::plan},
                    {StepSignal::json_mode, StepType::verify}};
   r.recovery = false;
+  r.cascade_streams = false;
   return r;
 }
 
@@ -238,8 +244,8 @@ TEST_P(PolicyRoutingError, IsReportedAtItsLineAndField) {
 // clang-format off
 const RoutingCase kRoutingCases[] = {
   // The section and its scalars.
-  {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps, recovery); did you mean 'lambda'?"},
-  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5}\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
+  {"UnknownKeySuggests", "  lambda: 2.5\n", "  lamda: 2.5\n", "routing.lamda", "lamda", "unknown key 'lamda' (expected one of: model, lambda, pacing, expected_output_tokens, steps, infer_steps, recovery, cascade_streams); did you mean 'lambda'?"},
+  {"RoutingNotMapping", "routing:\n  lambda: 2.5\n  expected_output_tokens: 300\n  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5, escalate_on: [uncertainty, truncated]}\n  infer_steps:\n    - {when: tool_result, step: tool}\n    - {when: first_call, step: plan}\n    - {when: json_mode, step: verify}\n  recovery: false\n  cascade_streams: false\n", "routing: auto\n", "routing", "routing:", "expected a mapping, got 'auto'"},
   {"TopLevelStepsPointToRouting", "routing:\n", "steps:\n  plan: {min_tier: premium}\nrouting:\n", "steps", "steps:", "step rules live under routing.steps"},
   {"LambdaNegative", "lambda: 2.5", "lambda: -1", "routing.lambda", "lambda", "must be between 0 and 1e+09, got -1"},
   {"LambdaWord", "lambda: 2.5", "lambda: high", "routing.lambda", "lambda", "expected a number, got 'high'"},
@@ -257,13 +263,16 @@ const RoutingCase kRoutingCases[] = {
 
   // steps.
   {"UnknownStepName", "    plan: {min_tier: premium}\n", "    planning: {min_tier: premium}\n", "routing.steps.planning", "planning", "unknown key 'planning' (expected one of: plan, act, tool, verify, summarize, handoff)"},
-  {"StepsNotMapping", "  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5}\n", "  steps: [plan]\n", "routing.steps", "steps", "expected a mapping, got a list"},
+  {"StepsNotMapping", "  steps:\n    plan: {min_tier: premium}\n    act:\n      min_tier: cheap\n      max_tier: mid\n      cascade: true\n      accept: {max_uncertainty: 0.2, max_entropy: 1.5, escalate_on: [uncertainty, truncated]}\n", "  steps: [plan]\n", "routing.steps", "steps", "expected a mapping, got a list"},
   {"MinTierEmpty", "min_tier: cheap", "min_tier: ''", "routing.steps.act.min_tier", "min_tier: ''", "must not be empty"},
   {"MaxTierNotString", "max_tier: mid", "max_tier: [mid]", "routing.steps.act.max_tier", "max_tier", "expected a string, got a list"},
   {"StepRuleUnknownKeySuggests", "max_tier: mid", "max_teir: mid", "routing.steps.act.max_teir", "max_teir", "did you mean 'max_tier'?"},
   {"RecoveryNotBool", "recovery: false", "recovery: maybe", "routing.recovery", "recovery", "expected true or false, got 'maybe'"},
   {"AcceptUncertaintyAboveOne", "max_uncertainty: 0.2", "max_uncertainty: 1.2", "routing.steps.act.accept.max_uncertainty", "max_uncertainty", "must be between 0 and 1, got 1.2"},
-  {"AcceptUnknownKey", "max_entropy: 1.5", "max_entropy: 1.5, max_tokens: 3", "routing.steps.act.accept.max_tokens", "max_tokens", "unknown key 'max_tokens' (expected one of: max_uncertainty, max_entropy)"},
+  {"AcceptUnknownKey", "max_entropy: 1.5", "max_entropy: 1.5, max_tokens: 3", "routing.steps.act.accept.max_tokens", "max_tokens", "unknown key 'max_tokens' (expected one of: max_uncertainty, max_entropy, escalate_on)"},
+  {"EscalateOnUnknownSignal", "escalate_on: [uncertainty, truncated]", "escalate_on: [uncertainty, truncation]", "routing.steps.act.accept.escalate_on[1]", "escalate_on", "expected one of uncertainty, entropy, malformed_tool_call, invalid_json, truncated, content_filter, empty, refusal, stream_broken, upstream_error, got 'truncation'"},
+  {"EscalateOnNotList", "escalate_on: [uncertainty, truncated]", "escalate_on: truncated", "routing.steps.act.accept.escalate_on", "escalate_on", "expected a list, got 'truncated'"},
+  {"CascadeStreamsNotBool", "cascade_streams: false", "cascade_streams: never", "routing.cascade_streams", "cascade_streams", "expected true or false, got 'never'"},
   {"CascadeNotBool", "cascade: true", "cascade: sometimes", "routing.steps.act.cascade", "cascade", "expected true or false, got 'sometimes'"},
 
   // infer_steps.

@@ -279,6 +279,21 @@ TEST(BookTask, RetriesCountRepeatsAndStopAtTheHardLimit) {
   EXPECT_EQ(book.view(TaskKey{"acme", "t1"}, {}, {}, kNoon)->retries, 2u);
 }
 
+TEST(BookTask, AnEscalationIsNeverARetryAndKeepsTheNextRepeatARetry) {
+  Book book;
+  const auto reserve = [&](std::uint64_t hash, bool escalation) {
+    ReserveRequest r = call();
+    r.task_budget.hard_stop_after_retries = 0;
+    r.messages_hash = hash;
+    r.escalation = escalation;
+    return book.reserve(r, kNoon).outcome;
+  };
+  EXPECT_EQ(grant_of(reserve(7, false)).retries, 0u);
+  EXPECT_EQ(grant_of(reserve(7, true)).retries, 0u) << "the cascade's second tier, same messages";
+  EXPECT_EQ(refusal_of(reserve(7, false)).reason, Refusal::Reason::retry_limit)
+      << "the client sending the same messages again still retries the step";
+}
+
 TEST(BookTask, EarmarksShrinkAsTheirStepsSpendThem) {
   // 1000 in all: 200 kept for the final synthesis, 100 for a human handoff.
   Book book;

@@ -146,6 +146,21 @@ INSTANTIATE_TEST_SUITE_P(
             std::nullopt, R"({"messages":[{"role":"user","content":"hi"}],"model":"m"})"}),
     [](const auto& info) { return info.param.name; });
 
+TEST(UpstreamBody, AsksForLogprobsWithAtLeastTheTopLogprobsACascadeNeeds) {
+  UpstreamEdits edits{"m", std::nullopt, 5};
+  EXPECT_EQ(
+      upstream_body(parsed(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})"),
+                    edits),
+      R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","top_logprobs":5})");
+  // The client's own larger top_logprobs is kept; a streamed body keeps its usage option too.
+  EXPECT_EQ(
+      upstream_body(
+          parsed(
+              R"({"model":"auto","stream":true,"logprobs":true,"top_logprobs":8,"messages":[{"role":"user","content":"hi"}]})"),
+          edits),
+      R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","stream":true,"stream_options":{"include_usage":true},"top_logprobs":8})");
+}
+
 TEST(UpstreamBody, DoesNotChangeTheRequest) {
   const ChatRequest request =
       parsed(R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"hi"}]})");

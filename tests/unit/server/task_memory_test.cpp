@@ -120,6 +120,31 @@ TEST(TaskMemory, ForgottenTasksStartAfresh) {
   EXPECT_EQ(1u, memory.find("acme", "old")->calls);
 }
 
+TEST(LearnFromCall, AFailureSetsRecoveryPressureAtTheTierThatServed) {
+  TaskBrief brief;
+  learn_from_call(brief, CallLesson{false, false, 0, 0, 0.5, 11});
+  EXPECT_EQ(brief.calls, 1u);
+  EXPECT_EQ(brief.failures, 0u);
+  EXPECT_FALSE(brief.last_failed);
+  EXPECT_EQ(brief.budget_left, 0.5);
+  learn_from_call(brief, CallLesson{true, false, 1, 1, std::nullopt, 12});
+  EXPECT_EQ(brief.calls, 2u);
+  EXPECT_EQ(brief.failures, 1u);
+  EXPECT_TRUE(brief.last_failed);
+  EXPECT_EQ(brief.last_rank, 1u);
+  EXPECT_EQ(brief.retries, 1u);
+  EXPECT_EQ(brief.budget_left, 0.5) << "no figure from this call: the last one stays";
+  EXPECT_EQ(brief.last_messages_hash, 12u);
+}
+
+TEST(LearnFromCall, AnEscalationCountsAsAFailureButWasItsOwnRecovery) {
+  TaskBrief brief;
+  learn_from_call(brief, CallLesson{false, true, 1, 0, 0.4, 13});
+  EXPECT_EQ(brief.failures, 1u) << "the router's history sees the cheap tier fail";
+  EXPECT_FALSE(brief.last_failed) << "the stronger answer was served: no forced upgrade";
+  EXPECT_EQ(brief.last_rank, 1u) << "a retry of this step starts above the tier that served";
+}
+
 TEST(TaskMemory, ConcurrentUpdatesAreNotLost) {
   TaskMemory memory;
   constexpr int kThreads = 4;

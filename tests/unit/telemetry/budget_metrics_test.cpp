@@ -42,8 +42,8 @@ TEST_F(MetricsTest, EscalationsAreDeclaredBeforeAnyHappen) {
               0)
         << reason;
   }
-  metrics.on_escalation("invalid_tool_call");
-  EXPECT_EQ(metric_value(text(), "governor_escalations_total", {{"reason", "invalid_tool_call"}}),
+  metrics.on_escalation("malformed_tool_call");
+  EXPECT_EQ(metric_value(text(), "governor_escalations_total", {{"reason", "malformed_tool_call"}}),
             1);
 }
 
