@@ -7,10 +7,10 @@
 
 namespace governor::sim {
 
-/** How sure a simulated model is of its tokens. This is the seam for correlating uncertainty
- *  with answer quality: today `quality` is a per-model constant (1 = the model's normal
- *  confidence); a later change can derive it per answer (e.g. from a planted "wrong answer"
- *  directive) and every logprob follows through token_logprob(). */
+/** How sure a simulated model is of its tokens. `quality` is 1 (the model's normal confidence)
+ *  unless the answer is graded (`success=P`): then grade_attempt() draws it per answer, from
+ *  [0.6, 1] for a right answer and [0.2, 0.7] for a wrong one, and every logprob follows it
+ *  through token_logprob(). */
 struct ConfidenceProfile {
   double uncertain_rate = 0.12;    ///< share of tokens that are uncertain at quality 1
   double confident_floor = -0.05;  ///< confident tokens have logprob in [confident_floor, 0]
