@@ -60,6 +60,7 @@ net::awaitable<void> hold_stream(upstream::Exchange& up, const openai::ChatReque
   openai::StreamedAnswer answer;
   std::optional<TokenUsage> usage;
   std::int64_t output_chars = 0;
+  std::size_t held_bytes = 0;  // bounded like a whole body: the hold must not grow without end
   bool done = false;
   for (;;) {
     auto piece = co_await up.read_some();
@@ -92,6 +93,12 @@ net::awaitable<void> hold_stream(upstream::Exchange& up, const openai::ChatReque
         usage = info.usage;
       }
       output_chars += info.output_chars;
+      held_bytes += event.data.size();
+      if (held_bytes > kMaxUpstreamBody) {
+        held.broken_reason = "upstream '" + record.upstream + "' streamed more than " +
+                             std::to_string(kMaxUpstreamBody) + " bytes to hold";
+        return;
+      }
       answer.add_chunk(json::parse(event.data, nullptr, false));
       held.events.push_back(event.data);
     });
