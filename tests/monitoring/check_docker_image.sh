@@ -4,7 +4,9 @@
 #   runtime stage installs, to one of their dependencies, or to the debian:12-slim base;
 # - each of those packages is a Debian 12 package (installed here, from the archive);
 # - the files the image copies exist, and the shipped docker/governor.yaml passes
-#   `governor check` laid out as the image lays it out (/etc/governor/{governor.yaml,policies}).
+#   `governor check` laid out as the image lays it out (/etc/governor/{governor.yaml,policies});
+# - docker/compose.yaml mounts files that exist, runs governor-sim with flags it accepts, and
+#   Prometheus scrapes the admin port the image's config listens on.
 # Usage: check_docker_image.sh SOURCE_DIR GOVERNOR_BINARY GOVERNOR_SIM_BINARY
 set -euo pipefail
 root="$1"
@@ -87,4 +89,19 @@ sed -i "s|/var/lib/governor|$tmp/ledger|" "$tmp/etc/governor.yaml"
   cat "$tmp/check.log" >&2
   fail "governor check rejects docker/governor.yaml as the image lays it out"
 }
+# docker/compose.yaml: the files it mounts exist, governor-sim accepts its command-line flags,
+# and Prometheus scrapes the admin port the image's config listens on.
+compose="$root/docker/compose.yaml"
+grep -oE '^\s+- \./[^:]+' "$compose" | sed -E 's/^\s+- \.\///' | while read -r mounted; do
+  [[ -e "$root/docker/$mounted" ]] || fail "compose.yaml mounts docker/$mounted, which does not exist"
+done
+sim_help="$("$sim" --help 2>&1)"
+grep -A1 'entrypoint: \["governor-sim"\]' "$compose" | grep -oE '"--[a-z-]+"' | tr -d '"' |
+  while read -r flag; do
+    grep -qE "(^|[ ,])$flag([ ,=]|$)" <<<"$sim_help" || fail "compose.yaml runs governor-sim with $flag, which it does not accept"
+  done
+admin_port="$(grep -oE '^admin: \{.*port: [0-9]+' "$root/docker/governor.yaml" | grep -oE '[0-9]+$')"
+grep -q "\"governor:$admin_port\"" "$root/docker/prometheus.yml" ||
+  fail "docker/prometheus.yml does not scrape governor:$admin_port (the image's admin listener)"
+
 echo "docker image files ok (${#listed[@]} runtime packages)"
