@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,7 @@ EnsembleResult TreeEnsemble::from_xgboost(const json& model, std::size_t feature
     }
     const std::string objective = learner.at("objective").at("name").get<std::string>();
     TreeEnsemble ensemble;
+    ensemble.feature_count_ = feature_count;
     const double base_score = number_of(params.at("base_score"));
     if (objective == "binary:logistic" || objective == "reg:logistic") {
       ensemble.logistic_ = true;
@@ -126,16 +128,16 @@ void TreeEnsemble::build_complete_layout() {
       }
     }
   }
-  const bool narrow_features = std::all_of(nodes_.begin(), nodes_.end(), [](const Node& n) {
-    return n.feature <= std::numeric_limits<std::uint16_t>::max();
+  const bool finite_thresholds = std::all_of(nodes_.begin(), nodes_.end(), [](const Node& n) {
+    return n.feature < 0 || std::isfinite(n.value);
   });
-  if (depth > kMaxCompleteDepth || !narrow_features) {
+  if (depth > kMaxCompleteDepth || feature_count_ > kMaxCompleteFeatures || !finite_thresholds) {
     return;  // predict_margin() walks the nodes
   }
   complete_depth_ = depth;
   const std::size_t splits_per_tree = (std::size_t{1} << depth) - 1;
   const std::size_t leaves_per_tree = std::size_t{1} << depth;
-  splits_.assign(roots_.size() * splits_per_tree, Split{0.0f, 0, true});
+  splits_.assign(roots_.size() * splits_per_tree, Split{0.0f, 0});
   leaves_.assign(roots_.size() * leaves_per_tree, 0.0f);
   for (std::size_t t = 0; t < roots_.size(); ++t) {
     fill_complete(roots_[t], t, 0, 0);
@@ -155,12 +157,13 @@ void TreeEnsemble::fill_complete(std::uint32_t node, std::size_t tree, std::uint
   if (n.feature < 0) {
     // A leaf above the full depth: a padding split whose two sides both end in this leaf's
     // value, so whichever way it goes gives the same margin.
-    split = Split{0.0f, 0, true};
+    split = Split{0.0f, 0};
     fill_complete(node, tree, level + 1, 2 * position);
     fill_complete(node, tree, level + 1, 2 * position + 1);
     return;
   }
-  split = Split{n.value, static_cast<std::uint16_t>(n.feature), n.default_left};
+  const auto feature = static_cast<std::uint32_t>(n.feature);
+  split = Split{n.value, 2 * feature + (n.default_left ? 0u : 1u)};
   fill_complete(n.left, tree, level + 1, 2 * position);
   fill_complete(n.right, tree, level + 1, 2 * position + 1);
 }
@@ -172,17 +175,14 @@ namespace {
  *  order in a double, as the node walk's does: the two margins are bit-identical. */
 template <std::uint32_t Depth, class Split>
 double complete_margin(double margin, const Split* splits, const float* leaves, std::size_t trees,
-                       const float* features) noexcept {
+                       const float* sides) noexcept {
   constexpr std::size_t kSplits = (std::size_t{1} << Depth) - 1;
   for (std::size_t t = 0; t < trees; ++t) {
     const Split* tree = splits + t * kSplits;
     std::size_t i = 0;
     for (std::uint32_t level = 0; level < Depth; ++level) {
       const Split& s = tree[i];
-      const float x = features[s.feature];
-      // NaN compares false, so it goes left only by default.
-      const bool go_left = (x < s.threshold) | ((x != x) & s.default_left);
-      i = 2 * i + 2 - static_cast<std::size_t>(go_left);
+      i = 2 * i + 2 - static_cast<std::size_t>(sides[s.slot] < s.threshold);
     }
     margin += leaves[(t << Depth) + (i - kSplits)];
   }
@@ -192,27 +192,37 @@ double complete_margin(double margin, const Split* splits, const float* leaves, 
 }  // namespace
 
 double TreeEnsemble::predict_margin(const float* features) const noexcept {
+  if (!complete()) {
+    return predict_margin_walk(features);  // too deep for the complete layout, or no trees
+  }
+  // Each feature twice, a missing one as the side its split's default takes (see Split).
+  std::array<float, 2 * kMaxCompleteFeatures> sides;
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (std::size_t f = 0; f < feature_count_; ++f) {
+    const float x = features[f];
+    const bool missing = x != x;
+    sides[2 * f] = missing ? -kInf : x;
+    sides[2 * f + 1] = missing ? kInf : x;
+  }
   const std::size_t trees = roots_.size();
   const Split* s = splits_.data();
   const float* l = leaves_.data();
-  if (leaves_.empty()) {
-    return predict_margin_walk(features);  // too deep for the complete layout, or no trees
-  }
+  const float* x = sides.data();
   switch (complete_depth_) {
     case 0:
-      return complete_margin<0>(base_margin_, s, l, trees, features);
+      return complete_margin<0>(base_margin_, s, l, trees, x);
     case 1:
-      return complete_margin<1>(base_margin_, s, l, trees, features);
+      return complete_margin<1>(base_margin_, s, l, trees, x);
     case 2:
-      return complete_margin<2>(base_margin_, s, l, trees, features);
+      return complete_margin<2>(base_margin_, s, l, trees, x);
     case 3:
-      return complete_margin<3>(base_margin_, s, l, trees, features);
+      return complete_margin<3>(base_margin_, s, l, trees, x);
     case 4:
-      return complete_margin<4>(base_margin_, s, l, trees, features);
+      return complete_margin<4>(base_margin_, s, l, trees, x);
     case 5:
-      return complete_margin<5>(base_margin_, s, l, trees, features);
+      return complete_margin<5>(base_margin_, s, l, trees, x);
     case 6:
-      return complete_margin<6>(base_margin_, s, l, trees, features);
+      return complete_margin<6>(base_margin_, s, l, trees, x);
     default:
       return predict_margin_walk(features);
   }

@@ -30,6 +30,8 @@ class TreeEnsemble {
   /** The deepest trees stored complete: 2^6 leaves per tree keeps a 400-tree ensemble in
    *  about 200 KiB; deeper trees would mostly store padding. */
   static constexpr std::uint32_t kMaxCompleteDepth = 6;
+  /** The widest feature vector the complete layout takes (it copies the vector on the stack). */
+  static constexpr std::size_t kMaxCompleteFeatures = 256;
 
   /** Reads `{"learner": {...}}` as XGBoost 1.x saves it (XGBoosterSaveModel to .json).
    *  Refuses categorical splits, multi-class and multi-target models, feature indices outside
@@ -46,7 +48,8 @@ class TreeEnsemble {
 
   std::size_t tree_count() const { return roots_.size(); }
   std::size_t node_count() const { return nodes_.size(); }
-  /** Depth of the complete layout; 0 when the trees are too deep for it. */
+  /** Whether predict_margin() uses the complete layout, and its depth (the deepest tree's). */
+  bool complete() const { return !leaves_.empty(); }
   std::uint32_t complete_depth() const { return complete_depth_; }
 
  private:
@@ -57,15 +60,18 @@ class TreeEnsemble {
     std::uint32_t right;
     bool default_left;
   };
-  /** One split of the complete layout. */
+  /** One split of the complete layout: go left when `sides[slot] < threshold`, where sides
+   *  holds each feature twice, a missing value as -inf in slot 2f (so a default-left split
+   *  goes left) and as +inf in slot 2f+1 (default right goes right). The walk then needs no
+   *  missing-value test, and every threshold is finite, so the result is the node walk's. */
   struct Split {
     float threshold;
-    std::uint16_t feature;
-    bool default_left;
+    std::uint32_t slot;
   };
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> roots_;
   std::uint32_t complete_depth_ = 0;
+  std::size_t feature_count_ = 0;
   std::vector<Split> splits_;  ///< 2^depth - 1 per tree, level order (children of i: 2i+1, 2i+2)
   std::vector<float> leaves_;  ///< 2^depth per tree, left to right
   double base_margin_ = 0.0;

@@ -184,6 +184,7 @@ TEST(TreeEnsemble, HandWrittenTreesUseTheCompleteLayout) {
   // complete layout pads both to depth 2 and must give the node walk's margins exactly.
   const auto ensemble = TreeEnsemble::from_xgboost(xgboost_model(), 3);
   ASSERT_TRUE(ensemble) << ensemble.error();
+  EXPECT_TRUE(ensemble->complete());
   EXPECT_EQ(2u, ensemble->complete_depth());
   const std::vector<std::vector<float>> inputs{
       {0.0f, -1.0f, 0.0f}, {1.0f, 0.0f, 5.0f},  {kNaN, kNaN, kNaN},
@@ -196,6 +197,28 @@ TEST(TreeEnsemble, HandWrittenTreesUseTheCompleteLayout) {
     EXPECT_EQ(ensemble->predict_margin_walk(inputs[i].data()),
               ensemble->predict_margin(inputs[i].data()));
   }
+}
+
+TEST(TreeEnsemble, InfiniteThresholdsAndWideVectorsUseTheNodeWalk) {
+  // The complete layout stands a missing value in for -inf or +inf: exact only when every
+  // threshold is finite. It also copies the feature vector on the stack, up to 256 features.
+  json model = xgboost_model();
+  trees_of(model)[0]["split_conditions"][0] = "-inf";  // XGBoost writes scalars as strings
+  const auto infinite = TreeEnsemble::from_xgboost(model, 3);
+  ASSERT_TRUE(infinite) << infinite.error();
+  EXPECT_FALSE(infinite->complete());
+  // Nothing is below -inf: x goes right (node 2) unless missing, which defaults left (+0.5).
+  const std::vector<float> low{-1e30f, -1.0f, -3.0f};
+  const std::vector<float> missing{kNaN, 1.0f, 0.0f};
+  EXPECT_NEAR(-0.25 - 0.1, infinite->predict_margin(low.data()), 1e-6);
+  EXPECT_NEAR(0.5 + 0.2, infinite->predict_margin(missing.data()), 1e-6);
+
+  const auto wide = TreeEnsemble::from_xgboost(xgboost_model(), 300);
+  ASSERT_TRUE(wide) << wide.error();
+  EXPECT_FALSE(wide->complete());
+  std::vector<float> x(300, 0.0f);
+  x[1] = -1.0f;
+  EXPECT_NEAR(0.4, wide->predict_margin(x.data()), 1e-6);
 }
 
 /** One random XGBoost tree of at most `max_depth` levels over `features` features, its nodes
@@ -253,9 +276,8 @@ TEST(TreeEnsemble, CompleteLayoutMatchesTheNodeWalkOnRandomTrees) {
     trees_of(model) = trees;
     const auto ensemble = TreeEnsemble::from_xgboost(model, kFeatures);
     ASSERT_TRUE(ensemble) << ensemble.error();
-    if (max_depth > 6) {
-      EXPECT_EQ(0u, ensemble->complete_depth());
-    } else {
+    EXPECT_EQ(max_depth <= 6, ensemble->complete());
+    if (max_depth <= 6) {
       // 60 trees with a 75% chance of splitting per node reach the depth allowed.
       EXPECT_EQ(static_cast<std::uint32_t>(max_depth), ensemble->complete_depth());
     }
@@ -278,7 +300,8 @@ TEST(TreeEnsemble, ShippedModelsCompleteLayoutMatchesTheNodeWalk) {
   text << in.rdbuf();
   const auto model = PromptModel::parse(text.str());
   ASSERT_TRUE(model) << model.error();
-  EXPECT_NE(0u, model->weak_model().complete_depth());
+  EXPECT_TRUE(model->weak_model().complete());
+  EXPECT_TRUE(model->strong_model().complete());
   const std::vector<std::string> prompts{
       "What is 2 + 2?",
       "Janet has 16 eggs and eats 3. She bakes with 4 and sells the rest at $2 each. How much?",
