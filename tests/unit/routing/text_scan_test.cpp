@@ -98,6 +98,30 @@ TEST(ScanText, CountsWhatEachTextHolds) {
   }
 }
 
+TEST(ScanText, EveryCodeAndMathMarkCounts) {
+  // Each mark between two words: the scan looks for marks only at bytes that can open one, so a
+  // mark whose first byte were missing from that table would count 0 here.
+  struct MarkCase {
+    std::string_view mark;
+    std::uint32_t code;
+    std::uint32_t math;
+  };
+  const std::vector<MarkCase> cases{
+      {"```", 1, 0},      {"#include", 1, 0}, {"def ", 1, 0}, {"return ", 1, 0},
+      {"function", 1, 0}, {"=>", 1, 0},       {"();", 2, 0},  {"){", 2, 0},  // ';' and '{' too
+      {"import ", 1, 0},  {"class ", 1, 0},   {"::", 1, 0},   {"print(", 1, 0},
+      {"\\frac", 0, 1},   {"\\(", 0, 1},      {"$$", 0, 1},   {"\\sqrt", 0, 1},
+      {"\\sum", 0, 1},    {"\\int", 0, 1},
+  };
+  for (const auto& c : cases) {
+    const std::string text = "a " + std::string(c.mark) + " b";
+    SCOPED_TRACE(text);
+    const TextStats s = scan_text(text);
+    EXPECT_EQ(c.code, s.code);
+    EXPECT_EQ(c.math, s.math);
+  }
+}
+
 TEST(ScanText, WordLettersCountEveryLetter) {
   const TextStats s = scan_text("internationalization is long");
   EXPECT_EQ(20u + 2u + 4u, s.word_letters);
