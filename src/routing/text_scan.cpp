@@ -9,8 +9,18 @@ namespace {
 using detail::is_digit;
 using detail::is_word_byte;
 
+/** Byte by byte rather than substr() ==, which calls memcmp: the marks are a few bytes long and
+ *  most candidates differ at the second byte. */
 bool starts_with_at(std::string_view text, std::size_t i, std::string_view what) {
-  return text.substr(i, what.size()) == what;
+  if (text.size() - i < what.size()) {
+    return false;
+  }
+  for (std::size_t k = 0; k < what.size(); ++k) {
+    if (text[i + k] != what[k]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool is_space(unsigned char c) {
