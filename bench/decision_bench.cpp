@@ -36,7 +36,9 @@ struct Setup {
   std::vector<std::size_t> prompt_bytes;
   openai::ChatRequest agent;  ///< a multi-turn tool-using conversation
   std::size_t agent_bytes = 0;
-  std::uint64_t previous_step_hash = 0;  ///< messages_hash of the step before (one round fewer)
+  std::uint64_t previous_step_hash = 0;
+  openai::ChatRequest long_prompt;    ///< one user message of about 8 kB
+  std::size_t long_prompt_bytes = 0;  ///< messages_hash of the step before (one round fewer)
 };
 
 openai::ChatRequest parse(const std::string& body) {
@@ -125,6 +127,17 @@ Setup load() {
   s.agent = parse(agent);
   s.agent_bytes = agent.size();
   s.previous_step_hash = server::messages_hash(parse(agent_body(3)));
+  std::string pasted = "Why does this function leak memory? Explain and fix it.\n\n```cpp\n";
+  for (int line = 0; pasted.size() < 8000; ++line) {
+    pasted += "  auto* buffer_" + std::to_string(line) + " = new char[" +
+              std::to_string(line * 64) + "];  // scratch for step " + std::to_string(line) +
+              " of the parser\n";
+  }
+  pasted += "```\n";
+  const std::string long_body =
+      json{{"model", "auto"}, {"messages", {{{"role", "user"}, {"content", pasted}}}}}.dump();
+  s.long_prompt = parse(long_body);
+  s.long_prompt_bytes = long_body.size();
   return s;
 }
 
@@ -181,6 +194,14 @@ void BM_DecisionAgentStep(benchmark::State& state) {
   state.SetLabel("9 prior calls, 4 tool rounds, 4 tools");
 }
 BENCHMARK(BM_DecisionAgentStep);
+
+/** A long prompt: a user message of about 8 kB (a pasted source file and a question). */
+void BM_DecisionLongPrompt(benchmark::State& state) {
+  const Setup& s = setup();
+  percentiles(state, [&] { return decide_once(s, s.long_prompt, s.long_prompt_bytes, nullptr); });
+  state.SetLabel(std::to_string(s.long_prompt_bytes) + " B body");
+}
+BENCHMARK(BM_DecisionLongPrompt);
 
 /** The same step sent again: its messages are hashed to recognise the retry. */
 void BM_DecisionAgentRetry(benchmark::State& state) {

@@ -28,7 +28,8 @@ struct TextStats {
 TextStats scan_text(std::string_view text);
 
 /** Calls `emit(bucket, is_bigram)` for each word unigram and bigram of `text`, hashed into
- *  `buckets`.
+ *  `buckets`, until `emit` returns false: a caller that keeps only the first n-grams stops the
+ *  hashing there rather than hashing the rest of a long text for nothing.
  *  Words are lower-cased ASCII letter/digit runs (non-ASCII bytes kept); every run of digits is
  *  one token "#", so "3 apples" and "12 apples" share a bigram. */
 template <class Emit>
@@ -97,10 +98,13 @@ void for_each_ngram_bucket(std::string_view text, std::uint32_t buckets, Emit&& 
         ++i;
       }
     }
-    emit(static_cast<std::uint32_t>(mix(h) % buckets), false);
-    if (have_previous) {
-      emit(static_cast<std::uint32_t>(mix(previous * 31 + h + 0x9e3779b97f4a7c15ull) % buckets),
-           true);
+    if (!emit(static_cast<std::uint32_t>(mix(h) % buckets), false)) {
+      return;
+    }
+    if (have_previous &&
+        !emit(static_cast<std::uint32_t>(mix(previous * 31 + h + 0x9e3779b97f4a7c15ull) % buckets),
+              true)) {
+      return;
     }
     previous = h;
     have_previous = true;

@@ -149,9 +149,23 @@ using Emitted = std::vector<std::pair<std::uint32_t, bool>>;
 
 Emitted ngrams_of(std::string_view text, std::uint32_t buckets = 1u << 18) {
   Emitted out;
-  for_each_ngram_bucket(
-      text, buckets, [&](std::uint32_t bucket, bool bigram) { out.emplace_back(bucket, bigram); });
+  for_each_ngram_bucket(text, buckets, [&](std::uint32_t bucket, bool bigram) {
+    out.emplace_back(bucket, bigram);
+    return true;
+  });
   return out;
+}
+
+TEST(NgramBuckets, StopsWhenEmitSaysSo) {
+  // Unigram "the", unigram "quick", bigram "the quick", ...: the third n-gram is the last.
+  Emitted got;
+  for_each_ngram_bucket("the quick brown fox", 1u << 18, [&](std::uint32_t bucket, bool bigram) {
+    got.emplace_back(bucket, bigram);
+    return got.size() < 3;
+  });
+  const Emitted all = ngrams_of("the quick brown fox");
+  ASSERT_EQ(3u, got.size());
+  EXPECT_EQ(Emitted(all.begin(), all.begin() + 3), got);
 }
 
 TEST(NgramBuckets, UnigramsThenBigramsInTextOrder) {
