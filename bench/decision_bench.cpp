@@ -2,7 +2,8 @@
 // prompt, compute the features, run the shipped prompt model (n-gram prior + two tree
 // ensembles) and the decision rule within the default policy's step rules. Requests are
 // realistic: RouteLLM's held-out GSM8K/MMLU prompts as single-turn chats, and an agent
-// conversation with tools and tool results. Prints ns per decision and, per request kind, the
+// conversation with tools and tool results (its next step, and the same step sent again: a
+// retry, whose messages are hashed). Prints ns per decision and, per request kind, the
 // p50/p99 of single decisions timed one by one (counters p50_ns, p99_ns).
 // Run: ./decision_bench   (needs the shipped config, policies and model; paths compiled in)
 #include <benchmark/benchmark.h>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "admission.hpp"
 #include "governor/config/loader.hpp"
 #include "governor/config/policy_loader.hpp"
 #include "governor/openai/chat_request.hpp"
@@ -34,6 +36,9 @@ struct Setup {
   std::vector<std::size_t> prompt_bytes;
   openai::ChatRequest agent;  ///< a multi-turn tool-using conversation
   std::size_t agent_bytes = 0;
+  std::uint64_t previous_step_hash = 0;
+  openai::ChatRequest long_prompt;    ///< one user message of about 8 kB
+  std::size_t long_prompt_bytes = 0;  ///< messages_hash of the step before (one round fewer)
 };
 
 openai::ChatRequest parse(const std::string& body) {
@@ -44,7 +49,8 @@ openai::ChatRequest parse(const std::string& body) {
   return std::move(*parsed);
 }
 
-std::string agent_body() {
+/** An agent's conversation after `turns` tool rounds (the bench's agent step has 4). */
+std::string agent_body(int turns) {
   json tools = json::array();
   for (const char* name : {"search", "read_file", "run_tests", "write_file"}) {
     tools.push_back({{"type", "function"},
@@ -62,7 +68,7 @@ std::string agent_body() {
         {"content",
          "The integration test for the budget ledger fails after the last merge. Find out why, "
          "fix it, and run the tests again. Explain the root cause in two sentences."}}});
-  for (int turn = 0; turn < 4; ++turn) {
+  for (int turn = 0; turn < turns; ++turn) {
     const std::string id = "call_" + std::to_string(turn);
     messages.push_back(
         {{"role", "assistant"},
@@ -117,9 +123,21 @@ Setup load() {
     s.prompts.push_back(parse(body));
     s.prompt_bytes.push_back(body.size());
   }
-  const std::string agent = agent_body();
+  const std::string agent = agent_body(4);
   s.agent = parse(agent);
   s.agent_bytes = agent.size();
+  s.previous_step_hash = server::messages_hash(parse(agent_body(3)));
+  std::string pasted = "Why does this function leak memory? Explain and fix it.\n\n```cpp\n";
+  for (int line = 0; pasted.size() < 8000; ++line) {
+    pasted += "  auto* buffer_" + std::to_string(line) + " = new char[" +
+              std::to_string(line * 64) + "];  // scratch for step " + std::to_string(line) +
+              " of the parser\n";
+  }
+  pasted += "```\n";
+  const std::string long_body =
+      json{{"model", "auto"}, {"messages", {{{"role", "user"}, {"content", pasted}}}}}.dump();
+  s.long_prompt = parse(long_body);
+  s.long_prompt_bytes = long_body.size();
   return s;
 }
 
@@ -171,10 +189,32 @@ void BM_DecisionAgentStep(benchmark::State& state) {
   brief.calls = 9;
   brief.last_rank = 0;
   brief.budget_left = 0.8;
+  brief.last_messages_hash = s.previous_step_hash;  // as the task's memory holds it
   percentiles(state, [&] { return decide_once(s, s.agent, s.agent_bytes, &brief); });
   state.SetLabel("9 prior calls, 4 tool rounds, 4 tools");
 }
 BENCHMARK(BM_DecisionAgentStep);
+
+/** A long prompt: a user message of about 8 kB (a pasted source file and a question). */
+void BM_DecisionLongPrompt(benchmark::State& state) {
+  const Setup& s = setup();
+  percentiles(state, [&] { return decide_once(s, s.long_prompt, s.long_prompt_bytes, nullptr); });
+  state.SetLabel(std::to_string(s.long_prompt_bytes) + " B body");
+}
+BENCHMARK(BM_DecisionLongPrompt);
+
+/** The same step sent again: its messages are hashed to recognise the retry. */
+void BM_DecisionAgentRetry(benchmark::State& state) {
+  const Setup& s = setup();
+  server::TaskBrief brief;
+  brief.calls = 10;
+  brief.last_rank = 0;
+  brief.budget_left = 0.8;
+  brief.last_messages_hash = server::messages_hash(s.agent);
+  percentiles(state, [&] { return decide_once(s, s.agent, s.agent_bytes, &brief); });
+  state.SetLabel("the agent step again: a retry");
+}
+BENCHMARK(BM_DecisionAgentRetry);
 
 }  // namespace
 

@@ -115,11 +115,13 @@ void extract_features(const RouteInput& input, const TaskHistory& history, Featu
     prompt.math += s.math;
     prompt.json += s.json;
     prompt.money_or_percent += s.money_or_percent;
-    for_each_ngram_bucket(part.text, kNgramBuckets, [&](std::uint32_t bucket, bool bigram) {
-      if (f.ngram_count < kMaxNgrams) {
+    // The first kMaxNgrams n-grams of the prompt; the hashing stops at the last one kept.
+    if (f.ngram_count < kMaxNgrams) {
+      for_each_ngram_bucket(part.text, kNgramBuckets, [&](std::uint32_t bucket, bool bigram) {
         f.ngrams[f.ngram_count++] = bigram ? bucket | kBigramFlag : bucket;
-      }
-    });
+        return f.ngram_count < kMaxNgrams;
+      });
+    }
   }
   f[Feature::prompt_chars] = as_float(prompt.chars);
   f[Feature::prompt_words] = as_float(prompt.words);

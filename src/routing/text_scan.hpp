@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -27,7 +28,8 @@ struct TextStats {
 TextStats scan_text(std::string_view text);
 
 /** Calls `emit(bucket, is_bigram)` for each word unigram and bigram of `text`, hashed into
- *  `buckets`.
+ *  `buckets`, until `emit` returns false: a caller that keeps only the first n-grams stops the
+ *  hashing there rather than hashing the rest of a long text for nothing.
  *  Words are lower-cased ASCII letter/digit runs (non-ASCII bytes kept); every run of digits is
  *  one token "#", so "3 apples" and "12 apples" share a bigram. */
 template <class Emit>
@@ -37,11 +39,26 @@ namespace detail {
 inline constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
 inline constexpr std::uint64_t kFnvPrime = 1099511628211ull;
 
+/** Byte classes, looked up rather than computed: one load per byte in the scans' inner loops,
+ *  in place of up to four range tests. */
+inline constexpr std::uint8_t kWordByte = 1;  ///< ASCII letter or digit, or any byte >= 0x80
+inline constexpr std::uint8_t kDigitByte = 2;
+inline constexpr std::array<std::uint8_t, 256> kByteClass = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    const bool digit = c >= '0' && c <= '9';
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    table[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(
+        (digit || letter || c >= 0x80 ? kWordByte : 0) | (digit ? kDigitByte : 0));
+  }
+  return table;
+}();
+
 inline bool is_word_byte(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+  return (kByteClass[c] & kWordByte) != 0;
 }
 inline bool is_digit(unsigned char c) {
-  return c >= '0' && c <= '9';
+  return (kByteClass[c] & kDigitByte) != 0;
 }
 inline std::uint64_t mix(std::uint64_t h) {
   // splitmix64 finaliser: spreads FNV's low bits before the modulo.
@@ -81,10 +98,13 @@ void for_each_ngram_bucket(std::string_view text, std::uint32_t buckets, Emit&& 
         ++i;
       }
     }
-    emit(static_cast<std::uint32_t>(mix(h) % buckets), false);
-    if (have_previous) {
-      emit(static_cast<std::uint32_t>(mix(previous * 31 + h + 0x9e3779b97f4a7c15ull) % buckets),
-           true);
+    if (!emit(static_cast<std::uint32_t>(mix(h) % buckets), false)) {
+      return;
+    }
+    if (have_previous &&
+        !emit(static_cast<std::uint32_t>(mix(previous * 31 + h + 0x9e3779b97f4a7c15ull) % buckets),
+              true)) {
+      return;
     }
     previous = h;
     have_previous = true;

@@ -11,6 +11,10 @@ namespace {
 
 using nlohmann::json;
 
+/** messages_hash(): the low bits hash the messages, the top 16 count them. */
+constexpr int kContentHashBits = 48;
+constexpr std::uint64_t kContentHashMask = (std::uint64_t{1} << kContentHashBits) - 1;
+
 std::int64_t media_parts(const json& messages) {
   std::int64_t parts = 0;
   for (const auto& message : messages) {
@@ -57,8 +61,17 @@ std::uint64_t messages_hash(const openai::ChatRequest& request) {
   if (messages == request.body.end()) {
     return 0;
   }
-  const std::uint64_t h = std::hash<json>{}(*messages);
-  return h == 0 ? 1 : h;  // 0 means "no hash" to the ledger
+  const std::uint64_t count = messages->size() & 0xffff;
+  const std::uint64_t h = std::hash<json>{}(*messages) & kContentHashMask;
+  // Never 0, which means "no hash" to the ledger: a count of 0 with a content hash of 0 is 1.
+  const std::uint64_t hash = (count << kContentHashBits) | h;
+  return hash == 0 ? 1 : hash;
+}
+
+bool may_repeat(const openai::ChatRequest& request, std::uint64_t last_hash) {
+  const auto messages = request.body.find("messages");
+  const std::uint64_t count = messages == request.body.end() ? 0 : messages->size() & 0xffff;
+  return (last_hash >> kContentHashBits) == count;
 }
 
 AdmissionPlan plan_admission(const AdmissionInput& in) {

@@ -34,8 +34,16 @@ struct ChainBound {
 };
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first);
 
-/** A stable hash of `messages`: the same conversation sent again is a retry of its step. */
+/** A stable hash of `messages`: the same conversation sent again is a retry of its step. The
+ *  top 16 bits are the number of messages (mod 2^16) and the low 48 a hash of the messages, so
+ *  may_repeat() can rule a retry out without hashing. Never 0, which means "no hash" to the
+ *  ledger. */
 std::uint64_t messages_hash(const openai::ChatRequest& request);
+
+/** False when `request` cannot be a repeat of the call whose messages_hash() was `last_hash`:
+ *  its number of messages differs. A map lookup, where messages_hash() walks every message (an
+ *  agent's next step adds messages, so most steps are ruled out here). */
+bool may_repeat(const openai::ChatRequest& request, std::uint64_t last_hash);
 
 /** The reserve request plus the upstream behind each candidate. */
 struct AdmissionPlan {

@@ -113,9 +113,12 @@ RoutedCall route_call(const RouteCallInput& in) {
     history.retries = in.brief->retries;
     history.failures = in.brief->failures;
   }
-  const std::uint64_t hash = in.ref.task.empty() ? 0 : messages_hash(in.request);
-  const bool retry =
-      in.ref.retry || (in.brief && hash != 0 && in.brief->last_messages_hash == hash);
+  // The same messages as the task's last call: a retry. Hashed only when the message count
+  // matches, which an agent's next step (more messages) does not.
+  const bool repeated = !in.ref.task.empty() && in.brief && in.brief->last_messages_hash != 0 &&
+                        may_repeat(in.request, in.brief->last_messages_hash) &&
+                        messages_hash(in.request) == in.brief->last_messages_hash;
+  const bool retry = in.ref.retry || repeated;
 
   routing::DecisionInput d;
   d.ladder = {ladder_storage.data(), tiers};

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "governor/routing/route_input.hpp"
+#include "text_scan.hpp"
 
 namespace governor::routing {
 namespace {
@@ -307,6 +309,31 @@ TEST(ExtractFeatures, NgramsCappedForAHugePrompt) {
   extract_features(route_input_from_prompt(prompt), TaskHistory{}, *f);
   EXPECT_EQ(kMaxNgrams, f->ngram_count);
   EXPECT_FLOAT_EQ(5000.0f, (*f)[Feature::prompt_words]);  // the text features see it all
+  // The kept n-grams are the prompt's first ones (the hashing stops after the last kept).
+  std::vector<std::uint32_t> all;
+  for_each_ngram_bucket(prompt, kNgramBuckets, [&](std::uint32_t bucket, bool bigram) {
+    all.push_back(bigram ? bucket | kBigramFlag : bucket);
+    return true;
+  });
+  ASSERT_EQ(9999u, all.size());  // 5000 unigrams, 4999 bigrams
+  EXPECT_TRUE(std::equal(all.begin(), all.begin() + kMaxNgrams, f->ngrams.begin()));
+}
+
+TEST(ExtractFeatures, NgramsOfLaterPartsAfterTheCapAreDropped) {
+  // Two text parts of the prompt: the first one fills the n-grams, the second adds none.
+  std::string first;
+  for (int i = 0; i < 1000; ++i) {
+    first += "alpha" + std::to_string(i % 13) + " ";
+  }
+  RouteInput input = route_input_from_prompt(first);
+  input.parts.push_back({Role::user, 0, "omega"});
+  auto f = std::make_unique<FeatureVector>();
+  extract_features(input, TaskHistory{}, *f);
+  auto alone = std::make_unique<FeatureVector>();
+  extract_features(route_input_from_prompt(first), TaskHistory{}, *alone);
+  EXPECT_EQ(kMaxNgrams, f->ngram_count);
+  EXPECT_EQ(alone->ngrams, f->ngrams);
+  EXPECT_FLOAT_EQ(1001.0f, (*f)[Feature::prompt_words]);
 }
 
 TEST(ExtractFeatures, ReusedVectorKeepsNoLeftovers) {

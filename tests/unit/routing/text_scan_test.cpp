@@ -98,6 +98,30 @@ TEST(ScanText, CountsWhatEachTextHolds) {
   }
 }
 
+TEST(ScanText, EveryCodeAndMathMarkCounts) {
+  // Each mark between two words: the scan looks for marks only at bytes that can open one, so a
+  // mark whose first byte were missing from that table would count 0 here.
+  struct MarkCase {
+    std::string_view mark;
+    std::uint32_t code;
+    std::uint32_t math;
+  };
+  const std::vector<MarkCase> cases{
+      {"```", 1, 0},      {"#include", 1, 0}, {"def ", 1, 0}, {"return ", 1, 0},
+      {"function", 1, 0}, {"=>", 1, 0},       {"();", 2, 0},  {"){", 2, 0},  // ';' and '{' too
+      {"import ", 1, 0},  {"class ", 1, 0},   {"::", 1, 0},   {"print(", 1, 0},
+      {"\\frac", 0, 1},   {"\\(", 0, 1},      {"$$", 0, 1},   {"\\sqrt", 0, 1},
+      {"\\sum", 0, 1},    {"\\int", 0, 1},
+  };
+  for (const auto& c : cases) {
+    const std::string text = "a " + std::string(c.mark) + " b";
+    SCOPED_TRACE(text);
+    const TextStats s = scan_text(text);
+    EXPECT_EQ(c.code, s.code);
+    EXPECT_EQ(c.math, s.math);
+  }
+}
+
 TEST(ScanText, WordLettersCountEveryLetter) {
   const TextStats s = scan_text("internationalization is long");
   EXPECT_EQ(20u + 2u + 4u, s.word_letters);
@@ -125,9 +149,23 @@ using Emitted = std::vector<std::pair<std::uint32_t, bool>>;
 
 Emitted ngrams_of(std::string_view text, std::uint32_t buckets = 1u << 18) {
   Emitted out;
-  for_each_ngram_bucket(
-      text, buckets, [&](std::uint32_t bucket, bool bigram) { out.emplace_back(bucket, bigram); });
+  for_each_ngram_bucket(text, buckets, [&](std::uint32_t bucket, bool bigram) {
+    out.emplace_back(bucket, bigram);
+    return true;
+  });
   return out;
+}
+
+TEST(NgramBuckets, StopsWhenEmitSaysSo) {
+  // Unigram "the", unigram "quick", bigram "the quick", ...: the third n-gram is the last.
+  Emitted got;
+  for_each_ngram_bucket("the quick brown fox", 1u << 18, [&](std::uint32_t bucket, bool bigram) {
+    got.emplace_back(bucket, bigram);
+    return got.size() < 3;
+  });
+  const Emitted all = ngrams_of("the quick brown fox");
+  ASSERT_EQ(3u, got.size());
+  EXPECT_EQ(Emitted(all.begin(), all.begin() + 3), got);
 }
 
 TEST(NgramBuckets, UnigramsThenBigramsInTextOrder) {

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -173,6 +176,148 @@ TEST(TreeEnsemble, RefusesWhatItCannotEvaluate) {
     const auto ensemble = TreeEnsemble::from_xgboost(model, c.feature_count);
     ASSERT_FALSE(ensemble);
     EXPECT_NE(std::string::npos, ensemble.error().find(c.message)) << ensemble.error();
+  }
+}
+
+TEST(TreeEnsemble, HandWrittenTreesUseTheCompleteLayout) {
+  // Tree 0 has a leaf at depth 1 (node 1) next to a depth-2 subtree; tree 1 is depth 1. The
+  // complete layout pads both to depth 2 and must give the node walk's margins exactly.
+  const auto ensemble = TreeEnsemble::from_xgboost(xgboost_model(), 3);
+  ASSERT_TRUE(ensemble) << ensemble.error();
+  EXPECT_TRUE(ensemble->complete());
+  EXPECT_EQ(2u, ensemble->complete_depth());
+  const std::vector<std::vector<float>> inputs{
+      {0.0f, -1.0f, 0.0f}, {1.0f, 0.0f, 5.0f},  {kNaN, kNaN, kNaN},
+      {2.0f, kNaN, -3.0f}, {2.0f, -5.0f, kNaN}, {std::nextafter(1.0f, 0.0f), 0.5f, 0.0f},
+      {2.0f, 0.0f, -1.0f}, {1.0f, kNaN, -1.5f}};
+  const std::vector<double> margins{0.4, 0.95, 0.7, -0.05, 0.65, 0.7, 0.95, -0.05};
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_NEAR(margins[i], ensemble->predict_margin(inputs[i].data()), 1e-6);
+    EXPECT_EQ(ensemble->predict_margin_walk(inputs[i].data()),
+              ensemble->predict_margin(inputs[i].data()));
+  }
+}
+
+TEST(TreeEnsemble, InfiniteThresholdsAndWideVectorsUseTheNodeWalk) {
+  // The complete layout stands a missing value in for -inf or +inf: exact only when every
+  // threshold is finite. It also copies the feature vector on the stack, up to 256 features.
+  json model = xgboost_model();
+  trees_of(model)[0]["split_conditions"][0] = "-inf";  // XGBoost writes scalars as strings
+  const auto infinite = TreeEnsemble::from_xgboost(model, 3);
+  ASSERT_TRUE(infinite) << infinite.error();
+  EXPECT_FALSE(infinite->complete());
+  // Nothing is below -inf: x goes right (node 2) unless missing, which defaults left (+0.5).
+  const std::vector<float> low{-1e30f, -1.0f, -3.0f};
+  const std::vector<float> missing{kNaN, 1.0f, 0.0f};
+  EXPECT_NEAR(-0.25 - 0.1, infinite->predict_margin(low.data()), 1e-6);
+  EXPECT_NEAR(0.5 + 0.2, infinite->predict_margin(missing.data()), 1e-6);
+
+  const auto wide = TreeEnsemble::from_xgboost(xgboost_model(), 300);
+  ASSERT_TRUE(wide) << wide.error();
+  EXPECT_FALSE(wide->complete());
+  std::vector<float> x(300, 0.0f);
+  x[1] = -1.0f;
+  EXPECT_NEAR(0.4, wide->predict_margin(x.data()), 1e-6);
+}
+
+/** One random XGBoost tree of at most `max_depth` levels over `features` features, its nodes
+ *  numbered breadth first (children after parents, as XGBoost writes them). Thresholds and
+ *  leaf weights come from small sets, so inputs often sit exactly on a threshold. */
+json random_tree(std::mt19937& rng, int max_depth, int features) {
+  std::vector<std::int64_t> left{-1};
+  std::vector<std::int64_t> right{-1};
+  std::vector<std::int64_t> index{0};
+  std::vector<double> condition{0.0};
+  std::vector<int> default_left{0};
+  std::vector<int> depth{0};
+  std::uniform_int_distribution<int> feature(0, features - 1);
+  std::uniform_int_distribution<int> step(-4, 4);
+  std::bernoulli_distribution split(0.75);
+  std::bernoulli_distribution coin(0.5);
+  for (std::size_t i = 0; i < left.size(); ++i) {
+    if (depth[i] < max_depth && split(rng)) {
+      index[i] = feature(rng);
+      condition[i] = 0.5 * step(rng);
+      default_left[i] = coin(rng) ? 1 : 0;
+      left[i] = static_cast<std::int64_t>(left.size());
+      right[i] = left[i] + 1;
+      for (int child = 0; child < 2; ++child) {
+        left.push_back(-1);
+        right.push_back(-1);
+        index.push_back(0);
+        condition.push_back(0.0);
+        default_left.push_back(0);
+        depth.push_back(depth[i] + 1);
+      }
+    } else {
+      condition[i] = 0.125 * step(rng);  // a leaf's split_condition is its weight
+    }
+  }
+  const std::size_t n = left.size();
+  return {{"left_children", left},        {"right_children", right},
+          {"split_indices", index},       {"split_conditions", condition},
+          {"default_left", default_left}, {"split_type", std::vector<int>(n, 0)}};
+}
+
+TEST(TreeEnsemble, CompleteLayoutMatchesTheNodeWalkOnRandomTrees) {
+  std::mt19937 rng(20261123);
+  constexpr int kFeatures = 6;
+  std::uniform_int_distribution<int> value(-5, 5);
+  std::bernoulli_distribution missing(0.15);
+  // Depths 0 (single-leaf trees) to 6 use the complete layout; 7 and 8 fall back to the walk.
+  for (int max_depth = 0; max_depth <= 8; ++max_depth) {
+    SCOPED_TRACE("max_depth " + std::to_string(max_depth));
+    json model = xgboost_model();
+    json trees = json::array();
+    for (int t = 0; t < 60; ++t) {
+      trees.push_back(random_tree(rng, max_depth, kFeatures));
+    }
+    trees_of(model) = trees;
+    const auto ensemble = TreeEnsemble::from_xgboost(model, kFeatures);
+    ASSERT_TRUE(ensemble) << ensemble.error();
+    EXPECT_EQ(max_depth <= 6, ensemble->complete());
+    if (max_depth <= 6) {
+      // 60 trees with a 75% chance of splitting per node reach the depth allowed.
+      EXPECT_EQ(static_cast<std::uint32_t>(max_depth), ensemble->complete_depth());
+    }
+    std::vector<float> x(kFeatures);
+    for (int sample = 0; sample < 2000; ++sample) {
+      for (auto& v : x) {
+        v = missing(rng) ? kNaN : 0.5f * static_cast<float>(value(rng));
+      }
+      ASSERT_EQ(ensemble->predict_margin_walk(x.data()), ensemble->predict_margin(x.data()))
+          << "sample " << sample;
+    }
+  }
+}
+
+TEST(TreeEnsemble, ShippedModelsCompleteLayoutMatchesTheNodeWalk) {
+  // The shipped router on real prompts' features: exactly the node walk's margins.
+  std::ifstream in(std::string(GOVERNOR_SOURCE_DIR_PATH) + "/policies/models/prompt_router.json");
+  ASSERT_TRUE(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto model = PromptModel::parse(text.str());
+  ASSERT_TRUE(model) << model.error();
+  EXPECT_TRUE(model->weak_model().complete());
+  EXPECT_TRUE(model->strong_model().complete());
+  const std::vector<std::string> prompts{
+      "What is 2 + 2?",
+      "Janet has 16 eggs and eats 3. She bakes with 4 and sells the rest at $2 each. How much?",
+      "Which of these is a prime number?\nA. 4\nB. 6\nC. 7\nD. 9",
+      "Write a Python function `def f(x): return x ** 2` and explain it in JSON: {\"a\": 1}", ""};
+  auto features = std::make_unique<FeatureVector>();
+  for (const auto& prompt : prompts) {
+    for (std::uint32_t step = 0; step < 4; ++step) {
+      SCOPED_TRACE(prompt + " at step " + std::to_string(step));
+      extract_features(route_input_from_prompt(prompt), TaskHistory{.step_index = step}, *features);
+      (void)model->predict(*features);  // fills the priors
+      for (const TreeEnsemble* e : {&model->weak_model(), &model->strong_model()}) {
+        EXPECT_EQ(e->predict_margin_walk(features->values.data()),
+                  e->predict_margin(features->values.data()));
+      }
+    }
   }
 }
 

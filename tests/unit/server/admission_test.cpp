@@ -54,6 +54,20 @@ TEST(MessagesHash, SameMessagesSameHashOtherFieldsIgnored) {
   EXPECT_NE(messages_hash(a), 0u);
 }
 
+TEST(MessagesHash, TopBitsCountTheMessagesSoMayRepeatNeedsNoHash) {
+  const auto one = request_of(kHello);
+  const auto other = request_of(R"({"model":"auto","messages":[{"role":"user","content":"bye"}]})");
+  const auto two = request_of(
+      R"({"model":"auto","messages":[{"role":"system","content":"hi"},{"role":"user","content":"hello"}]})");
+  EXPECT_EQ(1u, messages_hash(one) >> 48);
+  EXPECT_EQ(2u, messages_hash(two) >> 48);
+  EXPECT_NE(messages_hash(one), messages_hash(other));
+  EXPECT_TRUE(may_repeat(one, messages_hash(one)));
+  EXPECT_TRUE(may_repeat(one, messages_hash(other)));  // same count: only the hash can tell
+  EXPECT_FALSE(may_repeat(two, messages_hash(one)));
+  EXPECT_FALSE(may_repeat(one, messages_hash(two)));
+}
+
 struct PlanFixture {
   config::GatewayConfig cfg = three_tiers();
   config::Policy policy;
