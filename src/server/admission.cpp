@@ -83,7 +83,9 @@ AdmissionPlan plan_admission(const AdmissionInput& in) {
   r.session = in.ref.session;
   r.step = in.step;
   r.explicit_retry = in.ref.retry;
-  r.messages_hash = r.one_step ? 0 : messages_hash(in.request);
+  r.messages_hash = r.one_step         ? 0
+                    : in.messages_hash ? *in.messages_hash
+                                       : messages_hash(in.request);
   r.input_tokens = input_token_bound(in.request, in.body_bytes);
   r.input_tokens_estimate = openai::estimate_tokens(static_cast<std::int64_t>(in.body_bytes));
   std::optional<std::int64_t> policy_max_output;

@@ -4,6 +4,7 @@
 // and the candidate upstreams in order of preference. Pure: config and request in, values out.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct AdmissionInput {
   const Target& target;
   StepType step;                 ///< the call's step type (given or inferred by the router)
   std::string one_step_task_id;  ///< used when ref.task is empty
+  /// messages_hash(request) when the caller already has it (it walks every message); none: the
+  /// plan computes it for a task call
+  std::optional<std::uint64_t> messages_hash;
 };
 
 /** Candidates: the target first; when the policy degrades and the call is routed (not pinned),

@@ -253,9 +253,9 @@ net::awaitable<RungGrant> reserve_rung(const EscalationBudget& escalation, const
   }
   const AdmissionInput& base = *escalation.admission;
   const Target target{rung.upstream, rung.tier, false};
-  AdmissionPlan plan =
-      plan_admission({base.config, base.policy, base.caller, base.ref, base.request,
-                      base.body_bytes, target, base.step, base.one_step_task_id});
+  AdmissionPlan plan = plan_admission({base.config, base.policy, base.caller, base.ref,
+                                       base.request, base.body_bytes, target, base.step,
+                                       base.one_step_task_id, base.messages_hash});
   plan.request.candidates.resize(1);  // up the ladder or not at all: never degrade back down
   plan.request.escalation = true;
   const auto outcome = co_await escalation.ledger->reserve(plan.request);

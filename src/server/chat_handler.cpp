@@ -202,9 +202,12 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
 
   // 5. Reserve the worst case against task, session and tenant at once.
   CallBudget budget(services.ledger.get());
+  // Walks every message: once per task call, for the ledger's retry check and the task memory.
+  const std::uint64_t hash = one_step ? 0 : messages_hash(request);
   const AdmissionInput admission{cfg,           *policy,     *caller,
                                  *ref,          request,     ex.request.body().size(),
-                                 routed.target, routed.step, "call-" + ex.request_id};
+                                 routed.target, routed.step, "call-" + ex.request_id,
+                                 hash};
   if (services.ledger) {
     const AdmissionPlan plan = plan_admission(admission);
     record.task = plan.request.task;
@@ -257,8 +260,8 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
   co_await budget.settle(record);
   if (!one_step) {
-    const std::uint32_t calls = remember_call(services.task_memory, caller->tenant, task_id, record,
-                                              budget, messages_hash(request));
+    const std::uint32_t calls =
+        remember_call(services.task_memory, caller->tenant, task_id, record, budget, hash);
     // A summarize or handoff step that succeeded ends the task: its length teaches the pacer.
     if (record.outcome == "ok" &&
         (routed.step == StepType::summarize || routed.step == StepType::handoff)) {

@@ -75,10 +75,11 @@ struct PlanFixture {
   TaskRef ref;
   openai::ChatRequest request = request_of(kHello);
   Target target{cfg.find_upstream("large"), "premium", false};
+  std::optional<std::uint64_t> known_hash;
 
   AdmissionPlan plan() {
     return plan_admission({cfg, &policy, caller, ref, request, 100, target,
-                           ref.step.value_or(StepType::act), "call-1"});
+                           ref.step.value_or(StepType::act), "call-1", known_hash});
   }
 };
 
@@ -147,6 +148,14 @@ TEST(PlanAdmission, ExplicitStepAndRetryPassThrough) {
   EXPECT_EQ(plan.request.step, StepType::summarize);
   EXPECT_TRUE(plan.request.explicit_retry);
   EXPECT_EQ(plan.request.policy, "");  // unnamed policy in this fixture
+}
+
+TEST(PlanAdmission, ATaskCallCarriesItsMessagesHashComputedOrGiven) {
+  PlanFixture f;
+  f.ref.task = "t-1";
+  EXPECT_EQ(f.plan().request.messages_hash, messages_hash(f.request));
+  f.known_hash = 42;  // the handler's, computed once per call
+  EXPECT_EQ(f.plan().request.messages_hash, 42u);
 }
 
 TEST(OutputBoundToSend, OnlyWhenItTightensWhatTheClientSent) {
