@@ -21,6 +21,13 @@ using nlohmann::json;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
 
+/** One event of a held stream: its data as sent, and parsed once (signals, stripping). */
+struct HeldEvent {
+  std::string data;
+  nlohmann::json chunk;
+  bool usage_only = false;  ///< the include_usage chunk
+};
+
 /** One attempt's answer, held whole until it is judged. */
 struct HeldAnswer {
   enum class Kind {
@@ -32,24 +39,25 @@ struct HeldAnswer {
   Kind kind = Kind::answer;
   bool streamed = false;
   std::string body;                       ///< a whole answer, or a passthrough body
+  nlohmann::json completion;              ///< a whole answer, parsed once (signals, stripping)
   std::string content_type;               ///< of a whole answer
-  std::vector<std::string> events;        ///< a streamed answer: each event's data, [DONE] left out
+  std::vector<HeldEvent> events;          ///< a streamed answer, [DONE] left out
   std::string broken_reason;              ///< a streamed answer that broke: why
   std::optional<openai::ApiError> error;  ///< failed: what the client gets if it is served
   cascade::AnswerSignals signals;
 };
 
-/** The choice 0 of a whole completion body; null when the body has none. */
-json first_choice_of(std::string_view body) {
-  json completion = json::parse(body, nullptr, false);
+/** The choice 0 of a whole completion; null when it has none. */
+const json& first_choice_of(const json& completion) {
+  static const json kNone;
   if (!completion.is_object()) {
-    return nullptr;
+    return kNone;
   }
   const auto choices = completion.find("choices");
   if (choices == completion.end() || !choices->is_array() || choices->empty()) {
-    return nullptr;
+    return kNone;
   }
-  return std::move(choices->front());
+  return choices->front();
 }
 
 /** Reads an upstream event stream to its end, keeping each event's data and rebuilding the
@@ -99,8 +107,9 @@ net::awaitable<void> hold_stream(upstream::Exchange& up, const openai::ChatReque
                              std::to_string(kMaxUpstreamBody) + " bytes to hold";
         return;
       }
-      answer.add_chunk(json::parse(event.data, nullptr, false));
-      held.events.push_back(event.data);
+      json chunk = json::parse(event.data, nullptr, false);
+      answer.add_chunk(chunk);
+      held.events.push_back(HeldEvent{event.data, std::move(chunk), info.usage_only});
     });
     if (!held.broken_reason.empty() || done) {
       break;
@@ -178,21 +187,45 @@ net::awaitable<HeldAnswer> hold_answer(Call& ex, const openai::ChatRequest& requ
       attempt.forwarded->body ? attempt.scanned : openai::inspect_chunk(held.body);
   settle_whole_usage(record, scanned, held.body.size(), request);
   record.cost = cost_of(record.usage, served_by.prices);
-  held.signals = cascade::read_signals(first_choice_of(held.body), request.body);
+  held.completion = json::parse(held.body, nullptr, false);
+  held.signals = cascade::read_signals(first_choice_of(held.completion), request.body);
   co_return held;
 }
 
-/** `data` as the client should see it: logprobs Governor asked for and the client did not are
- *  removed. */
-std::string client_data(const std::string& data, bool strip) {
-  if (!strip) {
-    return data;
-  }
-  json parsed = json::parse(data, nullptr, false);
-  if (!openai::strip_logprobs(parsed)) {
-    return data;
+/** `parsed` as the client should see it: the logprobs Governor asked for and the client did not
+ *  are removed (re-serialized then), else `raw` as the upstream sent it. */
+std::string client_text(const std::string& raw, json& parsed, bool strip) {
+  if (!strip || !openai::strip_logprobs(parsed)) {
+    return raw;
   }
   return parsed.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/** The whole body of a held stream as the client gets it: every event but a usage chunk it did
+ *  not ask for, then [DONE], or the error event of a stream that broke. */
+std::string held_stream_text(HeldAnswer& held, const openai::ChatRequest& request) {
+  const bool strip = !request.wants_logprobs;
+  std::string out;
+  for (HeldEvent& event : held.events) {
+    if (event.usage_only && !request.include_usage) {
+      continue;  // we asked for it to cost the call; the client did not
+    }
+    out += openai::sse_data(client_text(event.data, event.chunk, strip));
+  }
+  if (held.broken_reason.empty()) {
+    out += "data: [DONE]\n\n";
+  } else {
+    out += broken_stream_event(held.broken_reason);
+  }
+  return out;
+}
+
+/** The body of a held whole answer (or passthrough) as the client gets it. */
+std::string held_body_text(HeldAnswer& held, const openai::ChatRequest& request) {
+  if (held.kind != HeldAnswer::Kind::answer) {
+    return std::move(held.body);
+  }
+  return client_text(held.body, held.completion, !request.wants_logprobs);
 }
 
 /** Writes a held answer to the client (settled before: the cost is in the headers). */
@@ -203,22 +236,12 @@ net::awaitable<bool> write_held(Call& ex, const openai::ChatRequest& request, He
     set_governor_headers(res, record);
     co_return co_await write_response(ex, std::move(res));
   }
-  const bool strip = !request.wants_logprobs;
   if (held.kind == HeldAnswer::Kind::answer && held.streamed) {
     if (!co_await write_stream_head(ex, record)) {
       record.outcome = "client_gone";
       co_return false;
     }
-    std::string out;
-    for (const std::string& data : held.events) {
-      const openai::ChunkInfo info = openai::inspect_chunk(data);
-      if (info.usage_only && !request.include_usage) {
-        continue;  // we asked for it to cost the call; the client did not
-      }
-      out += openai::sse_data(client_data(data, strip));
-    }
-    out += held.broken_reason.empty() ? std::string{"data: [DONE]\n\n"}
-                                      : broken_stream_event(held.broken_reason);
+    const std::string out = held_stream_text(held, request);
     auto [ec, n] =
         co_await net::async_write(ex.stream, http::make_chunk(net::buffer(out)), nothrow);
     if (ec) {
@@ -230,12 +253,13 @@ net::awaitable<bool> write_held(Call& ex, const openai::ChatRequest& request, He
   }
   Response res{static_cast<http::status>(record.status), ex.request.version()};
   res.set(http::field::server, "governor");
-  res.set(http::field::content_type,
-          held.content_type.empty() ? std::string{"application/json"} : held.content_type);
+  if (held.content_type.empty()) {
+    held.content_type = "application/json";
+  }
+  res.set(http::field::content_type, held.content_type);
   set_governor_headers(res, record);
   res.set("X-Governor-Cost-Usd", record.call_cost().to_string());
-  res.body() =
-      held.kind == HeldAnswer::Kind::answer ? client_data(held.body, strip) : std::move(held.body);
+  res.body() = held_body_text(held, request);
   co_return co_await write_response(ex, std::move(res));
 }
 
