@@ -5,6 +5,7 @@
 // Run: ./ledger_bench
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,7 +28,8 @@ using namespace governor::ledger;
 /** A ledger on a fresh file in a temporary directory, removed afterwards. */
 class BenchLedger {
  public:
-  BenchLedger() {
+  explicit BenchLedger(
+      SqliteLedgerOptions::Durability durability = SqliteLedgerOptions::Durability::power_loss) {
     std::string pattern = (std::filesystem::temp_directory_path() / "governor-ledger-bench-XXXXXX");
     if (mkdtemp(pattern.data()) == nullptr) {
       throw std::runtime_error("mkdtemp failed");
@@ -35,6 +37,7 @@ class BenchLedger {
     dir_ = pattern;
     SqliteLedgerOptions options;
     options.path = (dir_ / "ledger.db").string();
+    options.durability = durability;
     OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
     if (!opened.ledger) {
       throw std::runtime_error(opened.error);
@@ -68,8 +71,10 @@ ReserveRequest request(std::string task) {
 }
 
 /** One call's life in the ledger: reserve its worst case, settle what it cost. */
-net::awaitable<void> one_call(Ledger& ledger, const std::string& task) {
-  const ReserveOutcome outcome = co_await ledger.reserve(request(task));
+net::awaitable<void> one_call(Ledger& ledger, const std::string& task, bool one_step = false) {
+  ReserveRequest r = request(task);
+  r.one_step = one_step;
+  const ReserveOutcome outcome = co_await ledger.reserve(std::move(r));
   if (const auto* g = std::get_if<Grant>(&outcome)) {
     Settlement s;
     s.reservation = g->reservation;
@@ -79,6 +84,16 @@ net::awaitable<void> one_call(Ledger& ledger, const std::string& task) {
     s.outcome = "ok";
     co_await ledger.settle(std::move(s));
   }
+}
+
+/** CPU time (user + system) of the whole process so far: the callers and the ledger thread. */
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 void report(benchmark::State& state, Ledger& ledger, std::int64_t calls) {
@@ -154,6 +169,45 @@ BENCHMARK(BM_ReserveSettleContended)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
+
+// Arg: coroutines in flight on ONE io_context, each call a new one-step task ("call-N", as the
+// gateway names a call without a task id), as one gateway worker under load, with the gateway's
+// default durability (ledger.fsync: false: durable across a crash of the process). Run it pinned to
+// one CPU (taskset -c 1) to see what the ledger costs a worker that shares its CPU: cpu_us/call
+// is the whole process's CPU time (callers and ledger thread) per call.
+void BM_OneStepCalls(benchmark::State& state) {
+  constexpr int kCallsPerIteration = 4000;
+  const int coroutines = static_cast<int>(state.range(0));
+  const int calls_each = kCallsPerIteration / coroutines;
+  BenchLedger ledger(SqliteLedgerOptions::Durability::process_crash);
+  std::int64_t calls = 0;
+  int next_task = 0;
+  const double cpu_before = process_cpu_seconds();
+  for (auto _ : state) {
+    net::io_context io(1);
+    for (int c = 0; c < coroutines; ++c) {
+      net::co_spawn(
+          io,
+          [&ledger, &next_task, calls_each]() -> net::awaitable<void> {
+            for (int i = 0; i < calls_each; ++i) {
+              co_await one_call(*ledger, "call-" + std::to_string(next_task++), true);
+            }
+          },
+          net::detached);
+    }
+    io.run();
+    calls += static_cast<std::int64_t>(calls_each) * coroutines;
+  }
+  report(state, *ledger, calls);
+  state.counters["cpu_us/call"] = (process_cpu_seconds() - cpu_before) * 1e6 /
+                                  static_cast<double>(std::max<std::int64_t>(calls, 1));
+}
+BENCHMARK(BM_OneStepCalls)
+    ->Arg(1)
+    ->Arg(64)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 }  // namespace
 

@@ -146,6 +146,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
     t.record.budget = r.task_budget;
     t.record.created_unix_ms = unix_ms(now);
     t.record.one_step = r.one_step;
+    t.stored = !r.one_step;  // a one-step task's row waits for its settlement
   }
   const auto refuse = [&](Refusal refused) -> Applied<ReserveOutcome> {
     if (created) {
@@ -251,7 +252,8 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   step.step = r.step;
   step.reserved = fit->amount;
   step.outcome = std::string(kInFlight);
-  t.steps.push_back(Step{id, step});
+  const bool write_rows = !t.record.one_step;
+  t.steps.push_back(Step{id, step, write_rows});
 
   Grant grant;
   grant.reservation = id;
@@ -280,10 +282,12 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   }
 
   Effects fx;
-  fx.task = TaskRow{key, t.record};
-  fx.task_added = created;
-  fx.step = StepRecord{id, key, std::move(step)};
-  fx.step_added = true;
+  if (write_rows) {
+    fx.task = TaskRow{key, t.record};
+    fx.task_added = created;
+    fx.step = StepRecord{id, key, std::move(step)};
+    fx.step_added = true;
+  }
   fx.reservation_added = reservation;
   reservations_.emplace(id, std::move(reservation));
   return {std::move(grant), std::move(fx)};
@@ -347,10 +351,14 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
         v.latency_ms = s.latency_ms;
         v.usage_estimated = s.usage_estimated;
         fx.step = StepRecord{res.id, res.task, v};
+        fx.step_added = !step->stored;
+        step->stored = true;
         break;
       }
     }
     fx.task = TaskRow{res.task, t.record};
+    fx.task_added = !t.stored;
+    t.stored = true;
     if (t.record.one_step && t.in_flight == 0) {
       tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
     }
@@ -419,6 +427,7 @@ std::optional<TaskView> Book::view(const TaskKey& key, const config::SessionBudg
 void Book::install_task(const TaskKey& key, TaskRecord record, std::vector<StepRecord> steps) {
   TaskState& t = tasks_[key];
   t.record = std::move(record);
+  t.stored = true;
   t.steps.clear();
   t.steps.reserve(steps.size());
   for (StepRecord& s : steps) {

@@ -34,7 +34,12 @@ class Book {
   Applied<ReserveOutcome> reserve(const ReserveRequest& request, TimePoint now);
   /** Releases the reservation from the scopes and windows it was taken from and charges the real
    *  cost (in full, even above the reservation). A one-step task is forgotten once its last
-   *  reservation is settled (its rows stay in the database). */
+   *  reservation is settled (its rows stay in the database).
+   *
+   *  A one-step task (a call without a task id) writes no task or step row when it is reserved:
+   *  only its reservation row, which is what a crash needs. Its task and step rows are written
+   *  once, with their final values, when it settles. A task with an id writes them at its first
+   *  reservation, so its trace shows calls in flight. */
   Applied<Remaining> settle(const Settlement& settlement);
   Applied<OpenResult> open(const OpenTask& request, TimePoint now);
   /** The task's card; tenant windows are those of `now`. Nullopt when the tenant has no such
@@ -75,9 +80,11 @@ class Book {
   struct Step {
     std::uint64_t id = 0;
     StepView view;
+    bool stored = true;  ///< its row is in the database (or in the caller's pending writes)
   };
   struct TaskState {
     TaskRecord record;
+    bool stored = true;  ///< its row is in the database (or in the caller's pending writes)
     MicroUsd reserved;
     MicroUsd synthesis_reserved;
     MicroUsd handoff_reserved;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <variant>
@@ -121,8 +122,12 @@ class SqliteLedger final : public Ledger {
   WriteSet writes_;  ///< the current batch's changed rows, written once before the commit
 
   std::mutex mutex_;
-  std::condition_variable wake_;
+  /// Shared with the kicks posted to callers' executors, which may outlive the ledger.
+  std::shared_ptr<std::condition_variable> wake_ = std::make_shared<std::condition_variable>();
   std::vector<Op> queue_;  // guarded by mutex_
+  /// Callers' executors with a kick posted since the thread last took the queue (guarded by
+  /// mutex_): one kick per executor and batch, however many operations it submits.
+  std::vector<net::any_io_executor> kicks_pending_;
   bool stopping_ = false;  // guarded by mutex_
 
   std::atomic<std::uint64_t> reservations_{0};

@@ -108,6 +108,39 @@ std::int64_t to_column(std::uint64_t hash) {
   return std::bit_cast<std::int64_t>(hash);
 }
 
+/** The task row of a one-step call that a crash cut short before it settled: what the
+ *  reservation row knows (the policy's limits are not kept there), charged the worst case. */
+TaskRow reconciled_task_row(const ReservationRecord& r) {
+  TaskRow row{r.task, {}};
+  TaskRecord& t = row.record;
+  for (const SpendKey& k : r.scopes) {
+    if (k.scope == Scope::session) {
+      t.session = k.name;
+    }
+  }
+  t.created_unix_ms = r.time_unix_ms;
+  t.one_step = true;
+  t.spent = r.amount;
+  if (r.step == StepType::summarize) {
+    t.synthesis_spent = r.amount;
+  } else if (r.step == StepType::handoff) {
+    t.handoff_spent = r.amount;
+  }
+  return row;
+}
+
+StepRecord reconciled_step_row(const ReservationRecord& r) {
+  StepRecord rec;
+  rec.id = r.id;
+  rec.task = r.task;
+  rec.view.time_unix_ms = r.time_unix_ms;
+  rec.view.step = r.step;
+  rec.view.reserved = r.amount;
+  rec.view.cost = r.amount;
+  rec.view.outcome = std::string(kReconciled);
+  return rec;
+}
+
 }  // namespace
 
 // ---- WriteSet ------------------------------------------------------------------------------
@@ -567,8 +600,11 @@ Result<std::vector<ReservationRecord>> Store::load_reservations() {
 }
 
 Result<std::uint64_t> Store::next_reservation_id() {
-  // Steps outlive reservations, and every reservation has its step: the steps hold the largest id.
-  sqlite::Statement s = db_.prepare("SELECT COALESCE(MAX(id), 0) FROM steps");
+  // Steps outlive reservations, but a one-step call's step row is written when it settles: the
+  // largest id is in either table.
+  sqlite::Statement s = db_.prepare(
+      "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM steps), "
+      "(SELECT COALESCE(MAX(id), 0) FROM reservations))");
   if (!s.valid() || s.step() != sqlite::Statement::Step::row) {
     fail("next_reservation_id");
     return errc::internal;
@@ -604,14 +640,22 @@ Result<std::size_t> Store::reconcile() {
                          r.step == StepType::handoff ? r.amount : zero);
     bool ok = charge_task.run();
     charge_task.reset();
+    // A one-step call writes its task and step rows only when it settles: one cut short by the
+    // crash has neither, and gets them here, charged its worst case like any other.
+    const bool rowless = ok && db_.changes() == 0;
+    if (rowless) {
+      ok = write_task(reconciled_task_row(r)) && write_step(reconciled_step_row(r));
+    }
     for (const SpendKey& k : r.scopes) {
       Use add(add_spend_);
       add->bind_all(to_string(k.scope), k.tenant, k.name, r.amount);
       ok = ok && add->run();
     }
-    close_step.bind_all(static_cast<std::int64_t>(r.id), kReconciled, r.amount);
-    ok = ok && close_step.run();
-    close_step.reset();
+    if (!rowless) {
+      close_step.bind_all(static_cast<std::int64_t>(r.id), kReconciled, r.amount);
+      ok = ok && close_step.run();
+      close_step.reset();
+    }
     ok = ok && delete_reservation(r.id);
     if (!ok) {
       fail("reconcile");

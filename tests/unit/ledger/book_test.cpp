@@ -416,6 +416,69 @@ TEST(BookSettle, AOneStepTaskIsForgottenOnceSettledButItsRowsAreWritten) {
   EXPECT_EQ(grant_of(book.reserve(r, kNoon).outcome).remaining.tenant_day, usd(0));
 }
 
+TEST(BookEffects, AOneStepGrantWritesOnlyItsReservationAndItsSettlementAddsTheRows) {
+  Book book;
+  ReserveRequest r = call("call-1");
+  r.one_step = true;
+  const auto reserved = book.reserve(r, kNoon);
+  const Grant& g = grant_of(reserved.outcome);
+  EXPECT_FALSE(reserved.effects.task) << "the task row waits for the settlement";
+  EXPECT_FALSE(reserved.effects.step) << "the step row waits for the settlement";
+  ASSERT_TRUE(reserved.effects.reservation_added) << "a crash needs the reservation";
+  // The book still has the call in flight, for a view taken meanwhile.
+  const auto in_flight = book.view(TaskKey{"acme", "call-1"}, {}, {}, kNoon);
+  ASSERT_TRUE(in_flight);
+  EXPECT_EQ(in_flight->task.reserved, usd(300));
+  ASSERT_EQ(in_flight->steps.size(), 1u);
+  EXPECT_EQ(in_flight->steps[0].outcome, "in_flight");
+
+  const auto settled = book.settle(settlement(g.reservation, 200));
+  ASSERT_TRUE(settled.effects.task);
+  EXPECT_TRUE(settled.effects.task_added) << "inserted once, with its final values";
+  EXPECT_EQ(settled.effects.task->record.spent, usd(200));
+  EXPECT_TRUE(settled.effects.task->record.one_step);
+  ASSERT_TRUE(settled.effects.step);
+  EXPECT_TRUE(settled.effects.step_added);
+  EXPECT_EQ(settled.effects.step->view.reserved, usd(300));
+  EXPECT_EQ(settled.effects.step->view.cost, usd(200));
+}
+
+TEST(BookEffects, AnEscalatedOneStepCallInsertsItsTaskOnceAndEachStepOnce) {
+  Book book;
+  ReserveRequest r = call("call-2");
+  r.one_step = true;
+  const Grant cheap_try = grant_of(book.reserve(r, kNoon).outcome);
+  r.escalation = true;  // the cascade reserves the next tier before settling the first
+  const auto second = book.reserve(r, kNoon);
+  const Grant premium = grant_of(second.outcome);
+  EXPECT_FALSE(second.effects.task);
+  EXPECT_FALSE(second.effects.step);
+
+  const auto first_settled = book.settle(settlement(cheap_try.reservation, 30, "escalated"));
+  EXPECT_TRUE(first_settled.effects.task_added);
+  EXPECT_TRUE(first_settled.effects.step_added);
+  EXPECT_EQ(book.task_count(), 1u) << "still in flight";
+  const auto last_settled = book.settle(settlement(premium.reservation, 250));
+  ASSERT_TRUE(last_settled.effects.task);
+  EXPECT_FALSE(last_settled.effects.task_added) << "the first settlement inserted it";
+  EXPECT_EQ(last_settled.effects.task->record.spent, usd(280));
+  ASSERT_TRUE(last_settled.effects.step);
+  EXPECT_TRUE(last_settled.effects.step_added) << "its own step, never stored before";
+  EXPECT_EQ(last_settled.effects.step->id, premium.reservation);
+  EXPECT_EQ(book.task_count(), 0u);
+}
+
+TEST(BookEffects, ATaskWithAnIdWritesItsRowsAtTheFirstReservation) {
+  Book book;
+  const auto reserved = book.reserve(call("t1"), kNoon);
+  const Grant& g = grant_of(reserved.outcome);
+  EXPECT_TRUE(reserved.effects.task_added);
+  EXPECT_TRUE(reserved.effects.step_added);
+  const auto settled = book.settle(settlement(g.reservation, 10));
+  EXPECT_FALSE(settled.effects.task_added) << "an update of the row the reservation wrote";
+  EXPECT_FALSE(settled.effects.step_added);
+}
+
 TEST(BookSettle, NegativeCostCountsAsZero) {
   Book book;
   const Grant g = grant_of(book.reserve(call(), kNoon).outcome);

@@ -227,6 +227,67 @@ TEST(SqliteLedgerReconcile, ReservationsOfAKilledProcessCountAsSpentOnReopen) {
   expect_reconciled(*ledger, 3);
 }
 
+TEST(SqliteLedgerReconcile, AOneStepCallCutShortGetsItsRowsAndItsSpendOnReopen) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  std::uint64_t cut_short = 0;
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ReserveRequest r = call("call-1");
+    r.one_step = true;
+    r.session = "s1";
+    cut_short = grant_of(await(ledger->reserve(r))).reservation;
+  }  // closed with the call in flight: only its reservation row was written
+  {
+    sqlite::Database db{path};
+    auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps)");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), 0);
+    EXPECT_EQ(rows.int64(1), 0);
+  }
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 1u);
+  const config::SessionBudget session{usd(1000)};
+  const auto view = view_of(*ledger, "acme", "call-1", session);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->session, "s1");
+  EXPECT_EQ(view->task.spent, usd(300)) << "counted at what was reserved";
+  EXPECT_EQ(view->session_scope.spent, usd(300));
+  EXPECT_EQ(view->tenant_day.spent, usd(300));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].outcome, "reconciled_after_restart");
+  EXPECT_EQ(view->steps[0].cost, usd(300));
+  // Its id is taken: the next reservation gets a new one.
+  EXPECT_GT(grant_of(await(ledger->reserve(call()))).reservation, cut_short);
+}
+
+TEST(SqliteLedgerDurability, AOneStepCallIsStoredWhenItSettles) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ReserveRequest r = call("call-7");
+    r.one_step = true;
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    await(ledger->settle(settlement(g.reservation, 120)));
+  }
+  std::size_t reconciled = 99;
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  EXPECT_EQ(reconciled, 0u);
+  const auto view = view_of(*ledger, "acme", "call-7");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(120));
+  EXPECT_EQ(view->task.reserved, usd(0));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
+  EXPECT_EQ(view->steps[0].reserved, usd(300));
+  EXPECT_EQ(view->steps[0].cost, usd(120));
+}
+
 // ---- tenant windows with the injected clock ----------------------------------------------
 
 TEST(SqliteLedgerWindows, ADayRollsOverAndAnOldReservationSettlesIntoItsDay) {
