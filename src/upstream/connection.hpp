@@ -25,11 +25,18 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
+/** Read buffer capacity of an upstream connection. Beast reads `capacity - size` bytes at a time
+ *  (at least 512): an empty buffer read a 1 kB chat.completion in two recvmsg calls. */
+inline constexpr std::size_t kUpstreamReadBuffer = 8192;
+
 /** One transport connection to an upstream, plain or TLS, with its read buffer. */
 struct Connection {
-  explicit Connection(net::any_io_executor ex) : stream(std::in_place_index<0>, ex) {}
-  Connection(net::any_io_executor ex, ssl::context& ctx)
-      : stream(std::in_place_index<1>, ex, ctx) {}
+  explicit Connection(net::any_io_executor ex) : stream(std::in_place_index<0>, ex) {
+    buffer.reserve(kUpstreamReadBuffer);
+  }
+  Connection(net::any_io_executor ex, ssl::context& ctx) : stream(std::in_place_index<1>, ex, ctx) {
+    buffer.reserve(kUpstreamReadBuffer);
+  }
 
   bool is_tls() const { return stream.index() == 1; }
   beast::tcp_stream& tcp() {
