@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "json_depth.hpp"
+#include "json_parse.hpp"
 #include "request_rules.hpp"
 
 namespace governor::openai {
@@ -67,12 +68,12 @@ ChatRequestResult parse_chat_request(std::string_view body) {
         "We could not parse the JSON body of your request: it is nested more than " +
         std::to_string(kMaxNestingDepth) + " levels deep.");
   }
-  // One parse, no exceptions: invalid JSON and invalid UTF-8 inside strings yield a discarded
-  // value. The document is then only read until it is moved into the result.
-  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
+  // One parse, no exceptions. The document is then only read until it is moved into the result.
+  std::optional<json> parsed = parse_json(body);
+  if (!parsed) {
     return invalid_json(kNotJson);
   }
+  json doc = std::move(*parsed);
   if (!doc.is_object()) {
     return invalid_json(kNotObject);
   }

@@ -1,0 +1,119 @@
+#include "json_parse.hpp"
+
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace governor::openai {
+namespace {
+
+using nlohmann::json;
+
+/** A UTF-16 surrogate (U+D800..U+DFFF) encoded as UTF-8 starts ED A0..ED BF. RapidJSON pairs
+ *  surrogate escapes but lets a lone low one (\uDC00) through as such bytes; nlohmann refuses it,
+ *  and nlohmann's dump() would later refuse the string. */
+bool has_surrogate(const char* s, std::size_t n) {
+  const char* end = s + n;
+  for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, '\xED', end - p)));) {
+    if (p + 1 < end && static_cast<unsigned char>(p[1]) >= 0xA0) {
+      return true;
+    }
+    ++p;
+  }
+  return false;
+}
+
+/** RapidJSON's handler concept, building nlohmann values in place as nlohmann's own DOM parser
+ *  does: each open container is on the stack, and a child is added to the top one. */
+class DomBuilder {
+ public:
+  bool Null() { return put(json(nullptr)); }
+  bool Bool(bool b) { return put(json(b)); }
+  // RapidJSON reports a number written with a minus sign through Int/Int64 and any other
+  // through Uint/Uint64; nlohmann stores the first kind signed ("-0" too), the second unsigned.
+  bool Int(int i) { return put(json(json::number_integer_t{i})); }
+  bool Uint(unsigned u) { return put(json(json::number_unsigned_t{u})); }
+  bool Int64(std::int64_t i) { return put(json(json::number_integer_t{i})); }
+  bool Uint64(std::uint64_t u) { return put(json(json::number_unsigned_t{u})); }
+  // A number beyond the double range is an error to nlohmann, not infinity.
+  bool Double(double d) { return std::isfinite(d) && put(json(d)); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return !has_surrogate(s, n) && put(json(std::string(s, n)));
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (has_surrogate(s, n)) {
+      return false;
+    }
+    key_.assign(s, n);
+    return true;
+  }
+  bool StartObject() { return open(json::value_t::object); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(json::value_t::array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+  json take() { return std::move(root_); }
+
+ private:
+  /** Adds `value` where the document is now; the slot it landed in, for containers. */
+  json* place(json&& value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(value));
+      return &parent.back();
+    }
+    json& slot = parent[key_];  // a repeated key: the last one wins, as in nlohmann
+    slot = std::move(value);
+    return &slot;
+  }
+  bool put(json&& value) {
+    place(std::move(value));
+    return true;
+  }
+  bool open(json::value_t type) {
+    // The slot stays put while it is open: nothing is added to its parent until it closes.
+    open_.push_back(place(json(type)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    return true;
+  }
+
+  json root_;
+  std::vector<json*> open_;
+  std::string key_;
+};
+
+}  // namespace
+
+std::optional<json> parse_json(std::string_view text) {
+  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.starts_with(kBom)) {
+    text.remove_prefix(kBom.size());
+  }
+  thread_local rapidjson::Reader reader;
+  DomBuilder builder;
+  rapidjson::MemoryStream in(text.data(), text.size());
+  const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
+  // The stream reads a NUL at its end: a NUL inside the text would end the document early.
+  // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does not.)
+  if (!ok || in.Tell() != text.size()) {
+    return std::nullopt;
+  }
+  return builder.take();
+}
+
+}  // namespace governor::openai

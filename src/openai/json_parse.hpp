@@ -1,0 +1,21 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+
+namespace governor::openai {
+
+/** Parses `text` into the same document `nlohmann::json::parse` builds (integers signed when
+ *  negative and unsigned otherwise, doubles correctly rounded, the last of duplicate keys kept, a
+ *  leading UTF-8 byte order mark skipped), and rejects what it rejects: anything but one strict
+ *  RFC 8259 value, invalid UTF-8, numbers beyond the double range, and escapes that decode to a
+ *  lone surrogate. One difference, on purpose: nlohmann stops reading at a NUL byte and accepts
+ *  whatever follows it; here a NUL outside a string makes the text invalid. Nullopt when the text
+ *  is not such a document.
+ *
+ *  RapidJSON's reader does the lexing, which nlohmann's lexer made the largest part of reading a
+ *  chat request. It parses iteratively: callers bound the nesting first (json_depth.hpp). */
+std::optional<nlohmann::json> parse_json(std::string_view text);
+
+}  // namespace governor::openai

@@ -1,0 +1,145 @@
+// parse_json must build exactly what nlohmann::json::parse builds, and refuse exactly what it
+// refuses: checked on hand-picked edge cases and on many random mutations of valid documents.
+#include "json_parse.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace governor::openai {
+namespace {
+
+using nlohmann::json;
+
+/** nlohmann's own verdict: the document, or nullopt when it refuses the text. */
+std::optional<json> nlohmann_verdict(std::string_view text) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    return std::nullopt;
+  }
+  return doc;
+}
+
+/** Same verdict, same values, same number types, same serialization. */
+void expect_same_as_nlohmann(std::string_view text) {
+  const std::optional<json> want = nlohmann_verdict(text);
+  const std::optional<json> got = parse_json(text);
+  ASSERT_EQ(got.has_value(), want.has_value()) << "text: " << text;
+  if (!want) {
+    return;
+  }
+  EXPECT_EQ(*got, *want) << "text: " << text;
+  EXPECT_EQ(got->dump(), want->dump()) << "text: " << text;
+  // dump() prints integers alike whether they are stored signed or unsigned: compare the types.
+  std::vector<json::value_t> got_types, want_types;
+  const auto collect = [](const json& doc, std::vector<json::value_t>& out) {
+    const auto walk = [&out](const auto& self, const json& j) -> void {
+      out.push_back(j.type());
+      if (j.is_structured()) {
+        for (const json& child : j) {
+          self(self, child);
+        }
+      }
+    };
+    walk(walk, doc);
+  };
+  collect(*got, got_types);
+  collect(*want, want_types);
+  EXPECT_EQ(got_types, want_types) << "text: " << text;
+}
+
+TEST(JsonParse, EdgeCasesMatchNlohmann) {
+  const std::vector<std::string> cases = {
+      R"({"model":"auto","messages":[{"role":"user","content":"Hello!"}]})",
+      R"({"a":1,"a":2})",  // the last duplicate wins
+      R"([0,-0,1,-1,4294967295,4294967296,-2147483649,9223372036854775807])",
+      R"([18446744073709551615,18446744073709551616,-9223372036854775809])",
+      R"([0.1,0.7,1e-7,1E+2,2.5e308,-0.0,3.141592653589793,5e-324,1.7976931348623157e308])",
+      R"({"t":0.30000000000000004,"u":123456789.12345678})",
+      R"(["\u00e9\u2615","\ud83d\ude00","a\u0000b","\"\\\/\b\f\n\r\t"])",
+      "\xEF\xBB\xBF{\"bom\":true}",  // a leading BOM is skipped
+      " \t\r\n{} \n",
+      "\"just a string\"",
+      "42",
+      "null",
+      "true",
+      "",
+      " ",
+      "{",
+      "}",
+      "[1,]",
+      "{\"a\":1,}",
+      "[01]",
+      "[1.]",
+      "[.5]",
+      "[+1]",
+      "[1e]",
+      "[NaN]",
+      "[Infinity]",
+      "{'a':1}",
+      "{\"a\" 1}",
+      "[\"\\x\"]",
+      "[\"\\u12\"]",
+      "[\"\\ud800\"]",
+      "[\"\\udc00\"]",
+      "[\"\\ud800x\"]",
+      "[\"\\ud800\\u0041\"]",  // surrogates
+      "[\"a\tb\"]",
+      "[\"\xff\"]",
+      "[\"\xc3\"]",
+      "[\"\xed\xa0\x80\"]",  // bad UTF-8
+      "{} {}",
+      "[1] x",
+      "/* c */ {}",
+      "[1] // c",
+  };
+  for (const std::string& text : cases) {
+    expect_same_as_nlohmann(text);
+  }
+}
+
+TEST(JsonParse, ANulOutsideAStringIsInvalidUnlikeNlohmann) {
+  const std::string text("{}\0{\"x\"", 7);
+  EXPECT_TRUE(nlohmann_verdict(text).has_value()) << "nlohmann stops at the NUL";
+  EXPECT_FALSE(parse_json(text).has_value());
+}
+
+constexpr std::string_view kJsonMutationAlphabet =
+    "{}[]\":,\\ \r\n0123456789.-+eE:tfnul\x80\xbf\xc3\xe2\xed\xa0\xff";
+
+TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
+  const std::vector<std::string> seeds = {
+      R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},"max_tokens":100,"temperature":0.5,"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Café ☕ \u00e9"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]})",
+      R"({"model":"auto","messages":[{"role":"tool","tool_call_id":"c1","content":"42"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer","minimum":-5,"maximum":1e3}}}}}],"top_logprobs":2,"seed":-17,"logit_bias":{"50256":-100}})",
+  };
+  std::mt19937 rng(20261123);
+  int valid = 0;
+  for (int i = 0; i < 30'000; ++i) {
+    std::string text = seeds[i % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng() % text.size();
+      switch (rng() % 3) {
+        case 0:
+          text[at] = kJsonMutationAlphabet[rng() % kJsonMutationAlphabet.size()];
+          break;
+        case 1:
+          text.insert(at, 1, kJsonMutationAlphabet[rng() % kJsonMutationAlphabet.size()]);
+          break;
+        default:
+          text.erase(at, 1 + rng() % 4);
+          break;
+      }
+    }
+    valid += nlohmann_verdict(text).has_value() ? 1 : 0;
+    ASSERT_NO_FATAL_FAILURE(expect_same_as_nlohmann(text));
+  }
+  // The mutations must exercise both verdicts.
+  EXPECT_GT(valid, 1000);
+  EXPECT_LT(valid, 29'000);
+}
+
+}  // namespace
+}  // namespace governor::openai
