@@ -69,7 +69,8 @@ ChatRequestResult parse_chat_request(std::string_view body) {
         std::to_string(kMaxNestingDepth) + " levels deep.");
   }
   // One parse, no exceptions. The document is then only read until it is moved into the result.
-  std::optional<json> parsed = parse_json(body);
+  std::vector<RawMember> members;
+  std::optional<json> parsed = parse_json(body, members);
   if (!parsed) {
     return invalid_json(kNotJson);
   }
@@ -93,6 +94,8 @@ ChatRequestResult parse_chat_request(std::string_view body) {
   request.wants_logprobs = is_true(member(doc, "logprobs"));
   request.message_count = member(doc, "messages")->size();
   request.body = std::move(doc);
+  request.text = std::string(body);
+  request.members = std::move(members);
   return request;
 }
 

@@ -32,6 +32,12 @@ bool has_surrogate(const char* s, std::size_t n) {
  *  does: each open container is on the stack, and a child is added to the top one. */
 class DomBuilder {
  public:
+  /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
+   *  text being parsed and the stream reading it, for the values' offsets. */
+  DomBuilder(std::vector<RawMember>* members, std::string_view text,
+             const rapidjson::MemoryStream& in, std::size_t offset)
+      : members_(members), text_(text), in_(in), offset_(offset) {}
+
   bool Null() { return put(json(nullptr)); }
   bool Bool(bool b) { return put(json(b)); }
   // RapidJSON reports a number written with a minus sign through Int/Int64 and any other
@@ -51,6 +57,15 @@ class DomBuilder {
       return false;
     }
     key_.assign(s, n);
+    if (members_ != nullptr && open_.size() == 1) {
+      // The reader stands just past the key's closing quote; the value starts after the colon.
+      std::size_t at = in_.Tell();
+      while (at < text_.size() && (text_[at] == ' ' || text_[at] == '\t' || text_[at] == '\n' ||
+                                   text_[at] == '\r' || text_[at] == ':')) {
+        ++at;
+      }
+      members_->push_back(RawMember{key_, offset_ + at, 0});
+    }
     return true;
   }
   bool StartObject() { return open(json::value_t::object); }
@@ -78,7 +93,14 @@ class DomBuilder {
   }
   bool put(json&& value) {
     place(std::move(value));
+    end_member(in_.Tell());  // a scalar is reported once the reader has passed it
     return true;
+  }
+  /** A value of the top-level object ended at `end` (an offset into `text_`). */
+  void end_member(std::size_t end) {
+    if (members_ != nullptr && open_.size() == 1 && !members_->empty()) {
+      members_->back().value_end = offset_ + end;
+    }
   }
   bool open(json::value_t type) {
     // The slot stays put while it is open: nothing is added to its parent until it closes.
@@ -87,26 +109,31 @@ class DomBuilder {
   }
   bool close() {
     open_.pop_back();
+    end_member(in_.Tell() + 1);  // reported before the reader takes the closing bracket
     return true;
   }
 
+  std::vector<RawMember>* members_;
+  std::string_view text_;
+  const rapidjson::MemoryStream& in_;
+  std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
   json root_;
   std::vector<json*> open_;
   std::string key_;
 };
 
-}  // namespace
-
-std::optional<json> parse_json(std::string_view text) {
+std::optional<json> parse(std::string_view text, std::vector<RawMember>* members) {
   constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  std::size_t offset = 0;
   if (text.starts_with(kBom)) {
     text.remove_prefix(kBom.size());
+    offset = kBom.size();
   }
   thread_local rapidjson::Reader reader;
-  DomBuilder builder;
   rapidjson::MemoryStream in(text.data(), text.size());
+  DomBuilder builder(members, text, in, offset);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
   // The stream reads a NUL at its end: a NUL inside the text would end the document early.
   // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does not.)
@@ -114,6 +141,21 @@ std::optional<json> parse_json(std::string_view text) {
     return std::nullopt;
   }
   return builder.take();
+}
+
+}  // namespace
+
+std::optional<json> parse_json(std::string_view text) {
+  return parse(text, nullptr);
+}
+
+std::optional<json> parse_json(std::string_view text, std::vector<RawMember>& members) {
+  members.clear();
+  auto doc = parse(text, &members);
+  if (!doc || !doc->is_object()) {
+    members.clear();
+  }
+  return doc;
 }
 
 }  // namespace governor::openai

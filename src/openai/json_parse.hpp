@@ -2,7 +2,11 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "governor/openai/chat_request.hpp"
 
 namespace governor::openai {
 
@@ -17,5 +21,9 @@ namespace governor::openai {
  *  RapidJSON's reader does the lexing, which nlohmann's lexer made the largest part of reading a
  *  chat request. It parses iteratively: callers bound the nesting first (json_depth.hpp). */
 std::optional<nlohmann::json> parse_json(std::string_view text);
+
+/** parse_json, also listing the top-level object's members in the order they appear. A document
+ *  that is not an object lists none. */
+std::optional<nlohmann::json> parse_json(std::string_view text, std::vector<RawMember>& members);
 
 }  // namespace governor::openai

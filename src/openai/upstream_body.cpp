@@ -18,7 +18,7 @@ constexpr std::string_view kMaxCompletionTokens = "max_completion_tokens";
 constexpr std::string_view kLogprobs = "logprobs";
 constexpr std::string_view kTopLogprobs = "top_logprobs";
 
-void append_member(std::string& out, std::string_view key, const std::string& value_json) {
+void append_member(std::string& out, std::string_view key, std::string_view value_json) {
   if (out.size() > 1) {
     out += ',';
   }
@@ -67,18 +67,9 @@ struct Insert {
   bool written = false;
 };
 
-}  // namespace
-
-// Serializes the document member by member instead of copying it and editing the copy: the body
-// can hold megabytes of messages (images, long contexts) and a json copy allocates per node. The
-// object's keys are sorted (nlohmann::json is std::map-backed), and the replaced/added members are
-// written in sorted position too, so the output is exactly what dump() of an edited copy gives.
-std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits) {
-  static const json kEmpty = json::object();
-  const json& body = request.body.is_object() ? request.body : kEmpty;
-
-  // Members replaced or added, sorted by key ("logprobs" < "max_completion_tokens" < "max_tokens"
-  // < "model" < "stream_options" < "top_logprobs").
+/** The members Governor writes itself, sorted by key ("logprobs" < "max_completion_tokens" <
+ *  "max_tokens" < "model" < "stream_options" < "top_logprobs"). */
+std::vector<Insert> inserts_for(const json& body, const UpstreamEdits& edits) {
   std::vector<Insert> inserts;
   if (edits.top_logprobs) {
     inserts.push_back({kLogprobs, "true"});
@@ -99,6 +90,65 @@ std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits
       top = std::max(top, it->get<unsigned>());
     }
     inserts.push_back({kTopLogprobs, std::to_string(top)});
+  }
+  return inserts;
+}
+
+/** The client's text can be copied member by member when the parse listed every member once
+ *  (a repeated key would be sent twice). */
+bool spliceable(const ChatRequest& request, const json& body) {
+  if (request.members.empty() || request.members.size() != body.size()) {
+    return false;
+  }
+  return std::all_of(request.members.begin(), request.members.end(), [&](const RawMember& m) {
+    return m.value_begin < m.value_end && m.value_end <= request.text.size();
+  });
+}
+
+/** The client's members in the client's order, each copied byte for byte unless Governor
+ *  replaces or filters it; members Governor adds come last. */
+std::string spliced(const ChatRequest& request, const json& body, std::vector<Insert>& inserts) {
+  std::string out;
+  out.reserve(request.text.size() + 128);
+  out += '{';
+  const std::string_view text = request.text;
+  for (const RawMember& m : request.members) {
+    const auto insert = std::find_if(inserts.begin(), inserts.end(),
+                                     [&](const Insert& i) { return i.key == m.key; });
+    if (insert != inserts.end()) {
+      append_member(out, insert->key, insert->value_json);
+      insert->written = true;
+      continue;
+    }
+    if (m.key == kMetadata) {
+      if (auto kept = metadata_json(body.at(kMetadata)); !kept.empty()) {
+        append_member(out, m.key, kept);
+      }
+      continue;
+    }
+    append_member(out, m.key, text.substr(m.value_begin, m.value_end - m.value_begin));
+  }
+  for (const Insert& i : inserts) {
+    if (!i.written) {
+      append_member(out, i.key, i.value_json);
+    }
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+// The client's bytes are copied member by member (the body can hold megabytes of messages, and
+// serializing a document allocates per node); only the members Governor edits are written anew.
+// A request built without its text (tests, or repeated keys) is serialized from the document
+// instead, keys sorted, with the edited members in sorted position.
+std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits) {
+  static const json kEmpty = json::object();
+  const json& body = request.body.is_object() ? request.body : kEmpty;
+  std::vector<Insert> inserts = inserts_for(body, edits);
+  if (spliceable(request, body)) {
+    return spliced(request, body, inserts);
   }
 
   std::string out = "{";

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "governor/core/error.hpp"
 
@@ -19,11 +20,23 @@ struct RequestError {
   bool operator==(const RequestError&) const = default;
 };
 
+/** One member of a body's top-level object: its decoded key and where its value's text lies in
+ *  the body (offsets from its first byte). */
+struct RawMember {
+  std::string key;
+  std::size_t value_begin = 0;
+  std::size_t value_end = 0;
+};
+
 /** A validated `POST /v1/chat/completions` body. The document is kept whole: Governor forwards
  *  every field it does not need to change, so new OpenAI fields pass through untouched. */
 struct ChatRequest {
   nlohmann::json body;  ///< the parsed document
-  std::string model;    ///< as the client sent it
+  /** The body's text and its top-level members in the client's order, so the upstream body can
+   *  copy the members Governor does not change byte for byte instead of serializing them. */
+  std::string text;
+  std::vector<RawMember> members;
+  std::string model;  ///< as the client sent it
   bool stream = false;
   bool include_usage = false;              ///< client set stream_options.include_usage
   std::optional<std::int64_t> max_tokens;  ///< max_completion_tokens, else max_tokens

@@ -90,10 +90,12 @@ TEST_F(ChatTest, AnswersAreTheUpstreamsBytes) {
   auto c = client();
   const std::string body = chat_body("auto", "same bytes please", R"("max_tokens":12)");
   const auto via_gateway = c.post_json("/v1/chat/completions", body);
+  // The same request straight to the simulator: the bytes Governor forwarded (the simulator
+  // derives the answer's id from them).
+  const std::string forwarded = sim().stats().last_body;
+  EXPECT_EQ(json::parse(forwarded)["model"], "sim-small");
   TestClient direct(sim().port());
-  auto direct_body = json::parse(body);
-  direct_body["model"] = "sim-small";
-  const auto direct_r = direct.post_json("/v1/chat/completions", direct_body.dump());
+  const auto direct_r = direct.post_json("/v1/chat/completions", forwarded);
   ASSERT_EQ(via_gateway.status, 200);
   // Identical except the per-response timestamp.
   json a = json::parse(via_gateway.body);

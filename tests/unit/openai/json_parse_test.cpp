@@ -135,6 +135,22 @@ TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
     }
     valid += nlohmann_verdict(text).has_value() ? 1 : 0;
     ASSERT_NO_FATAL_FAILURE(expect_same_as_nlohmann(text));
+    // Each top-level member's span holds exactly its value's text.
+    std::vector<RawMember> members;
+    const std::optional<json> doc = parse_json(text, members);
+    if (doc && doc->is_object()) {
+      ASSERT_GE(members.size(), doc->size()) << text;
+      for (const RawMember& m : members) {
+        const auto value = json::parse(text.substr(m.value_begin, m.value_end - m.value_begin),
+                                       nullptr, /*allow_exceptions=*/false);
+        ASSERT_FALSE(value.is_discarded()) << m.key << " in " << text;
+        if (members.size() == doc->size()) {  // no repeated key: the value is the document's
+          EXPECT_EQ(value, doc->at(m.key)) << m.key << " in " << text;
+        }
+      }
+    } else {
+      EXPECT_TRUE(members.empty());
+    }
   }
   // The mutations must exercise both verdicts.
   EXPECT_GT(valid, 1000);

@@ -30,12 +30,44 @@ std::ostream& operator<<(std::ostream& os, const UpstreamBodyCase& c) {
 
 class UpstreamBody : public ::testing::TestWithParam<UpstreamBodyCase> {};
 
+/** Every member of `request` that Governor leaves alone is in `out` as the client wrote it. */
+void expect_untouched_members_verbatim(const ChatRequest& request, const std::string& out) {
+  ASSERT_FALSE(request.members.empty());
+  for (const RawMember& m : request.members) {
+    if (m.key == "model" || m.key == "stream_options" || m.key == "metadata") {
+      continue;
+    }
+    const std::string member =
+        json(m.key).dump() + ":" + request.text.substr(m.value_begin, m.value_end - m.value_begin);
+    EXPECT_NE(out.find(member), std::string::npos) << member << " not in " << out;
+  }
+}
+
 TEST_P(UpstreamBody, ReplacesTheModelAndCostsStreams) {
   const UpstreamBodyCase& c = GetParam();
-  const std::string out = upstream_body(parsed(c.body), "gpt-4o-mini-2024-07-18");
+  const ChatRequest request = parsed(c.body);
+  const std::string out = upstream_body(request, "gpt-4o-mini-2024-07-18");
   EXPECT_EQ(json::parse(out), json::parse(c.expected)) << out;
-  // Byte for byte what dump() of an edited copy gives: compact, keys sorted.
-  EXPECT_EQ(out, json::parse(c.expected).dump()) << out;
+  expect_untouched_members_verbatim(request, out);
+}
+
+TEST(UpstreamBody, CopiesTheClientsBytesAndOrderReplacingOnlyWhatItEdits) {
+  // Spacing, member order, number spelling and escapes are the client's.
+  const std::string out = upstream_body(
+      parsed("{ \"zeta\" : [1, 2.50, 1e2],\n \"model\": \"auto\", \"messages\": "
+             "[{\"role\":\"user\",\"content\":\"caf\\u00e9\"}], \"temperature\":0.70 }"),
+      "m");
+  EXPECT_EQ(
+      out,
+      R"({"zeta":[1, 2.50, 1e2],"model":"m","messages":[{"role":"user","content":"caf\u00e9"}],"temperature":0.70})");
+}
+
+TEST(UpstreamBody, ARepeatedKeyIsSentOnceWithItsLastValue) {
+  const std::string out = upstream_body(
+      parsed(R"({"model":"auto","n":1,"messages":[{"role":"user","content":"hi"}],"n":2})"), "m");
+  EXPECT_EQ(json::parse(out),
+            json::parse(R"({"model":"m","n":2,"messages":[{"role":"user","content":"hi"}]})"));
+  EXPECT_EQ(out.find("\"n\":1"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -72,10 +104,15 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return info.param.name; });
 
 TEST(UpstreamBody, KeepsNonAsciiAsUtf8) {
+  // Copied from the client, UTF-8 stays UTF-8; written from the document, it is not escaped.
   const std::string out = upstream_body(
-      parsed(R"({"model":"auto","messages":[{"role":"user","content":"Café ☕ \u00e9"}]})"), "m");
-  EXPECT_NE(out.find("Café ☕ é"), std::string::npos) << out;
-  EXPECT_EQ(out.find("\\u"), std::string::npos) << out;
+      parsed(R"({"model":"auto","messages":[{"role":"user","content":"Café ☕"}]})"), "m");
+  EXPECT_NE(out.find("Café ☕"), std::string::npos) << out;
+  ChatRequest from_document;
+  from_document.body = json{{"model", "auto"}, {"messages", {{{"content", "Café ☕ é"}}}}};
+  const std::string written = upstream_body(from_document, "m");
+  EXPECT_NE(written.find("Café ☕ é"), std::string::npos) << written;
+  EXPECT_EQ(written.find("\\u"), std::string::npos) << written;
 }
 
 TEST(UpstreamBody, DoesNotThrowOnInvalidUtf8) {
@@ -111,7 +148,7 @@ class UpstreamBodyEdits : public ::testing::TestWithParam<EditCase> {};
 TEST_P(UpstreamBodyEdits, AppliesTheBudgetBoundAndStripsGovernorMetadata) {
   const EditCase& c = GetParam();
   const std::string out = upstream_body(parsed(c.body), UpstreamEdits{"m", c.max_output_tokens});
-  EXPECT_EQ(out, json::parse(c.expected).dump()) << out;
+  EXPECT_EQ(json::parse(out), json::parse(c.expected)) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -149,16 +186,18 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(UpstreamBody, AsksForLogprobsWithAtLeastTheTopLogprobsACascadeNeeds) {
   UpstreamEdits edits{"m", std::nullopt, 5};
   EXPECT_EQ(
-      upstream_body(parsed(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})"),
-                    edits),
-      R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","top_logprobs":5})");
+      json::parse(upstream_body(
+          parsed(R"({"model":"auto","messages":[{"role":"user","content":"hi"}]})"), edits)),
+      json::parse(
+          R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","top_logprobs":5})"));
   // The client's own larger top_logprobs is kept; a streamed body keeps its usage option too.
   EXPECT_EQ(
-      upstream_body(
+      json::parse(upstream_body(
           parsed(
               R"({"model":"auto","stream":true,"logprobs":true,"top_logprobs":8,"messages":[{"role":"user","content":"hi"}]})"),
-          edits),
-      R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","stream":true,"stream_options":{"include_usage":true},"top_logprobs":8})");
+          edits)),
+      json::parse(
+          R"({"logprobs":true,"messages":[{"content":"hi","role":"user"}],"model":"m","stream":true,"stream_options":{"include_usage":true},"top_logprobs":8})"));
 }
 
 TEST(UpstreamBody, DoesNotChangeTheRequest) {
