@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -68,6 +69,14 @@ ReserveRequest request(std::string task) {
   r.input_tokens = 1200;
   r.candidates = {Candidate{ModelPrices{PricePerMillion{150'000}, PricePerMillion{600'000}}, 512}};
   return r;
+}
+
+/** A one-step task id shaped like the gateway's: "call-", a fixed per-process prefix and a
+ *  zero-padded counter, so ids grow in key order as they do in production. */
+std::string one_step_id(int n) {
+  char id[40];
+  std::snprintf(id, sizeof id, "call-5eed5eed00%010x", static_cast<unsigned>(n));
+  return id;
 }
 
 /** One call's life in the ledger: reserve its worst case, settle what it cost. */
@@ -190,7 +199,7 @@ void BM_OneStepCalls(benchmark::State& state) {
           io,
           [&ledger, &next_task, calls_each]() -> net::awaitable<void> {
             for (int i = 0; i < calls_each; ++i) {
-              co_await one_call(*ledger, "call-" + std::to_string(next_task++), true);
+              co_await one_call(*ledger, one_step_id(next_task++), true);
             }
           },
           net::detached);
