@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "text_mutation.hpp"
+
 namespace governor::openai {
 namespace {
 
@@ -106,9 +108,6 @@ TEST(JsonParse, ANulOutsideAStringIsInvalidUnlikeNlohmann) {
   EXPECT_FALSE(parse_json(text).has_value());
 }
 
-constexpr std::string_view kJsonMutationAlphabet =
-    "{}[]\":,\\ \r\n0123456789.-+eE:tfnul\x80\xbf\xc3\xe2\xed\xa0\xff";
-
 TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
   const std::vector<std::string> seeds = {
       R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},"max_tokens":100,"temperature":0.5,"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Café ☕ \u00e9"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]})",
@@ -117,22 +116,7 @@ TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
   std::mt19937 rng(20261123);
   int valid = 0;
   for (int i = 0; i < 30'000; ++i) {
-    std::string text = seeds[i % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 3);
-    for (int e = 0; e < edits && !text.empty(); ++e) {
-      const std::size_t at = rng() % text.size();
-      switch (rng() % 3) {
-        case 0:
-          text[at] = kJsonMutationAlphabet[rng() % kJsonMutationAlphabet.size()];
-          break;
-        case 1:
-          text.insert(at, 1, kJsonMutationAlphabet[rng() % kJsonMutationAlphabet.size()]);
-          break;
-        default:
-          text.erase(at, 1 + rng() % 4);
-          break;
-      }
-    }
+    const std::string text = testing::mutate(seeds[i % seeds.size()], rng);
     valid += nlohmann_verdict(text).has_value() ? 1 : 0;
     ASSERT_NO_FATAL_FAILURE(expect_same_as_nlohmann(text));
     // Each top-level member's span holds exactly its value's text.

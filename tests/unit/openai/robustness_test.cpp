@@ -11,6 +11,7 @@
 #include "governor/openai/sse.hpp"
 #include "governor/openai/usage.hpp"
 #include "testdata.hpp"
+#include "text_mutation.hpp"
 
 namespace governor::openai {
 namespace {
@@ -21,30 +22,7 @@ const std::vector<std::string> kSeeds = {
     R"({"model":"auto","messages":[{"role":"user","content":"x"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},{"role":"tool","tool_call_id":"c1","content":"42"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"integer"}}}}}],"tool_choice":{"type":"function","function":{"name":"f"}},"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object"}}},"stop":["\n"],"metadata":{"task":"t"},"logprobs":true,"top_logprobs":2})",
 };
 
-// Characters that matter to JSON and SSE, plus bytes that are not UTF-8.
-constexpr std::string_view kAlphabet = "{}[]\":,\\ \r\n0123456789.-+eE:tfnul\x80\xbf\xc3\xe2\xff";
-
-std::string mutate(std::string text, std::mt19937& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 4);
-  for (int e = 0; e < edits && !text.empty(); ++e) {
-    const std::size_t at = rng() % text.size();
-    switch (rng() % 4) {
-      case 0:
-        text[at] = kAlphabet[rng() % kAlphabet.size()];
-        break;
-      case 1:
-        text.insert(at, 1, kAlphabet[rng() % kAlphabet.size()]);
-        break;
-      case 2:
-        text.erase(at, 1 + rng() % 8);
-        break;
-      default:
-        text.resize(at);
-        break;
-    }
-  }
-  return text;
-}
+using testing::mutate;
 
 TEST(Robustness, MutatedRequestsAreRefusedOrRoundTrip) {
   std::mt19937 rng(20240601);
