@@ -27,7 +27,7 @@ namespace governor::ledger {
 class Checkpointer {
  public:
   static constexpr int kCheckpointPages = 1000;  ///< SQLite's own default threshold
-  static constexpr int kInlinePages = 4000;      ///< about 16 MB of log
+  static constexpr int kInlinePages = 16000;     ///< about 64 MB of log
 
   /** Opens a second connection to `path` with the ledger's synchronous setting and starts the
    *  thread. Null when the connection cannot be opened (the caller keeps SQLite's automatic
