@@ -102,25 +102,6 @@ std::int64_t Database::changes() const {
   return sqlite3_changes64(db_.get());
 }
 
-void Database::on_wal_commit(std::function<void(int pages)>* hook) {
-  sqlite3_wal_hook(
-      db_.get(),
-      [](void* context, sqlite3*, const char*, int pages) {
-        (*static_cast<std::function<void(int)>*>(context))(pages);
-        return SQLITE_OK;
-      },
-      hook);
-}
-
-bool Database::checkpoint_passive(int* pages_left) {
-  int log = 0;
-  int copied = 0;
-  const int rc =
-      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-  *pages_left = log > copied ? log - copied : 0;
-  return rc == SQLITE_OK || rc == SQLITE_BUSY;  // busy: another checkpoint is running
-}
-
 std::string Database::error() const {
   if (!open_error_.empty()) {
     return open_error_;

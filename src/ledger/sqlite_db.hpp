@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,14 +83,6 @@ class Database {
   std::int64_t changes() const;
   /** The last error of this connection. */
   std::string error() const;
-
-  /** Calls `hook` after each commit that wrote to the write-ahead log, with the pages the log
-   *  holds. Replaces SQLite's own automatic checkpoint, which is such a hook. The function must
-   *  outlive the connection's use. */
-  void on_wal_commit(std::function<void(int pages)>* hook);
-  /** A PASSIVE checkpoint: copies what it can of the log into the database without waiting for
-   *  readers or writers. `pages_left` gets the log pages not copied. False on an error. */
-  bool checkpoint_passive(int* pages_left);
 
  private:
   struct Closer {

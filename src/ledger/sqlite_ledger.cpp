@@ -29,10 +29,8 @@ Refusal unavailable() {
 
 SqliteLedger::SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
                            std::uint64_t next_reservation_id,
-                           std::function<void(std::chrono::microseconds)> on_commit,
-                           std::unique_ptr<Checkpointer> checkpointer)
-    : checkpointer_(std::move(checkpointer)),
-      store_(std::move(store)),
+                           std::function<void(std::chrono::microseconds)> on_commit)
+    : store_(std::move(store)),
       clock_(std::move(clock)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
       on_commit_(std::move(on_commit)) {
@@ -115,7 +113,6 @@ LedgerStats SqliteLedger::stats() const {
   s.batched_ops = batched_ops_.load(std::memory_order_relaxed);
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
   s.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
-  s.checkpoints = checkpointer_ ? checkpointer_->checkpoints() : 0;
   return s;
 }
 
@@ -489,17 +486,9 @@ OpenLedgerResult open_sqlite_ledger(SqliteLedgerOptions options) {
     options.clock = [] { return std::chrono::system_clock::now(); };
   }
   result.reconciled = *reconciled;
-  std::unique_ptr<Checkpointer> checkpointer;
-  if (options.path != ":memory:" && !options.path.empty()) {
-    checkpointer = Checkpointer::start(
-        options.path, options.durability == SqliteLedgerOptions::Durability::power_loss);
-    if (checkpointer) {
-      (*store)->use_checkpointer(*checkpointer);
-    }
-  }
-  result.ledger = std::make_unique<SqliteLedger>(
-      std::move(*store), std::move(options.clock), options.max_batch, *next_id,
-      std::move(options.on_commit), std::move(checkpointer));
+  result.ledger =
+      std::make_unique<SqliteLedger>(std::move(*store), std::move(options.clock), options.max_batch,
+                                     *next_id, std::move(options.on_commit));
   return result;
 }
 

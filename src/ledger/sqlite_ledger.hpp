@@ -31,8 +31,7 @@ class SqliteLedger final : public Ledger {
  public:
   SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
                std::uint64_t next_reservation_id,
-               std::function<void(std::chrono::microseconds)> on_commit = {},
-               std::unique_ptr<Checkpointer> checkpointer = nullptr);
+               std::function<void(std::chrono::microseconds)> on_commit = {});
   /** Completes every queued operation, then joins the ledger thread. */
   ~SqliteLedger() override;
   SqliteLedger(const SqliteLedger&) = delete;
@@ -108,9 +107,6 @@ class SqliteLedger final : public Ledger {
   /** Forgets the book and reloads the live reservations from the database. */
   void rebuild();
 
-  /// Checkpoints the store's log on its own thread (null: SQLite's, inside commits). Declared
-  /// first, so it stops after the store's connection has closed.
-  std::unique_ptr<Checkpointer> checkpointer_;
   StorePtr store_;
   WallClock clock_;
   std::size_t max_batch_;

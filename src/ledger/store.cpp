@@ -335,10 +335,6 @@ bool Store::fail(std::string_view what) {
   return false;
 }
 
-void Store::use_checkpointer(Checkpointer& checkpointer) {
-  db_.on_wal_commit(checkpointer.hook(db_));
-}
-
 bool Store::begin() {
   return Use(begin_)->run() || fail("begin");
 }

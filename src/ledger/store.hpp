@@ -8,7 +8,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "checkpointer.hpp"
 #include "governor/core/error.hpp"
 #include "records.hpp"
 #include "sqlite_db.hpp"
@@ -86,9 +85,6 @@ class Store {
   /** Spent in a window; zero for a window never written. */
   Result<MicroUsd> load_spend(const SpendKey& key);
   Result<std::vector<ReservationRecord>> load_reservations();
-
-  /** Hands the write-ahead log's checkpoints to `checkpointer` (docs/ledger.md). */
-  void use_checkpointer(Checkpointer& checkpointer);
 
   bool begin();
   bool commit();

@@ -288,36 +288,6 @@ TEST(SqliteLedgerDurability, AOneStepCallIsStoredWhenItSettles) {
   EXPECT_EQ(view->steps[0].cost, usd(120));
 }
 
-TEST(SqliteLedgerCheckpoint, TheLogIsCheckpointedOffTheLedgerThreadAndStaysSmall) {
-  TempDir dir;
-  const std::string path = dir.file("ledger.db");
-  ManualClock clock{kNoon};
-  LedgerPtr ledger = open_ledger(path, &clock);
-  ASSERT_TRUE(ledger);
-  // One call at a time: two commits each, a few log pages each, thousands of pages in all.
-  constexpr int kCalls = 1500;
-  for (int i = 0; i < kCalls; ++i) {
-    ReserveRequest r = call("call-" + std::to_string(1'000'000 + i));
-    r.one_step = true;
-    const Grant g = grant_of(await(ledger->reserve(r)));
-    await(ledger->settle(settlement(g.reservation, 10)));
-  }
-  for (int waited_ms = 0; ledger->stats().checkpoints == 0 && waited_ms < 10'000; waited_ms += 10) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_GT(ledger->stats().checkpoints, 0u) << "the checkpoint thread never ran";
-  // Unchecked, the log would hold every page written: tens of megabytes. Checkpointed, it is
-  // started again from the top and stays near the threshold.
-  const auto wal_bytes = std::filesystem::file_size(path + "-wal");
-  EXPECT_LT(wal_bytes, 16u << 20) << "log of " << wal_bytes << " bytes";
-  ledger.reset();
-  ledger = open_ledger(path, &clock);
-  const auto last = view_of(*ledger, "acme", "call-" + std::to_string(1'000'000 + kCalls - 1));
-  ASSERT_TRUE(last);
-  EXPECT_EQ(last->task.spent, usd(10));
-  EXPECT_EQ(last->tenant_day.spent, usd(10 * kCalls));
-}
-
 // ---- tenant windows with the injected clock ----------------------------------------------
 
 TEST(SqliteLedgerWindows, ADayRollsOverAndAnOldReservationSettlesIntoItsDay) {
