@@ -9,6 +9,8 @@
 #include <limits>
 #include <optional>
 
+#include "utf8.hpp"
+
 namespace governor::openai {
 namespace {
 
@@ -274,11 +276,13 @@ struct RapidHandler {
 
 // RapidJSON's reader, not nlohmann's SAX lexer: this runs on every upstream body and every SSE
 // event, and the proxy benchmark's profile had nlohmann's lexer here at about 7% of a call's CPU.
-// Strict RFC 8259 (no comments, trailing commas or NaN), UTF-8 validated, iterative so that deep
-// nesting costs heap rather than stack, and the reader's stack reused per thread.
+// Strict RFC 8259 (no comments, trailing commas or NaN), UTF-8 validated (utf8.hpp), iterative so
+// that deep nesting costs heap rather than stack, and the reader's stack reused per thread.
 ChunkInfo scan_chunk(std::string_view text) {
-  constexpr unsigned kFlags =
-      rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag;  // UTF-8 checked first, faster
+  if (!is_valid_utf8(text)) {
+    return {};
+  }
   thread_local rapidjson::Reader reader;
   ChunkSax sax;
   RapidHandler handler{sax};

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "utf8.hpp"
+
 namespace governor::openai {
 namespace {
 
@@ -123,13 +125,18 @@ class DomBuilder {
 };
 
 std::optional<json> parse(std::string_view text, std::vector<RawMember>* members) {
-  constexpr unsigned kFlags = rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  // UTF-8 is checked over the whole text first, eight ASCII bytes at a time: RapidJSON's own
+  // validation decodes byte by byte and was 4% of a proxied call. Outside strings any non-ASCII
+  // byte is a syntax error anyway, so the verdict is the same.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   std::size_t offset = 0;
   if (text.starts_with(kBom)) {
     text.remove_prefix(kBom.size());
     offset = kBom.size();
+  }
+  if (!is_valid_utf8(text)) {
+    return std::nullopt;
   }
   thread_local rapidjson::Reader reader;
   rapidjson::MemoryStream in(text.data(), text.size());

@@ -45,6 +45,10 @@ std::optional<std::string_view> header_of(const Request& request, std::string_vi
 /** The X-Governor-* headers of a request. */
 GovernorHeaders governor_headers(const Request& request);
 
+/** The status line and header fields of `response` as HTTP/1.x puts them on the wire, ending
+ *  with the blank line. */
+std::string response_head(const Response& response);
+
 /** Writes a complete response; false when the client is gone. */
 net::awaitable<bool> write_response(Call& ex, Response&& response);
 
