@@ -1,7 +1,6 @@
 #include "chat_handler.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <cstdlib>
 
 #include "admission.hpp"
@@ -9,6 +8,7 @@
 #include "call_metrics.hpp"
 #include "call_record.hpp"
 #include "cascade_call.hpp"
+#include "client_watch.hpp"
 #include "governor/openai/chat_request.hpp"
 #include "governor/openai/usage.hpp"
 #include "governor/telemetry/gateway_metrics.hpp"
@@ -23,22 +23,8 @@
 namespace governor::server {
 namespace {
 
-using namespace boost::asio::experimental::awaitable_operators;
 using std::chrono::duration_cast;
 using std::chrono::microseconds;
-
-/** Completes when the client closes its connection (EOF or reset) while a call is in flight.
- *  Bytes of a pipelined next request are kept in the session buffer, and then the watcher just
- *  waits to be cancelled. A client that half-closes after sending counts as gone. */
-net::awaitable<void> client_gone(Call& ex) {
-  auto space = ex.buffer.prepare(4096);
-  auto [ec, n] = co_await ex.stream.socket().async_read_some(space, nothrow);
-  if (!ec) {
-    ex.buffer.commit(n);
-    net::steady_timer forever(co_await net::this_coro::executor, Clock::time_point::max());
-    co_await forever.async_wait(nothrow);
-  }
-}
 
 /** Counts the call in governor_in_flight_requests for as long as it is being served. */
 class ChatInFlightMetric {
@@ -244,13 +230,19 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   const EscalationBudget escalation{services.ledger.get(), &admission};
   ex.stream.expires_never();
   ++ex.worker.in_flight();
-  auto raced = co_await (serve_routed(ex, request, dispatch, record, budget, cascade, escalation) ||
-                         client_gone(ex));
-  --ex.worker.in_flight();
   bool keep = false;
-  if (raced.index() == 0) {
-    keep = std::get<0>(raced);
+  bool gone = false;
+  // A client that leaves cancels what the call waits on; what follows (the settle) still runs.
+  co_await net::this_coro::throw_if_cancelled(false);
+  if (ex.client_left != nullptr) {
+    const ClientWatch watch(ex.stream.socket(), *ex.client_left);
+    keep = co_await serve_routed(ex, request, dispatch, record, budget, cascade, escalation);
+    gone = watch.gone() && !keep;  // an answer delivered before the close still counts as ok
   } else {
+    keep = co_await serve_routed(ex, request, dispatch, record, budget, cascade, escalation);
+  }
+  --ex.worker.in_flight();
+  if (gone) {
     record.outcome = "client_gone";
     if (record.forward_started != Clock::time_point{} && !record.upstream_latency) {
       // Cancelled while waiting on the upstream: that wait is not Governor's overhead.

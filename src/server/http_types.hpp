@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -32,6 +33,8 @@ struct Call {
   std::string request_id;
   Clock::time_point started;
   bool keep_alive = true;  ///< cleared when the connection must close after this response
+  /** The signal the session's coroutine is bound to (see run_session); may be null. */
+  net::cancellation_signal* client_left = nullptr;
 };
 
 /** A response with a JSON body and the headers every Governor response carries. */

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -157,15 +158,22 @@ struct Server::Impl {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      net::co_spawn(w.io(), run_session(w, std::move(socket), listener), [](std::exception_ptr e) {
-        if (e) {
-          try {
-            std::rethrow_exception(e);
-          } catch (const std::exception& ex) {
-            spdlog::error("session ended by exception: {}", ex.what());
-          }
-        }
-      });
+      // The session's coroutine is bound to a signal its chat calls emit on when their client
+      // leaves; the completion handler keeps the signal alive as long as the coroutine.
+      auto client_left = std::make_shared<net::cancellation_signal>();
+      auto* signal = client_left.get();
+      net::co_spawn(
+          w.io(), run_session(w, std::move(socket), listener, signal),
+          net::bind_cancellation_slot(
+              signal->slot(), [client_left = std::move(client_left)](std::exception_ptr e) {
+                if (e) {
+                  try {
+                    std::rethrow_exception(e);
+                  } catch (const std::exception& ex) {
+                    spdlog::error("session ended by exception: {}", ex.what());
+                  }
+                }
+              }));
     }
   }
 

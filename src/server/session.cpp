@@ -8,6 +8,8 @@
 namespace governor::server {
 namespace {
 
+constexpr std::size_t kClientReadBuffer = 8192;
+
 std::string_view session_listener_name(Listener listener) {
   return listener == Listener::admin ? "admin" : "data";
 }
@@ -50,9 +52,14 @@ net::awaitable<void> refuse(Worker& worker, beast::tcp_stream& stream, beast::fl
 
 }  // namespace
 
-net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Listener listener) {
+net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Listener listener,
+                                 net::cancellation_signal* client_left) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  // Beast reads into the buffer's free capacity, at least 512 bytes: an empty buffer took a
+  // typical 700-byte chat request in two reads. Requests are at least this big (8 kB per open
+  // connection, as the upstream connections read; Beast grows it for bigger bodies).
+  buffer.reserve(kClientReadBuffer);
   SessionSlot slot{&stream, true};
   SlotGuard guard(worker, slot, listener);
   const auto& listen = worker.config()->listen;
@@ -98,7 +105,8 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
     }
 
     Request request = parser.release();
-    Call ex{worker, stream, buffer, request, worker.next_request_id(), Clock::now(), true};
+    Call ex{worker,       stream, buffer,     request, worker.next_request_id(),
+            Clock::now(), true,   client_left};
     stream.expires_never();
     // Not a conditional expression around co_await: g++ 12 miscompiles that.
     bool ok = false;

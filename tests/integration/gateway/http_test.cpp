@@ -105,6 +105,46 @@ TEST_F(HttpTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(responses[2].header("x-governor-model"), "sim-large");
 }
 
+TEST_F(HttpTest, ARequestPipelinedWhileTheFirstIsInFlightIsAnsweredNext) {
+  // The client watch sees the second request's bytes arrive during the first call: it must
+  // leave them for the session rather than take the client for gone.
+  sim::SimOptions so;
+  so.ttft = std::chrono::milliseconds(300);
+  start({}, so);
+  auto c = client();
+  c.start_only("POST", "/v1/chat/completions", chat_body("auto", "first"));
+  ASSERT_TRUE(eventually([&] { return gateway().in_flight() == 1; }));
+  const std::string second = chat_body("sim-large", "second");
+  const auto responses = c.raw(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+          std::to_string(second.size()) + "\r\n\r\n" + second,
+      2);
+  ASSERT_EQ(responses.size(), 2u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].header("x-governor-model"), "sim-small");
+  EXPECT_EQ(responses[1].status, 200);
+  EXPECT_EQ(responses[1].header("x-governor-model"), "sim-large");
+}
+
+TEST_F(HttpTest, AClientThatLeavesAWholeResponseCallCancelsItsUpstreamCall) {
+  sim::SimOptions so;
+  so.ttft = std::chrono::seconds(20);
+  start({}, so);
+  {
+    auto c = client();
+    c.start_only("POST", "/v1/chat/completions", chat_body("auto", "slow answer"));
+    ASSERT_TRUE(eventually([&] { return sim().stats().requests == 1; }));
+    EXPECT_EQ(gateway().in_flight(), 1u);
+    c.reset();
+  }
+  // The upstream would answer in 20 s: only the cancellation ends the call within 5.
+  EXPECT_TRUE(eventually([&] { return gateway().in_flight() == 0; }));
+  EXPECT_EQ(sim().stats().completed, 0u);
+  // The connection left is usable for nothing; a new one is served as usual.
+  EXPECT_EQ(client().request("GET", "/healthz").status, 200);
+}
+
 TEST_F(HttpTest, MalformedHttpGets400AndTheProcessLivesOn) {
   start();
   {
