@@ -1,6 +1,6 @@
 #include "governor/openai/error_body.hpp"
 
-#include "json_text.hpp"
+#include "governor/openai/json_text.hpp"
 
 namespace governor::openai {
 namespace {

@@ -1,4 +1,4 @@
-#include "json_text.hpp"
+#include "governor/openai/json_text.hpp"
 
 namespace governor::openai {
 

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "governor/openai/chat_request.hpp"
-#include "json_text.hpp"
+#include "governor/openai/json_text.hpp"
 
 namespace governor::openai {
 namespace {

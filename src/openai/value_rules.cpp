@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "json_text.hpp"
+#include "governor/openai/json_text.hpp"
 
 namespace governor::openai::rules {
 namespace {

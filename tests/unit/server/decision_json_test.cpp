@@ -52,6 +52,49 @@ TEST(DecisionTrace, KeepsCandidatesLambdaPredictionAndBudget) {
   EXPECT_EQ(trace["budget_before_usd"], 0.25);
 }
 
+/** The trace as a DOM, built the way it was before it was written out by hand. */
+json trace_dom(const CallRecord& record) {
+  json trace = decision_json(*record.decision);
+  if (record.cascade) {
+    trace["cascade"] = cascade_json(*record.cascade);
+  }
+  if (record.prediction) {
+    trace["prediction"] = {{"weak", record.prediction->weak},
+                           {"strong", record.prediction->strong}};
+  }
+  trace["budget_before_usd"] = record.budget_before ? json(*record.budget_before) : json(nullptr);
+  return trace;
+}
+
+TEST(DecisionTrace, TextIsTheDomsDumpByteForByte) {
+  std::vector<CallRecord> records(5);
+  records[0].decision = two_tier_decision();
+  records[1].decision = two_tier_decision();
+  records[1].decision->allowance.reset();
+  records[1].decision->lambda = 0.0;
+  records[1].decision->candidates[0].p_success = 1.0 / 3.0;
+  records[1].decision->candidates[1].worst_cost = 1e-9;
+  records[1].decision->candidates[1].tier = "tier \"quoted\" \\ caf\xC3\xA9";
+  records[1].prediction = routing::SuccessPrediction{0.25, 1.0};
+  records[1].budget_before = 12345.678;
+  records[2].decision = two_tier_decision();
+  records[2].decision->reasons[static_cast<std::size_t>(routing::Reason::utility)] = false;
+  records[2].decision->chosen = 7;  // out of range: the chosen tier is ""
+  records[3].decision = two_tier_decision();
+  records[3].decision->candidates.clear();
+  records[3].decision->candidates.shrink_to_fit();
+  records[4].decision = two_tier_decision();
+  records[4].decision->candidates[0].utility = -0.0;
+  records[4].decision->candidates[1].est_cost = 1e300;
+  CascadeRecord cascade;
+  cascade.outcome = CascadeOutcome::escalated;
+  records[4].cascade = cascade;
+  for (const CallRecord& record : records) {
+    EXPECT_EQ(decision_trace_text(record),
+              trace_dom(record).dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+}
+
 TEST(DecisionTrace, APinnedCallKeepsNothing) {
   EXPECT_EQ(decision_trace_text(CallRecord{}), "");
 }
