@@ -62,6 +62,19 @@ TEST(UpstreamBody, CopiesTheClientsBytesAndOrderReplacingOnlyWhatItEdits) {
       R"({"zeta":[1, 2.50, 1e2],"model":"m","messages":[{"role":"user","content":"caf\u00e9"}],"temperature":0.70})");
 }
 
+TEST(UpstreamBody, KeysThatNeedEscapingAreWrittenEscaped) {
+  const std::string body =
+      "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+      "\"we\\\"ird\\\\key\":1,\"caf\u00e9\":2,\"tab\\tkey\":3}";
+  const json out = json::parse(upstream_body(parsed(body), "m"));
+  json want = json::parse(body);
+  want["model"] = "m";
+  EXPECT_EQ(out, want);
+  EXPECT_EQ(out["we\"ird\\key"], 1);
+  EXPECT_EQ(out["caf\u00e9"], 2);
+  EXPECT_EQ(out["tab\tkey"], 3);
+}
+
 TEST(UpstreamBody, ARepeatedKeyIsSentOnceWithItsLastValue) {
   const std::string out = upstream_body(
       parsed(R"({"model":"auto","n":1,"messages":[{"role":"user","content":"hi"}],"n":2})"), "m");
