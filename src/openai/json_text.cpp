@@ -6,8 +6,35 @@ std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+/** Printable ASCII other than the quote and the backslash: copied between quotes as it is. */
+bool plain(std::string_view text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void append_quoted_json(std::string& out, std::string_view text) {
+  if (plain(text)) {  // names, ids and model names: no serializer needed
+    out += '"';
+    out += text;
+    out += '"';
+    return;
+  }
+  out += dump_json(nlohmann::json(text));
+}
+
 std::string quote_json(std::string_view text) {
-  return dump_json(nlohmann::json(text));
+  std::string out;
+  append_quoted_json(out, text);
+  return out;
 }
 
 }  // namespace governor::openai

@@ -18,25 +18,11 @@ constexpr std::string_view kMaxCompletionTokens = "max_completion_tokens";
 constexpr std::string_view kLogprobs = "logprobs";
 constexpr std::string_view kTopLogprobs = "top_logprobs";
 
-/** Whether `key` can be written between quotes as it is (the usual case: no allocation). */
-bool plain_key(std::string_view key) {
-  return std::all_of(key.begin(), key.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
-  });
-}
-
 void append_member(std::string& out, std::string_view key, std::string_view value_json) {
   if (out.size() > 1) {
     out += ',';
   }
-  if (plain_key(key)) {
-    out += '"';
-    out += key;
-    out += '"';
-  } else {
-    out += quote_json(key);
-  }
+  append_quoted_json(out, key);
   out += ':';
   out += value_json;
 }

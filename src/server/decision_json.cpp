@@ -105,7 +105,7 @@ std::string decision_trace_text(const CallRecord& record) {
     out += ",\"p_success\":";
     append_number(out, c.p_success);
     out += ",\"tier\":";
-    out += openai::quote_json(c.tier);
+    openai::append_quoted_json(out, c.tier);
     out += ",\"utility\":";
     append_number(out, c.utility);
     out += ",\"worst_cost_usd\":";
@@ -118,8 +118,8 @@ std::string decision_trace_text(const CallRecord& record) {
     out += cascade_json(*record.cascade).dump(-1, ' ', false, json::error_handler_t::replace);
   }
   out += ",\"chosen\":";
-  out += openai::quote_json(d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier
-                                                           : std::string_view{});
+  openai::append_quoted_json(
+      out, d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{});
   out += ",\"lambda\":";
   append_number(out, d.lambda);
   if (record.prediction) {
@@ -130,7 +130,7 @@ std::string decision_trace_text(const CallRecord& record) {
     out += '}';
   }
   out += ",\"reasons\":";
-  out += openai::quote_json(d.reason_text());
+  openai::append_quoted_json(out, d.reason_text());
   out += '}';
   return out;
 }

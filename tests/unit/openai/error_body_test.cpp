@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "governor/openai/json_text.hpp"
 
 namespace governor::openai {
 namespace {
@@ -115,6 +119,27 @@ TEST(ErrorBody, KeepsUtf8AndReplacesInvalidBytesInsteadOfThrowing) {
   EXPECT_NO_THROW(body = error_body_json(make_api_error(errc::internal, "bad \xff\xfe byte")));
   EXPECT_TRUE(nlohmann::json::accept(body));
   EXPECT_NE(body.find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+}
+
+TEST(QuoteJson, EqualsTheDocumentsDumpWithOrWithoutTheFastPath) {
+  const std::vector<std::string> texts = {"",
+                                          "gpt-4o-mini",
+                                          "with space ~!",
+                                          "quote\"d",
+                                          "back\\slash",
+                                          "tab\tnew\nline",
+                                          std::string("nul\0byte", 8),
+                                          "caf\xC3\xA9",
+                                          "bad \xFE utf8",
+                                          "\x7F del"};
+  for (const std::string& text : texts) {
+    const std::string want =
+        nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    EXPECT_EQ(quote_json(text), want) << text;
+    std::string appended = "x";
+    append_quoted_json(appended, text);
+    EXPECT_EQ(appended, "x" + want) << text;
+  }
 }
 
 }  // namespace
