@@ -38,8 +38,8 @@ void Statement::bind(int index, std::int64_t value) {
 }
 
 void Statement::bind(int index, std::string_view text) {
-  // SQLITE_TRANSIENT: SQLite copies the text, so callers may pass temporaries.
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // SQLITE_STATIC: SQLite reads the caller's bytes when the statement runs (see the header).
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
 }
 
 void Statement::bind_null(int index) {
