@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "wal_batch_vfs.hpp"
+
 namespace governor::ledger::sqlite {
 namespace {
 
@@ -91,8 +93,9 @@ Database::Database(const std::string& path) {
   configure_process();
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  db_.reset(db);  // even a failed open returns a handle that must be closed
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      wal_batch_vfs());  // nullptr (the default VFS) if it could not be registered
+  db_.reset(db);         // even a failed open returns a handle that must be closed
   if (rc != SQLITE_OK) {
     open_error_ = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   }
