@@ -233,6 +233,9 @@ void SqliteLedger::complete(std::vector<Op>& batch) {
     if (group == deliveries_.end()) {
       deliveries_.push_back(Delivery{ex, {}});
       group = std::prev(deliveries_.end());
+      // Room for the whole batch at once: growing it moved every (large) operation again at
+      // each doubling, about 5% of the ledger thread with one caller executor.
+      group->ops.reserve(batch.size());
     }
     group->ops.push_back(std::move(op));
   }
