@@ -359,6 +359,13 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     fx.task = TaskRow{res.task, t.record};
     fx.task_added = !t.stored;
     t.stored = true;
+    if (t.record.one_step && fx.step && fx.task_added && t.steps.size() == 1) {
+      // A one-step task with one step (a call the cascade did not escalate) is stored in one
+      // row, with its step in it: not a task row, a step row and the step's index entry.
+      fx.task->only_step = std::move(fx.step);
+      fx.step.reset();
+      fx.step_added = false;
+    }
     if (t.record.one_step && t.in_flight == 0) {
       tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
     }
