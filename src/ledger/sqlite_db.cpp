@@ -41,7 +41,9 @@ void Statement::bind(int index, std::int64_t value) {
 
 void Statement::bind(int index, std::string_view text) {
   // SQLITE_STATIC: SQLite reads the caller's bytes when the statement runs (see the header).
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  // An empty view may have no data at all, and a null pointer would bind NULL, not ''.
+  sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                    static_cast<int>(text.size()), SQLITE_STATIC);
 }
 
 void Statement::bind_null(int index) {

@@ -554,7 +554,7 @@ bool Store::write_step(const StepRecord& step) {
 }
 
 bool Store::write_reservation(const ReservationRecord& r) {
-  std::string session, day, month;
+  std::string_view session, day, month;  // views of r.scopes, which outlives the statement's run
   for (const SpendKey& k : r.scopes) {
     switch (k.scope) {
       case Scope::session:
