@@ -183,7 +183,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   }
 
   // Every scope of the call, task first; the binding one is the least available (first on ties).
-  const std::vector<SpendKey> keys = spend_keys(r.tenant, r.session, now);
+  std::vector<SpendKey> keys = spend_keys(r.tenant, r.session, now);
   std::vector<Check> checks;
   checks.reserve(keys.size() + 1);
   checks.push_back(Check{Scope::task, task_available});
@@ -200,12 +200,15 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
       binding != nullptr ? binding->available : std::optional<MicroUsd>{};
 
   // The task's own budget (an agent may have opened it tighter than its policy) bounds the output.
-  std::vector<Candidate> candidates = r.candidates;
+  // A copy only when it changes: the common task has no output limit of its own.
+  std::vector<Candidate> bounded;
   if (budget.max_output_tokens) {
-    for (Candidate& c : candidates) {
+    bounded = r.candidates;
+    for (Candidate& c : bounded) {
       c.max_output_tokens = std::min(c.max_output_tokens, *budget.max_output_tokens);
     }
   }
+  const std::vector<Candidate>& candidates = budget.max_output_tokens ? bounded : r.candidates;
   if (candidates.empty()) {
     return refuse(refusal(Refusal::Reason::budget_exhausted,
                           binding != nullptr ? binding->scope : Scope::task,
@@ -232,14 +235,30 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   hold(t, r.step, fit->amount);
   t.record.retries = retries;
   t.record.last_hash = r.messages_hash;
+  Grant grant;
   for (const SpendKey& k : keys) {
-    spend_[k].reserved += fit->amount;
+    Counter& c = spend_[k];
+    c.reserved += fit->amount;
+    const auto left = remaining_of(limit_of(k.scope, r), c);
+    switch (k.scope) {
+      case Scope::session:
+        grant.remaining.session = left;
+        break;
+      case Scope::tenant_day:
+        grant.remaining.tenant_day = left;
+        break;
+      case Scope::tenant_month:
+        grant.remaining.tenant_month = left;
+        break;
+      case Scope::task:
+        break;
+    }
   }
 
   ReservationRecord reservation;
   reservation.id = id;
   reservation.task = key;
-  reservation.scopes = keys;
+  reservation.scopes = std::move(keys);
   reservation.amount = fit->amount;
   reservation.step = r.step;
   reservation.time_unix_ms = now_ms;
@@ -255,7 +274,6 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   const bool write_rows = !t.record.one_step;
   t.steps.push_back(Step{id, step, write_rows});
 
-  Grant grant;
   grant.reservation = id;
   grant.candidate = fit->candidate;
   grant.output_tokens = fit->output_tokens;
@@ -264,22 +282,6 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   grant.retries = retries;
   grant.remaining.task = remaining_of(budget.total_dollars, Counter{t.record.spent, t.reserved});
   grant.binding = binding != nullptr ? binding->scope : Scope::task;
-  for (const SpendKey& k : keys) {
-    const auto left = remaining_of(limit_of(k.scope, r), counter(k));
-    switch (k.scope) {
-      case Scope::session:
-        grant.remaining.session = left;
-        break;
-      case Scope::tenant_day:
-        grant.remaining.tenant_day = left;
-        break;
-      case Scope::tenant_month:
-        grant.remaining.tenant_month = left;
-        break;
-      case Scope::task:
-        break;
-    }
-  }
 
   Effects fx;
   if (write_rows) {
@@ -298,7 +300,7 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
   if (rit == reservations_.end()) {
     return {Remaining{}, {}};
   }
-  const ReservationRecord res = std::move(rit->second);
+  ReservationRecord res = std::move(rit->second);
   reservations_.erase(rit);
 
   // Truth wins: the real cost is charged even when it is above what was reserved.
@@ -310,13 +312,15 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
   Effects fx;
   fx.reservation_removed = res.id;
   Remaining remaining;
-  for (const SpendKey& k : res.scopes) {
+  fx.spend.reserve(res.scopes.size());
+  for (SpendKey& k : res.scopes) {
     // The windows the call was reserved in, even if the clock has moved on since.
     Counter& c = spend_[k];
     c.reserved = c.reserved - res.amount;
     c.spent += cost;
-    fx.spend.push_back(SpendRow{k, c.spent});
-    switch (k.scope) {
+    const Scope scope = k.scope;
+    fx.spend.push_back(SpendRow{std::move(k), c.spent});  // the reservation is gone
+    switch (scope) {
       case Scope::session:
         remaining.session = remaining_of(res.session_limit, c);
         break;
@@ -338,6 +342,9 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     remaining.task =
         remaining_of(t.record.budget.total_dollars, Counter{t.record.spent, t.reserved});
     remaining.task_spent = t.record.spent;
+    // A one-step task with nothing left in flight is forgotten below: its state moves into
+    // the rows instead of being copied.
+    const bool forget = t.record.one_step && t.in_flight == 0;
     for (auto step = t.steps.rbegin(); step != t.steps.rend(); ++step) {
       if (step->id == res.id) {
         StepView& v = step->view;
@@ -350,16 +357,32 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
         v.decision = s.decision;
         v.latency_ms = s.latency_ms;
         v.usage_estimated = s.usage_estimated;
-        fx.step = StepRecord{res.id, res.task, v};
+        if (forget) {
+          fx.step = StepRecord{res.id, res.task, std::move(v)};
+        } else {
+          fx.step = StepRecord{res.id, res.task, v};
+        }
         fx.step_added = !step->stored;
         step->stored = true;
         break;
       }
     }
-    fx.task = TaskRow{res.task, t.record};
+    const bool one_row = t.record.one_step && fx.step && !t.stored && t.steps.size() == 1;
+    if (forget) {
+      fx.task = TaskRow{std::move(res.task), std::move(t.record)};
+    } else {
+      fx.task = TaskRow{res.task, t.record};
+    }
     fx.task_added = !t.stored;
     t.stored = true;
-    if (t.record.one_step && t.in_flight == 0) {
+    if (one_row) {
+      // A one-step task with one step (a call the cascade did not escalate) is stored in one
+      // row, with its step in it: not a task row, a step row and the step's index entry.
+      fx.task->only_step = std::move(fx.step);
+      fx.step.reset();
+      fx.step_added = false;
+    }
+    if (forget) {
       tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
     }
   }

@@ -37,9 +37,10 @@ class Book {
    *  reservation is settled (its rows stay in the database).
    *
    *  A one-step task (a call without a task id) writes no task or step row when it is reserved:
-   *  only its reservation row, which is what a crash needs. Its task and step rows are written
-   *  once, with their final values, when it settles. A task with an id writes them at its first
-   *  reservation, so its trace shows calls in flight. */
+   *  only its reservation row, which is what a crash needs. Its task row is written once, with
+   *  its final values and its one step in it (TaskRow::only_step), when it settles. A task with
+   *  an id writes its task and step rows at its first reservation, so its trace shows calls in
+   *  flight. */
   Applied<Remaining> settle(const Settlement& settlement);
   Applied<OpenResult> open(const OpenTask& request, TimePoint now);
   /** The task's card; tenant windows are those of `now`. Nullopt when the tenant has no such

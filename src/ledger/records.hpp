@@ -57,17 +57,21 @@ struct TaskRecord {
   bool operator==(const TaskRecord&) const = default;
 };
 
-struct TaskRow {
-  TaskKey key;
-  TaskRecord record;
-  bool operator==(const TaskRow&) const = default;
-};
-
 /** One call of a task; `id` is its reservation id (ids only grow, so they order the steps). */
 struct StepRecord {
   std::uint64_t id = 0;
   TaskKey task;
   StepView view;
+  bool operator==(const StepRecord&) const = default;
+};
+
+struct TaskRow {
+  TaskKey key;
+  TaskRecord record;
+  /** A one-step task's one step, stored in the task's own row (no `steps` row): set only when
+   *  the step is final (settled or reconciled). */
+  std::optional<StepRecord> only_step;
+  bool operator==(const TaskRow&) const = default;
 };
 
 struct SpendRow {

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "governor/core/money.hpp"
 
@@ -30,6 +32,8 @@ class Statement {
   bool valid() const { return stmt_ != nullptr; }
 
   void bind(int index, std::int64_t value);
+  /** Binds the text without copying it (SQLITE_STATIC): it must stay alive and unchanged until
+   *  the statement is reset. A copy per text was a malloc and a free per column. */
   void bind(int index, std::string_view text);
   void bind(int index, MicroUsd value) { bind(index, value.micros()); }
   void bind_null(int index);
@@ -41,11 +45,15 @@ class Statement {
       bind_null(index);
     }
   }
-  /** Binds every argument in order, from index 1. */
+  /** Binds every argument in order, from index 1. Text is not copied (see bind), so a temporary
+   *  std::string, which dies at the end of this call, is refused at compile time. */
   template <class... Args>
-  void bind_all(const Args&... args) {
+  void bind_all(Args&&... args) {
+    static_assert((!(std::is_same_v<std::remove_cvref_t<Args>, std::string> &&
+                     !std::is_lvalue_reference_v<Args>)&&...),
+                  "bind_all: a temporary std::string would dangle (text is bound without a copy)");
     int index = 0;
-    (bind(++index, args), ...);
+    (bind(++index, std::as_const(args)), ...);
   }
 
   Step step();

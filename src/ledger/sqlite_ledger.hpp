@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -117,7 +119,14 @@ class SqliteLedger final : public Ledger {
   bool batch_ok_ = true;   ///< no load or write of the current batch has failed
   bool degraded_ = false;  ///< the book could not be rebuilt: refuse until it can
   std::uint64_t batch_overruns_ = 0;
-  std::vector<Op> retry_;             ///< settlements to apply again in the next batch
+  std::vector<Op> retry_;  ///< settlements to apply again in the next batch
+  /** The tenant, session and time whose spend windows the book was last made to hold. */
+  struct EnsuredWindows {
+    std::string tenant;
+    std::string session;
+    TimePoint now;
+  };
+  std::optional<EnsuredWindows> spend_ensured_;
   std::vector<Delivery> deliveries_;  ///< complete()'s groups, kept for their memory
   WriteSet writes_;  ///< the current batch's changed rows, written once before the commit
 

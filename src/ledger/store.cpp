@@ -8,9 +8,9 @@
 namespace governor::ledger {
 namespace {
 
-// Version 2 (1 lacked steps.decision). Amounts are integer micro-dollars; NULL limits mean "no
-// limit". Rows are keyed by what the ledger looks them up by, so every read and write is one
-// primary-key probe.
+// Version 3 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta). Amounts are
+// integer micro-dollars; NULL limits mean "no limit". Rows are keyed by what the ledger looks
+// them up by, so every read and write is one primary-key probe.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
   tenant TEXT NOT NULL,
@@ -31,6 +31,19 @@ CREATE TABLE IF NOT EXISTS tasks (
   spent INTEGER NOT NULL,
   synthesis_spent INTEGER NOT NULL,
   handoff_spent INTEGER NOT NULL,
+  step_id INTEGER,
+  step_type TEXT,
+  step_model TEXT,
+  step_tier TEXT,
+  step_input_tokens INTEGER,
+  step_output_tokens INTEGER,
+  step_cost INTEGER,
+  step_reserved INTEGER,
+  step_outcome TEXT,
+  step_reason TEXT,
+  step_latency_ms INTEGER,
+  step_usage_estimated INTEGER,
+  step_decision TEXT,
   PRIMARY KEY (tenant, task)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS spend (
@@ -73,12 +86,36 @@ CREATE TABLE IF NOT EXISTS reservations (
   day_limit INTEGER,
   month_limit INTEGER
 );
-PRAGMA user_version = 2;
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+PRAGMA user_version = 3;
 )sql";
 
 /** Version 1 files (before the routing decision was kept per step) gain the column. */
 constexpr const char* kAddDecisionColumn =
     "ALTER TABLE steps ADD COLUMN decision TEXT NOT NULL DEFAULT ''";
+
+/** Version 1 and 2 files (before a one-step task's step was kept in its task row) gain the
+ *  columns, NULL in their rows: their one-step tasks keep their rows in `steps`. Adding a column
+ *  rewrites nothing. */
+constexpr const char* kAddStepColumns =
+    "ALTER TABLE tasks ADD COLUMN step_id INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_type TEXT;"
+    "ALTER TABLE tasks ADD COLUMN step_model TEXT;"
+    "ALTER TABLE tasks ADD COLUMN step_tier TEXT;"
+    "ALTER TABLE tasks ADD COLUMN step_input_tokens INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_output_tokens INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_cost INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_reserved INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_outcome TEXT;"
+    "ALTER TABLE tasks ADD COLUMN step_reason TEXT;"
+    "ALTER TABLE tasks ADD COLUMN step_latency_ms INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_usage_estimated INTEGER;"
+    "ALTER TABLE tasks ADD COLUMN step_decision TEXT;";
+
+constexpr std::string_view kNextIdKey = "next_reservation_id";
 
 constexpr std::string_view kReconciled = "reconciled_after_restart";
 
@@ -250,11 +287,16 @@ boost::system::result<StorePtr, std::string> Store::open(const std::string& path
       read.valid() && read.step() == sqlite::Statement::Step::row) {
     version = read.int64(0);
   }
-  if (version == 1 && !db.exec(kAddDecisionColumn)) {
-    return "cannot upgrade the ledger schema in " + path + ": " + db.error();
-  }
-  if (!db.exec(kSchema)) {
-    return "cannot create the ledger schema in " + path + ": " + db.error();
+  // One transaction, with the new user_version: a file is upgraded whole or not at all, and a
+  // crash halfway leaves the old version to upgrade again.
+  const bool upgraded = db.exec("BEGIN IMMEDIATE") &&
+                        (version != 1 || db.exec(kAddDecisionColumn)) &&
+                        ((version != 1 && version != 2) || db.exec(kAddStepColumns)) &&
+                        db.exec(kSchema) && db.exec("COMMIT");
+  if (!upgraded) {
+    std::string error = db.error();
+    db.exec("ROLLBACK");
+    return "cannot create or upgrade the ledger schema in " + path + ": " + error;
   }
   StorePtr store{new Store(std::move(db))};
   if (!store->prepare_all()) {
@@ -278,11 +320,22 @@ bool Store::prepare_all() {
        "INSERT INTO tasks (tenant, task, session, policy, created_ms, one_step, total_limit, "
        "max_input_tokens, max_output_tokens, reserve_synthesis, reserve_handoff, "
        "hard_stop_after_retries, min_useful_output_tokens, retries, last_hash, spent, "
-       "synthesis_spent, handoff_spent) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+       "synthesis_spent, handoff_spent, step_id, step_type, step_model, step_tier, "
+       "step_input_tokens, step_output_tokens, step_cost, step_reserved, step_outcome, "
+       "step_reason, step_latency_ms, step_usage_estimated, step_decision) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+       "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31) "
        "ON CONFLICT (tenant, task) DO UPDATE SET retries = excluded.retries, "
        "last_hash = excluded.last_hash, spent = excluded.spent, "
-       "synthesis_spent = excluded.synthesis_spent, handoff_spent = excluded.handoff_spent"},
+       "synthesis_spent = excluded.synthesis_spent, handoff_spent = excluded.handoff_spent, "
+       "step_id = excluded.step_id, step_type = excluded.step_type, "
+       "step_model = excluded.step_model, step_tier = excluded.step_tier, "
+       "step_input_tokens = excluded.step_input_tokens, "
+       "step_output_tokens = excluded.step_output_tokens, step_cost = excluded.step_cost, "
+       "step_reserved = excluded.step_reserved, step_outcome = excluded.step_outcome, "
+       "step_reason = excluded.step_reason, step_latency_ms = excluded.step_latency_ms, "
+       "step_usage_estimated = excluded.step_usage_estimated, "
+       "step_decision = excluded.step_decision"},
       {upsert_spend_,
        "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = excluded.spent"},
@@ -307,10 +360,16 @@ bool Store::prepare_all() {
        "session_limit, day_limit, month_limit) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
       {delete_reservation_, "DELETE FROM reservations WHERE id = ?1"},
+      {upsert_next_id_,
+       "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+       "ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)"},
       {select_task_,
        "SELECT session, policy, created_ms, one_step, total_limit, max_input_tokens, "
        "max_output_tokens, reserve_synthesis, reserve_handoff, hard_stop_after_retries, "
-       "min_useful_output_tokens, retries, last_hash, spent, synthesis_spent, handoff_spent "
+       "min_useful_output_tokens, retries, last_hash, spent, synthesis_spent, handoff_spent, "
+       "step_id, step_type, step_model, step_tier, step_input_tokens, step_output_tokens, "
+       "step_cost, step_reserved, step_outcome, step_reason, step_latency_ms, "
+       "step_usage_estimated, step_decision "
        "FROM tasks WHERE tenant = ?1 AND task = ?2"},
       {select_steps_,
        "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
@@ -340,12 +399,23 @@ bool Store::begin() {
 }
 
 bool Store::commit() {
-  return Use(commit_)->run() || fail("commit");
+  // One meta row a transaction, and only when it stored a one-step task: ids stay unique
+  // across restarts without an index on the task rows' step ids.
+  const std::uint64_t last = unindexed_id_;
+  if (last > recorded_id_ && !write_last_id(last)) {
+    return false;
+  }
+  if (!Use(commit_)->run()) {
+    return fail("commit");
+  }
+  recorded_id_ = std::max(recorded_id_, last);
+  return true;
 }
 
 void Store::rollback() {
   // Fails harmlessly when no transaction is open (SQLite already rolled back on some errors).
   Use(rollback_)->run();
+  unindexed_id_ = recorded_id_;  // the rows that needed it were rolled back with it
 }
 
 bool Store::write(const Effects& fx) {
@@ -371,7 +441,7 @@ bool Store::write(const Effects& fx) {
 
 bool Store::write(const WriteSet& w) {
   for (const auto& [row, added] : w.tasks_) {
-    if (!(added ? write_task(row) : update_task(row))) {
+    if (!(added || row.only_step ? write_task(row) : update_task(row))) {
       return false;
     }
   }
@@ -410,7 +480,33 @@ bool Store::write_task(const TaskRow& row) {
                   : std::nullopt,
               b.min_useful_output_tokens, std::int64_t{r.retries}, to_column(r.last_hash), r.spent,
               r.synthesis_spent, r.handoff_spent);
+  constexpr int kFirstStepColumn = 19;
+  if (row.only_step) {
+    unindexed_id_ = std::max(unindexed_id_, row.only_step->id);
+    const StepView& v = row.only_step->view;
+    int index = kFirstStepColumn;
+    s->bind(index++, static_cast<std::int64_t>(row.only_step->id));
+    s->bind(index++, to_string(v.step));
+    s->bind(index++, v.model);
+    s->bind(index++, v.tier);
+    s->bind(index++, v.usage.input_tokens);
+    s->bind(index++, v.usage.output_tokens);
+    s->bind(index++, v.cost);
+    s->bind(index++, v.reserved);
+    s->bind(index++, v.outcome);
+    s->bind(index++, v.reason);
+    s->bind(index++, v.latency_ms);
+    s->bind(index++, std::int64_t{v.usage_estimated});
+    s->bind(index++, v.decision);
+  }
+  // Without a step, the step columns stay NULL (the reset cleared every binding).
   return s->run() || fail("write_task");
+}
+
+bool Store::write_last_id(std::uint64_t id) {
+  Use s(upsert_next_id_);
+  s->bind_all(kNextIdKey, static_cast<std::int64_t>(id + 1));
+  return s->run() || fail("write_last_id");
 }
 
 bool Store::update_task(const TaskRow& row) {
@@ -458,7 +554,7 @@ bool Store::write_step(const StepRecord& step) {
 }
 
 bool Store::write_reservation(const ReservationRecord& r) {
-  std::string session, day, month;
+  std::string_view session, day, month;  // views of r.scopes, which outlives the statement's run
   for (const SpendKey& k : r.scopes) {
     switch (k.scope) {
       case Scope::session:
@@ -521,6 +617,27 @@ Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
     r.spent = MicroUsd{s->int64(13)};
     r.synthesis_spent = MicroUsd{s->int64(14)};
     r.handoff_spent = MicroUsd{s->int64(15)};
+    if (!s->is_null(16)) {
+      // A one-step task (since version 3): its one step is in its row, not in `steps`.
+      StepRecord rec;
+      rec.id = static_cast<std::uint64_t>(s->int64(16));
+      rec.task = key;
+      StepView& v = rec.view;
+      v.time_unix_ms = r.created_unix_ms;
+      v.step = parse_step_type(s->text(17)).value_or(StepType::act);
+      v.model = s->text(18);
+      v.tier = s->text(19);
+      v.usage = TokenUsage{s->int64(20), s->int64(21)};
+      v.cost = MicroUsd{s->int64(22)};
+      v.reserved = MicroUsd{s->int64(23)};
+      v.outcome = s->text(24);
+      v.reason = s->text(25);
+      v.latency_ms = s->int64(26);
+      v.usage_estimated = s->int64(27) != 0;
+      v.decision = s->text(28);
+      loaded.steps.push_back(std::move(rec));
+      return std::optional<LoadedTask>{std::move(loaded)};
+    }
   }
   Use s(select_steps_);
   s->bind_all(key.tenant, key.task);
@@ -600,11 +717,12 @@ Result<std::vector<ReservationRecord>> Store::load_reservations() {
 }
 
 Result<std::uint64_t> Store::next_reservation_id() {
-  // Steps outlive reservations, but a one-step call's step row is written when it settles: the
-  // largest id is in either table.
+  // Steps outlive reservations, but a one-step call's step is in its task row (an id no index
+  // finds): the ledger keeps the next id in meta as well, and the largest is the answer.
   sqlite::Statement s = db_.prepare(
       "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM steps), "
-      "(SELECT COALESCE(MAX(id), 0) FROM reservations))");
+      "(SELECT COALESCE(MAX(id), 0) FROM reservations), "
+      "(SELECT COALESCE(MAX(value), 1) - 1 FROM meta WHERE key = 'next_reservation_id'))");
   if (!s.valid() || s.step() != sqlite::Statement::Step::row) {
     fail("next_reservation_id");
     return errc::internal;
@@ -644,7 +762,9 @@ Result<std::size_t> Store::reconcile() {
     // crash has neither, and gets them here, charged its worst case like any other.
     const bool rowless = ok && db_.changes() == 0;
     if (rowless) {
-      ok = write_task(reconciled_task_row(r)) && write_step(reconciled_step_row(r));
+      TaskRow row = reconciled_task_row(r);
+      row.only_step = reconciled_step_row(r);
+      ok = write_task(row);
     }
     for (const SpendKey& k : r.scopes) {
       Use add(add_spend_);

@@ -106,8 +106,14 @@ class Store {
   bool update_step(const StepRecord& step);
   bool write_reservation(const ReservationRecord& r);
   bool delete_reservation(std::uint64_t id);
+  /** Records in meta that ids up to `id` are taken. A one-step task's step id is kept only in
+   *  its task row, where next_reservation_id() cannot find it; commit() calls this once for the
+   *  transaction's largest such id. */
+  bool write_last_id(std::uint64_t id);
 
   sqlite::Database db_;
+  std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
+  std::uint64_t recorded_id_ = 0;   ///< largest id committed to meta
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
@@ -119,6 +125,7 @@ class Store {
   sqlite::Statement update_step_;
   sqlite::Statement insert_reservation_;
   sqlite::Statement delete_reservation_;
+  sqlite::Statement upsert_next_id_;
   sqlite::Statement select_task_;
   sqlite::Statement select_steps_;
   sqlite::Statement select_spend_;

@@ -408,8 +408,8 @@ TEST(BookSettle, AOneStepTaskIsForgottenOnceSettledButItsRowsAreWritten) {
   EXPECT_EQ(book.task_count(), 0u);
   ASSERT_TRUE(settled.effects.task);
   EXPECT_EQ(settled.effects.task->record.spent, usd(200));
-  ASSERT_TRUE(settled.effects.step);
-  EXPECT_EQ(settled.effects.step->view.outcome, "ok");
+  ASSERT_TRUE(settled.effects.task->only_step);
+  EXPECT_EQ(settled.effects.task->only_step->view.outcome, "ok");
   // The tenant's windows keep the spend.
   r.tenant_budget.dollars_per_day = usd(500);
   r.task = "req-2";
@@ -437,10 +437,11 @@ TEST(BookEffects, AOneStepGrantWritesOnlyItsReservationAndItsSettlementAddsTheRo
   EXPECT_TRUE(settled.effects.task_added) << "inserted once, with its final values";
   EXPECT_EQ(settled.effects.task->record.spent, usd(200));
   EXPECT_TRUE(settled.effects.task->record.one_step);
-  ASSERT_TRUE(settled.effects.step);
-  EXPECT_TRUE(settled.effects.step_added);
-  EXPECT_EQ(settled.effects.step->view.reserved, usd(300));
-  EXPECT_EQ(settled.effects.step->view.cost, usd(200));
+  EXPECT_FALSE(settled.effects.step) << "no step row: its one step is in its task row";
+  ASSERT_TRUE(settled.effects.task->only_step);
+  EXPECT_EQ(settled.effects.task->only_step->id, g.reservation);
+  EXPECT_EQ(settled.effects.task->only_step->view.reserved, usd(300));
+  EXPECT_EQ(settled.effects.task->only_step->view.cost, usd(200));
 }
 
 TEST(BookEffects, AnEscalatedOneStepCallInsertsItsTaskOnceAndEachStepOnce) {
@@ -457,6 +458,7 @@ TEST(BookEffects, AnEscalatedOneStepCallInsertsItsTaskOnceAndEachStepOnce) {
   const auto first_settled = book.settle(settlement(cheap_try.reservation, 30, "escalated"));
   EXPECT_TRUE(first_settled.effects.task_added);
   EXPECT_TRUE(first_settled.effects.step_added);
+  EXPECT_FALSE(first_settled.effects.task->only_step) << "two steps: each has its step row";
   EXPECT_EQ(book.task_count(), 1u) << "still in flight";
   const auto last_settled = book.settle(settlement(premium.reservation, 250));
   ASSERT_TRUE(last_settled.effects.task);

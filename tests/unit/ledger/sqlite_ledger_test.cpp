@@ -36,6 +36,17 @@ void sql(const std::string& path, const char* statement) {
   ASSERT_TRUE(db.exec(statement)) << db.error();
 }
 
+/** Takes away what version 3 added: the tasks.step_* columns and meta. */
+void drop_version_three(const std::string& path) {
+  for (const char* column :
+       {"step_id", "step_type", "step_model", "step_tier", "step_input_tokens",
+        "step_output_tokens", "step_cost", "step_reserved", "step_outcome", "step_reason",
+        "step_latency_ms", "step_usage_estimated", "step_decision"}) {
+    sql(path, ("ALTER TABLE tasks DROP COLUMN " + std::string(column)).c_str());
+  }
+  sql(path, "DROP TABLE meta");
+}
+
 // ---- durability --------------------------------------------------------------------------
 
 TEST(SqliteLedgerDurability, SettledSpendSurvivesCloseAndReopen) {
@@ -100,8 +111,10 @@ TEST(SqliteLedgerDurability, AVersionOneFileGainsTheDecisionColumnAndKeepsItsSte
     const Grant g = grant_of(await(ledger->reserve(call())));
     await(ledger->settle(settlement(g.reservation, 120)));
   }
-  // Make the file what version 1 wrote: steps without the decision column.
+  // Make the file what version 1 wrote: steps without the decision column, tasks without the
+  // step columns of version 3, no meta.
   sql(path, "ALTER TABLE steps DROP COLUMN decision");
+  drop_version_three(path);
   sql(path, "PRAGMA user_version = 1");
   {
     LedgerPtr ledger = open_ledger(path, &clock);
@@ -125,7 +138,55 @@ TEST(SqliteLedgerDurability, AVersionOneFileGainsTheDecisionColumnAndKeepsItsSte
   sqlite::Database db{path};
   auto version = db.prepare("PRAGMA user_version");
   ASSERT_EQ(version.step(), sqlite::Statement::Step::row);
-  EXPECT_EQ(version.int64(0), 2);
+  EXPECT_EQ(version.int64(0), 3);
+}
+
+TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnesInOneRow) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  std::uint64_t old_id = 0;
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ReserveRequest r = call("call-old");
+    r.one_step = true;
+    old_id = grant_of(await(ledger->reserve(r))).reservation;
+    await(ledger->settle(settlement(old_id, 120)));
+  }
+  // Make the file what version 2 wrote: the one-step call's step in a steps row.
+  sql(path,
+      "INSERT INTO steps (id, tenant, task, time_ms, step, model, tier, input_tokens, "
+      "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated, decision) "
+      "SELECT step_id, tenant, task, created_ms, step_type, step_model, step_tier, "
+      "step_input_tokens, step_output_tokens, step_cost, step_reserved, step_outcome, "
+      "step_reason, step_latency_ms, step_usage_estimated, step_decision FROM tasks");
+  drop_version_three(path);
+  sql(path, "PRAGMA user_version = 2");
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    ASSERT_TRUE(ledger);
+    const auto old_view = view_of(*ledger, "acme", "call-old");
+    ASSERT_TRUE(old_view);
+    ASSERT_EQ(old_view->steps.size(), 1u);
+    EXPECT_EQ(old_view->steps[0].cost, usd(120));
+    ReserveRequest r = call("call-new");
+    r.one_step = true;
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    EXPECT_GT(g.reservation, old_id);
+    await(ledger->settle(settlement(g.reservation, 40)));
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  ASSERT_TRUE(ledger);
+  const auto view = view_of(*ledger, "acme", "call-new");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(40));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].cost, usd(40));
+  sqlite::Database db{path};
+  auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM tasks)");
+  ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+  EXPECT_EQ(rows.int64(0), 1) << "the new call has no steps row";
+  EXPECT_EQ(rows.int64(1), 2);
 }
 
 TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
@@ -143,6 +204,32 @@ TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
   // A settlement of the old id is now unknown and ignored.
   EXPECT_EQ(await(ledger->settle(settlement(first, 500))).tightest(), std::nullopt);
   EXPECT_EQ(view_of(*ledger)->task.spent, usd(1));
+}
+
+TEST(SqliteLedgerDurability, AOneStepCallsIdIsNeverReusedAfterARestart) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::uint64_t first = 0;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    ReserveRequest r = call("call-a");
+    r.one_step = true;
+    first = grant_of(await(ledger->reserve(r))).reservation;
+    await(ledger->settle(settlement(first, 1)));
+  }
+  {
+    // Its id is only in its task row: the meta row is what keeps it taken.
+    sqlite::Database db{path};
+    auto rows = db.prepare(
+        "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM reservations), "
+        "(SELECT step_id FROM tasks WHERE task = 'call-a')");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), 0);
+    EXPECT_EQ(rows.int64(1), 0);
+    EXPECT_EQ(rows.int64(2), static_cast<std::int64_t>(first));
+  }
+  LedgerPtr ledger = open_ledger(path);
+  EXPECT_GT(grant_of(await(ledger->reserve(call()))).reservation, first);
 }
 
 TEST(SqliteLedgerDurability, InMemoryWorksTheSameButForgets) {
