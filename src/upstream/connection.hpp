@@ -3,6 +3,7 @@
 // Private to the upstream module: Beast types stay out of public headers to keep the rest of the
 // build fast.
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -29,7 +30,11 @@ inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
  *  (at least 512): an empty buffer read a 1 kB chat.completion in two recvmsg calls. */
 inline constexpr std::size_t kUpstreamReadBuffer = 8192;
 
-/** One transport connection to an upstream, plain or TLS, with its read buffer. */
+/** Bytes of a response body handed out per read (Exchange::read_some). */
+inline constexpr std::size_t kBodyPiece = 16 * 1024;
+
+/** One transport connection to an upstream, plain or TLS, with its read buffers: kept with the
+ *  pooled connection rather than allocated for every exchange. */
 struct Connection {
   explicit Connection(net::any_io_executor ex) : stream(std::in_place_index<0>, ex) {
     buffer.reserve(kUpstreamReadBuffer);
@@ -45,6 +50,7 @@ struct Connection {
 
   std::variant<beast::tcp_stream, TlsStream> stream;
   beast::flat_buffer buffer;
+  std::array<char, kBodyPiece> piece;  // uninitialized: the parser writes before anything reads
   Clock::time_point idle_since{};
   bool reused = false;
 };

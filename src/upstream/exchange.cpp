@@ -80,8 +80,9 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
       co_return i.fail(net::error::broken_pipe, false);
     }
     auto& body = i.parser.get().body();
-    body.data = i.piece.data();
-    body.size = i.piece.size();
+    auto& piece = i.connection->piece;
+    body.data = piece.data();
+    body.size = piece.size();
     // Inter-chunk idle timeout, capped by the request deadline.
     i.connection->tcp().expires_at(std::min(i.deadline, Clock::now() + i.idle));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
@@ -99,9 +100,9 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     if (ec) {
       co_return i.fail(ec, false);
     }
-    const std::size_t produced = i.piece.size() - i.parser.get().body().size;
+    const std::size_t produced = piece.size() - i.parser.get().body().size;
     if (produced > 0) {
-      co_return std::string_view(i.piece.data(), produced);
+      co_return std::string_view(piece.data(), produced);
     }
   }
   if (i.connection) {
