@@ -158,6 +158,7 @@ std::optional<json> parse_json(std::string_view text) {
 
 std::optional<json> parse_json(std::string_view text, std::vector<RawMember>& members) {
   members.clear();
+  members.reserve(16);  // a chat request has a handful of members: one allocation, not five
   auto doc = parse(text, &members);
   if (!doc || !doc->is_object()) {
     members.clear();
