@@ -184,6 +184,7 @@ StepRecord reconciled_step_row(const ReservationRecord& r) {
 
 // ---- WriteSet ------------------------------------------------------------------------------
 
+// `key` may be `row`'s own key: it is not read after `row` is moved.
 template <class Row, class Key, class Hash, class KeyOf>
 void WriteSet::upsert(std::vector<Entry<Row>>& rows,
                       std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
@@ -203,14 +204,14 @@ void WriteSet::upsert(std::vector<Entry<Row>>& rows,
 }
 
 void WriteSet::add(Effects&& fx) {
+  // The key is the row's own: upsert() is done with it before it moves the row (no copy of
+  // the key, which for a one-step task's id was a malloc).
   if (fx.task) {
-    const TaskKey key = fx.task->key;
-    upsert(tasks_, task_index_, std::move(*fx.task), fx.task_added, key, TaskKeyHash{},
+    upsert(tasks_, task_index_, std::move(*fx.task), fx.task_added, fx.task->key, TaskKeyHash{},
            [](const TaskRow& r) -> const TaskKey& { return r.key; });
   }
   for (SpendRow& row : fx.spend) {
-    const SpendKey key = row.key;
-    upsert(spend_, spend_index_, std::move(row), false, key, SpendKeyHash{},
+    upsert(spend_, spend_index_, std::move(row), false, row.key, SpendKeyHash{},
            [](const SpendRow& r) -> const SpendKey& { return r.key; });
   }
   if (fx.step) {
