@@ -135,7 +135,7 @@ void Book::release(TaskState& t, StepType step, MicroUsd amount, MicroUsd cost) 
 }
 
 Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint now) {
-  const TaskKey key{r.tenant, r.task};
+  TaskKey key{r.tenant, r.task};  // moved into the reservation at the end
   const auto emplaced = tasks_.try_emplace(key);
   const auto it = emplaced.first;
   const bool created = emplaced.second;
@@ -257,7 +257,6 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
 
   ReservationRecord reservation;
   reservation.id = id;
-  reservation.task = key;
   reservation.scopes = std::move(keys);
   reservation.amount = fit->amount;
   reservation.step = r.step;
@@ -290,6 +289,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
     fx.step = StepRecord{id, key, std::move(step)};
     fx.step_added = true;
   }
+  reservation.task = std::move(key);
   fx.reservation_added = reservation;
   reservations_.emplace(id, std::move(reservation));
   return {std::move(grant), std::move(fx)};

@@ -73,10 +73,26 @@ class SqliteLedger final : public Ledger {
     net::any_io_executor executor;
     std::vector<Op> ops;
   };
+  /** Emptied operation vectors, handed back by the callers' threads once delivered, so the
+   *  ledger thread neither allocates a vector per batch nor moves every operation into one.
+   *  Shared: a delivery may run after the ledger is gone. */
+  class OpVectors {
+   public:
+    /** A vector with room for `n` operations: a handed-back one if there is one. */
+    std::vector<Op> take(std::size_t n);
+    /** Clears `ops` (on the caller's thread, where its operations' memory came from) and keeps
+     *  it for take(). */
+    void give(std::vector<Op>&& ops);
+
+   private:
+    std::mutex mutex_;
+    std::vector<std::vector<Op>> free_;  // guarded by mutex_
+  };
   /** The function posted to a caller's executor: hands each operation its result, in order. */
   struct Deliver {
     net::any_io_executor executor;  ///< untracked: the posted function is the work
     std::vector<Op> ops;
+    std::shared_ptr<OpVectors> vectors;  ///< where ops goes once delivered
     void operator()();
   };
 
@@ -128,6 +144,7 @@ class SqliteLedger final : public Ledger {
   };
   std::optional<EnsuredWindows> spend_ensured_;
   std::vector<Delivery> deliveries_;  ///< complete()'s groups, kept for their memory
+  std::shared_ptr<OpVectors> op_vectors_ = std::make_shared<OpVectors>();
   WriteSet writes_;  ///< the current batch's changed rows, written once before the commit
 
   std::mutex mutex_;

@@ -116,6 +116,8 @@ constexpr const char* kAddStepColumns =
     "ALTER TABLE tasks ADD COLUMN step_decision TEXT;";
 
 constexpr std::string_view kNextIdKey = "next_reservation_id";
+/** How many ids past the largest one stored in a task row meta marks as taken (see commit()). */
+constexpr std::uint64_t kIdsAhead = 4096;
 
 constexpr std::string_view kReconciled = "reconciled_after_restart";
 
@@ -182,6 +184,7 @@ StepRecord reconciled_step_row(const ReservationRecord& r) {
 
 // ---- WriteSet ------------------------------------------------------------------------------
 
+// `key` may be `row`'s own key: it is not read after `row` is moved.
 template <class Row, class Key, class Hash, class KeyOf>
 void WriteSet::upsert(std::vector<Entry<Row>>& rows,
                       std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
@@ -201,14 +204,14 @@ void WriteSet::upsert(std::vector<Entry<Row>>& rows,
 }
 
 void WriteSet::add(Effects&& fx) {
+  // The key is the row's own: upsert() is done with it before it moves the row (no copy of
+  // the key, which for a one-step task's id was a malloc).
   if (fx.task) {
-    const TaskKey key = fx.task->key;
-    upsert(tasks_, task_index_, std::move(*fx.task), fx.task_added, key, TaskKeyHash{},
+    upsert(tasks_, task_index_, std::move(*fx.task), fx.task_added, fx.task->key, TaskKeyHash{},
            [](const TaskRow& r) -> const TaskKey& { return r.key; });
   }
   for (SpendRow& row : fx.spend) {
-    const SpendKey key = row.key;
-    upsert(spend_, spend_index_, std::move(row), false, key, SpendKeyHash{},
+    upsert(spend_, spend_index_, std::move(row), false, row.key, SpendKeyHash{},
            [](const SpendRow& r) -> const SpendKey& { return r.key; });
   }
   if (fx.step) {
@@ -399,16 +402,22 @@ bool Store::begin() {
 }
 
 bool Store::commit() {
-  // One meta row a transaction, and only when it stored a one-step task: ids stay unique
-  // across restarts without an index on the task rows' step ids.
-  const std::uint64_t last = unindexed_id_;
-  if (last > recorded_id_ && !write_last_id(last)) {
-    return false;
+  // Ids stay unique across restarts without an index on the task rows' step ids: meta records
+  // that ids up to `recorded_id_` are taken. It is written ahead, a block of ids at a time, so
+  // only about one transaction in kIdsAhead / (calls per commit) writes it (a meta row in every
+  // commit was one more statement and one more WAL page each). A restart skips the rest of the
+  // block: ids still only grow.
+  std::uint64_t recorded = recorded_id_;
+  if (unindexed_id_ > recorded_id_) {
+    recorded = unindexed_id_ + kIdsAhead;
+    if (!write_last_id(recorded)) {
+      return false;
+    }
   }
   if (!Use(commit_)->run()) {
     return fail("commit");
   }
-  recorded_id_ = std::max(recorded_id_, last);
+  recorded_id_ = recorded;
   return true;
 }
 

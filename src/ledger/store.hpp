@@ -113,7 +113,7 @@ class Store {
 
   sqlite::Database db_;
   std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
-  std::uint64_t recorded_id_ = 0;   ///< largest id committed to meta
+  std::uint64_t recorded_id_ = 0;   ///< ids up to this are marked taken in meta (committed)
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
