@@ -19,6 +19,16 @@ MicroUsd outstanding(MicroUsd earmark, MicroUsd used) {
   return at_least_zero(earmark - used);
 }
 
+/** A call's step as it stands while the call is in flight. */
+StepView in_flight_step(std::int64_t time_unix_ms, StepType type, MicroUsd reserved) {
+  StepView step;
+  step.time_unix_ms = time_unix_ms;
+  step.step = type;
+  step.reserved = reserved;
+  step.outcome = std::string(kInFlight);
+  return step;
+}
+
 std::string_view budget_name(Scope scope) {
   switch (scope) {
     case Scope::task:
@@ -265,11 +275,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   reservation.day_limit = r.tenant_budget.dollars_per_day;
   reservation.month_limit = r.tenant_budget.dollars_per_month;
 
-  StepView step;
-  step.time_unix_ms = now_ms;
-  step.step = r.step;
-  step.reserved = fit->amount;
-  step.outcome = std::string(kInFlight);
+  StepView step = in_flight_step(now_ms, r.step, fit->amount);
   const bool write_rows = !t.record.one_step;
   t.steps.push_back(Step{id, step, write_rows});
 
@@ -462,10 +468,30 @@ void Book::install_spend(const SpendKey& key, MicroUsd spent) {
   spend_[key].spent = spent;
 }
 
+void Book::install_unsettled_task(const ReservationRecord& reservation,
+                                  const TaskRecord* as_reserved) {
+  TaskState& t = tasks_[reservation.task];
+  t.record = as_reserved != nullptr ? *as_reserved : one_step_record_of(reservation);
+  // Nothing of it is settled: whatever a rolled-back batch charged it was rolled back too.
+  t.record.one_step = true;
+  t.record.spent = MicroUsd{0};
+  t.record.synthesis_spent = MicroUsd{0};
+  t.record.handoff_spent = MicroUsd{0};
+  t.stored = false;
+  t.steps.clear();
+}
+
 void Book::install_reservation(ReservationRecord reservation) {
   const auto tit = tasks_.find(reservation.task);
   if (tit != tasks_.end()) {
-    hold(tit->second, reservation.step, reservation.amount);
+    TaskState& t = tit->second;
+    hold(t, reservation.step, reservation.amount);
+    if (!t.stored) {
+      // An unsettled one-step task's step has no row yet: it is rebuilt from the reservation.
+      t.steps.push_back(Step{
+          reservation.id,
+          in_flight_step(reservation.time_unix_ms, reservation.step, reservation.amount), false});
+    }
   }
   for (const SpendKey& k : reservation.scopes) {
     spend_[k].reserved += reservation.amount;

@@ -62,6 +62,12 @@ class Book {
   void install_task(const TaskKey& key, TaskRecord record, std::vector<StepRecord> steps);
   bool has_spend(const SpendKey& key) const { return spend_.contains(key); }
   void install_spend(const SpendKey& key, MicroUsd spent);
+  /** Installs the task of a one-step call still in flight, when rebuilding the book: its row
+   *  waits for the settlement, so the database has only the reservation. `as_reserved` is its
+   *  record from before the rebuild when known (policy and budget included; the spend it shows
+   *  is dropped, as a rolled-back batch may have settled it); else the task gets what the
+   *  reservation knows. install_reservation() then holds the call and adds its step. */
+  void install_unsettled_task(const ReservationRecord& reservation, const TaskRecord* as_reserved);
   /** Re-adds a live reservation (rebuilding the book from the database). Its task and spend
    *  windows must be installed first. */
   void install_reservation(ReservationRecord reservation);

@@ -64,4 +64,16 @@ std::size_t SpendKeyHash::operator()(const SpendKey& k) const {
   return combine(combine(static_cast<std::size_t>(k.scope), h(k.tenant)), h(k.name));
 }
 
+TaskRecord one_step_record_of(const ReservationRecord& reservation) {
+  TaskRecord t;
+  for (const SpendKey& k : reservation.scopes) {
+    if (k.scope == Scope::session) {
+      t.session = k.name;
+    }
+  }
+  t.created_unix_ms = reservation.time_unix_ms;
+  t.one_step = true;
+  return t;
+}
+
 }  // namespace governor::ledger

@@ -94,6 +94,10 @@ struct ReservationRecord {
   std::optional<MicroUsd> month_limit;
 };
 
+/** What a reservation row knows of the one-step task it belongs to (a one-step call's task row
+ *  waits for its settlement): its session and when it was created, not its policy or budget. */
+TaskRecord one_step_record_of(const ReservationRecord& reservation);
+
 /** What one book operation changed, as rows to write in the batch's transaction. Rows carry
  *  absolute values (not deltas), so writing one twice is harmless. */
 struct Effects {

@@ -462,9 +462,11 @@ bool SqliteLedger::flush() {
   if (writes_.empty()) {
     return true;
   }
-  const bool ok = store_->write(writes_);
+  if (!store_->write(writes_)) {
+    return false;  // kept for rebuild(): it still needs the rows of one-step calls in flight
+  }
   writes_.clear();
-  return ok;
+  return true;
 }
 
 bool SqliteLedger::ensure_task(const TaskKey& key) {
@@ -504,11 +506,12 @@ bool SqliteLedger::ensure_spend(const std::vector<SpendKey>& keys) {
 }
 
 void SqliteLedger::rebuild() {
-  const std::uint64_t next_id = book_.next_reservation_id();
-  book_ = Book{};
+  // The old book and the rolled-back rows still know the policy and budget of one-step calls in
+  // flight, which the database will not until they settle.
+  Book before = std::exchange(book_, Book{});
+  WriteSet rolled_back = std::exchange(writes_, WriteSet{});
   spend_ensured_.reset();
-  book_.set_next_reservation_id(next_id);
-  writes_.clear();  // rolled back with the transaction
+  book_.set_next_reservation_id(before.next_reservation_id());
   degraded_ = true;
   auto live = store_->load_reservations();
   if (!live) {
@@ -519,6 +522,11 @@ void SqliteLedger::rebuild() {
     if (!ensure_task(r.task) || !ensure_spend(r.scopes)) {
       spdlog::error("ledger degraded: cannot reload reservation={}", r.id);
       return;
+    }
+    if (!book_.has_task(r.task)) {
+      // A durable reservation without a task row is a one-step call that has not settled.
+      const TaskRecord* known = before.find_task(r.task);
+      book_.install_unsettled_task(r, known != nullptr ? known : rolled_back.added_task(r.task));
     }
     book_.install_reservation(std::move(r));
   }

@@ -147,18 +147,31 @@ std::int64_t to_column(std::uint64_t hash) {
   return std::bit_cast<std::int64_t>(hash);
 }
 
+/** A step's columns, from `first` on in the order step, model, tier, input and output tokens,
+ *  cost, reserved, outcome, reason, latency, usage_estimated, decision: the same in a `steps`
+ *  row and in a one-step task's row (whose step time is the task's creation). */
+StepView step_view_at(const sqlite::Statement& s, int first, std::int64_t time_unix_ms) {
+  StepView v;
+  v.time_unix_ms = time_unix_ms;
+  v.step = parse_step_type(s.text(first)).value_or(StepType::act);
+  v.model = s.text(first + 1);
+  v.tier = s.text(first + 2);
+  v.usage = TokenUsage{s.int64(first + 3), s.int64(first + 4)};
+  v.cost = MicroUsd{s.int64(first + 5)};
+  v.reserved = MicroUsd{s.int64(first + 6)};
+  v.outcome = s.text(first + 7);
+  v.reason = s.text(first + 8);
+  v.latency_ms = s.int64(first + 9);
+  v.usage_estimated = s.int64(first + 10) != 0;
+  v.decision = s.text(first + 11);
+  return v;
+}
+
 /** The task row of a one-step call that a crash cut short before it settled: what the
  *  reservation row knows (the policy's limits are not kept there), charged the worst case. */
 TaskRow reconciled_task_row(const ReservationRecord& r) {
-  TaskRow row{r.task, {}};
+  TaskRow row{r.task, one_step_record_of(r)};
   TaskRecord& t = row.record;
-  for (const SpendKey& k : r.scopes) {
-    if (k.scope == Scope::session) {
-      t.session = k.name;
-    }
-  }
-  t.created_unix_ms = r.time_unix_ms;
-  t.one_step = true;
   t.spent = r.amount;
   if (r.step == StepType::summarize) {
     t.synthesis_spent = r.amount;
@@ -258,6 +271,17 @@ void WriteSet::clear() {
 bool WriteSet::has_task(const TaskKey& key) const {
   const auto [first, last] = task_index_.equal_range(TaskKeyHash{}(key));
   return std::any_of(first, last, [&](const auto& e) { return tasks_[e.second].row.key == key; });
+}
+
+const TaskRecord* WriteSet::added_task(const TaskKey& key) const {
+  const auto [first, last] = task_index_.equal_range(TaskKeyHash{}(key));
+  for (auto it = first; it != last; ++it) {
+    const Entry<TaskRow>& e = tasks_[it->second];
+    if (e.row.key == key) {
+      return e.added ? &e.row.record : nullptr;
+    }
+  }
+  return nullptr;
 }
 
 bool WriteSet::has_spend(const SpendKey& key) const {
@@ -628,23 +652,8 @@ Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
     r.handoff_spent = MicroUsd{s->int64(15)};
     if (!s->is_null(16)) {
       // A one-step task (since version 3): its one step is in its row, not in `steps`.
-      StepRecord rec;
-      rec.id = static_cast<std::uint64_t>(s->int64(16));
-      rec.task = key;
-      StepView& v = rec.view;
-      v.time_unix_ms = r.created_unix_ms;
-      v.step = parse_step_type(s->text(17)).value_or(StepType::act);
-      v.model = s->text(18);
-      v.tier = s->text(19);
-      v.usage = TokenUsage{s->int64(20), s->int64(21)};
-      v.cost = MicroUsd{s->int64(22)};
-      v.reserved = MicroUsd{s->int64(23)};
-      v.outcome = s->text(24);
-      v.reason = s->text(25);
-      v.latency_ms = s->int64(26);
-      v.usage_estimated = s->int64(27) != 0;
-      v.decision = s->text(28);
-      loaded.steps.push_back(std::move(rec));
+      loaded.steps.push_back(StepRecord{static_cast<std::uint64_t>(s->int64(16)), key,
+                                        step_view_at(s.get(), 17, r.created_unix_ms)});
       return std::optional<LoadedTask>{std::move(loaded)};
     }
   }
@@ -659,23 +668,8 @@ Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
       fail("load_steps");
       return errc::internal;
     }
-    StepRecord rec;
-    rec.id = static_cast<std::uint64_t>(s->int64(0));
-    rec.task = key;
-    StepView& v = rec.view;
-    v.time_unix_ms = s->int64(1);
-    v.step = parse_step_type(s->text(2)).value_or(StepType::act);
-    v.model = s->text(3);
-    v.tier = s->text(4);
-    v.usage = TokenUsage{s->int64(5), s->int64(6)};
-    v.cost = MicroUsd{s->int64(7)};
-    v.reserved = MicroUsd{s->int64(8)};
-    v.outcome = s->text(9);
-    v.reason = s->text(10);
-    v.latency_ms = s->int64(11);
-    v.usage_estimated = s->int64(12) != 0;
-    v.decision = s->text(13);
-    loaded.steps.push_back(std::move(rec));
+    loaded.steps.push_back(StepRecord{static_cast<std::uint64_t>(s->int64(0)), key,
+                                      step_view_at(s.get(), 2, s->int64(1))});
   }
   return std::optional<LoadedTask>{std::move(loaded)};
 }

@@ -36,6 +36,8 @@ class WriteSet {
    *  a load of it must see the set written first. */
   bool has_task(const TaskKey& key) const;
   bool has_spend(const SpendKey& key) const;
+  /** The record of a task row the set inserts (a task new in this batch), nullptr if none. */
+  const TaskRecord* added_task(const TaskKey& key) const;
 
  private:
   friend class Store;

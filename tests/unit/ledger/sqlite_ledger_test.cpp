@@ -543,6 +543,46 @@ TEST(SqliteLedgerFailure, ASettleThatCannotBeStoredLeavesTheReservationForReconc
   EXPECT_EQ(view_of(*ledger)->task.spent, usd(300));
 }
 
+TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ReserveRequest r = call("call-a");
+  r.one_step = true;
+  r.task_budget = task_budget(1000);
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    // Another call's batch fails: the book is rebuilt from the database, where the one-step call
+    // has only its reservation row until it settles.
+    sql(path,
+        "CREATE TRIGGER fail_reserve BEFORE INSERT ON reservations "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    EXPECT_EQ(refusal_of(await(ledger->reserve(call("t2")))).reason,
+              Refusal::Reason::ledger_unavailable);
+    sql(path, "DROP TRIGGER fail_reserve");
+
+    const auto in_flight = view_of(*ledger, "acme", "call-a");
+    ASSERT_TRUE(in_flight);
+    EXPECT_EQ(in_flight->budget, r.task_budget);
+    EXPECT_EQ(in_flight->task.reserved, usd(300));
+    ASSERT_EQ(in_flight->steps.size(), 1u);
+    EXPECT_EQ(in_flight->steps[0].outcome, "in_flight");
+
+    await(ledger->settle(settlement(g.reservation, 120)));
+  }
+  std::size_t reconciled = 99;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 0u);
+  const auto settled = view_of(*ledger, "acme", "call-a");
+  ASSERT_TRUE(settled);
+  EXPECT_EQ(settled->budget, r.task_budget);
+  EXPECT_EQ(settled->task.spent, usd(120));
+  EXPECT_EQ(settled->task.reserved, usd(0));
+  ASSERT_EQ(settled->steps.size(), 1u);
+  EXPECT_EQ(settled->steps[0].outcome, "ok");
+  EXPECT_EQ(settled->steps[0].cost, usd(120));
+}
+
 // ---- awaiting ----------------------------------------------------------------------------
 
 TEST(SqliteLedgerAwait, TheCallerResumesOnItsOwnThread) {
@@ -721,6 +761,52 @@ TEST(SqliteLedgerBatch, ManyGrantsOfOneBatchAreAllStored) {
   ASSERT_TRUE(even && odd);
   EXPECT_EQ(even->task.spent + odd->task.spent, usd(5 * 100 + 5 * 300));
   EXPECT_EQ(even->steps.size() + odd->steps.size(), 10u);
+}
+
+TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
+  GateClock gate;
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ReserveRequest r = call("call-b");
+  r.one_step = true;
+  r.task_budget = task_budget(1000);
+  {
+    SqliteLedgerOptions options;
+    options.path = path;
+    options.clock = gate.clock();
+    LedgerPtr ledger = open_sqlite_ledger(std::move(options)).ledger;
+    ASSERT_TRUE(ledger);
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    sql(path,
+        "CREATE TRIGGER fail_doomed BEFORE INSERT ON reservations WHEN NEW.task = 'doomed' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    // The settlement and a doomed reserve form one batch, which fails and is rolled back: the
+    // settlement is applied again to the rebuilt book, where its task has no row yet.
+    net::io_context io;
+    hold(*ledger, gate, io);
+    std::optional<Remaining> left;
+    std::optional<ReserveOutcome> doomed;
+    net::co_spawn(io, ledger->settle(settlement(g.reservation, 120)),
+                  [&](std::exception_ptr, Remaining rem) { left = rem; });
+    net::co_spawn(io, ledger->reserve(call("doomed")),
+                  [&](std::exception_ptr, ReserveOutcome o) { doomed = std::move(o); });
+    io.poll();
+    gate.open();
+    io.run();
+    ASSERT_TRUE(doomed && left);
+    EXPECT_EQ(refusal_of(*doomed).reason, Refusal::Reason::ledger_unavailable);
+    EXPECT_EQ(left->task, usd(880));
+  }
+  std::size_t reconciled = 99;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 0u);
+  const auto view = view_of(*ledger, "acme", "call-b");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->budget, r.task_budget);
+  EXPECT_EQ(view->policy, "default");
+  EXPECT_EQ(view->task.spent, usd(120));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
 }
 
 TEST(SqliteLedgerBatch, AThrowingHandlerDoesNotLoseTheOthersOfItsBatch) {
