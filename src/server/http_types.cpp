@@ -31,38 +31,13 @@ GovernorHeaders governor_headers(const Request& request) {
           header_of(request, "X-Governor-Policy"), header_of(request, "X-Governor-Retry")};
 }
 
-std::string response_head(const Response& response) {
-  const auto reason = response.reason();
-  const unsigned version = response.version();
-  std::string head;
-  head.reserve(256);
-  head.append("HTTP/");
-  head.push_back(static_cast<char>('0' + version / 10));
-  head.push_back('.');
-  head.push_back(static_cast<char>('0' + version % 10));
-  head.push_back(' ');
-  head.append(std::to_string(response.result_int()));
-  head.push_back(' ');
-  head.append(reason.data(), reason.size());
-  head.append("\r\n");
-  for (const auto& field : response) {
-    head.append(field.name_string().data(), field.name_string().size());
-    head.append(": ");
-    head.append(field.value().data(), field.value().size());
-    head.append("\r\n");
-  }
-  head.append("\r\n");
-  return head;
-}
-
 net::awaitable<bool> write_response(Call& ex, Response&& response) {
   response.keep_alive(ex.keep_alive && ex.request.keep_alive() && !ex.worker.draining());
   ex.keep_alive = response.keep_alive();
-  response.prepare_payload();
   // One gather write of a head built here and the body, straight on the socket (no write
   // timeout is set while a call is served): Beast's serializer walks its buffer sequence a
   // piece at a time, and it and tcp_stream's wrapper were about 8% of a proxied call.
-  const std::string head = response_head(response);
+  const std::string head = response.head();
   const std::array<net::const_buffer, 2> pieces{net::buffer(head), net::buffer(response.body())};
   auto [ec, n] = co_await net::async_write(ex.stream.socket(), pieces, nothrow);
   co_return !ec;

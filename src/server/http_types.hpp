@@ -13,6 +13,7 @@
 
 #include "governor/openai/error_body.hpp"
 #include "identity.hpp"
+#include "response.hpp"
 #include "worker.hpp"
 
 namespace governor::server {
@@ -20,7 +21,6 @@ namespace governor::server {
 namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
 using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
 
 inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
@@ -47,10 +47,6 @@ std::optional<std::string_view> header_of(const Request& request, std::string_vi
 
 /** The X-Governor-* headers of a request. */
 GovernorHeaders governor_headers(const Request& request);
-
-/** The status line and header fields of `response` as HTTP/1.x puts them on the wire, ending
- *  with the blank line. */
-std::string response_head(const Response& response);
 
 /** Writes a complete response; false when the client is gone. */
 net::awaitable<bool> write_response(Call& ex, Response&& response);

@@ -23,7 +23,7 @@ std::string api_key_for(const config::UpstreamConfig& up) {
   return key != nullptr ? key : "";
 }
 
-void set_governor_headers(http::fields& h, const CallRecord& record) {
+void set_governor_headers(Response& h, const CallRecord& record) {
   if (!record.upstream.empty()) {
     h.set("X-Governor-Model", record.upstream);
   }
@@ -73,7 +73,7 @@ void settle_whole_usage(CallRecord& record, const openai::ChunkInfo& scanned,
 }
 
 net::awaitable<bool> write_stream_head(Call& ex, const CallRecord& record) {
-  http::response<http::empty_body> head{http::status::ok, ex.request.version()};
+  Response head{http::status::ok, ex.request.version()};
   head.set(http::field::server, "governor");
   head.set(http::field::content_type, "text/event-stream");
   head.set(http::field::cache_control, "no-cache");
@@ -82,8 +82,8 @@ net::awaitable<bool> write_stream_head(Call& ex, const CallRecord& record) {
   head.keep_alive(ex.request.keep_alive() && !ex.worker.draining());
   ex.keep_alive = head.keep_alive();
   head.chunked(true);
-  http::response_serializer<http::empty_body> serializer{head};
-  auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, nothrow);
+  const std::string text = head.head();
+  auto [ec, n] = co_await net::async_write(ex.stream, net::buffer(text), nothrow);
   co_return !ec;
 }
 

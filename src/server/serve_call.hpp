@@ -31,7 +31,7 @@ struct Dispatch {
 std::string api_key_for(const config::UpstreamConfig& up);
 
 /** X-Governor-Model, -Tier, -Task, -Budget-Remaining, -Reason, -Escalated and X-Request-Id. */
-void set_governor_headers(http::fields& h, const CallRecord& record);
+void set_governor_headers(Response& h, const CallRecord& record);
 
 /** The 502/504 a forward that failed after its retries and fallbacks becomes. */
 openai::ApiError forward_error(const upstream::ForwardFailed& failed);
