@@ -9,6 +9,8 @@ namespace governor::server {
 namespace {
 
 constexpr std::size_t kClientReadBuffer = 8192;
+/** The most one read of a request takes into the buffer (as Beast's own reads). */
+constexpr std::size_t kMaxReadPiece = 65536;
 
 std::string_view session_listener_name(Listener listener) {
   return listener == Listener::admin ? "admin" : "data";
@@ -74,15 +76,46 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
     parser.header_limit(static_cast<std::uint32_t>(listen.max_header_bytes));
     parser.body_limit(listen.max_body_bytes);
 
-    // Idle keep-alive wait, then the rest of the request within the read timeout.
+    // Idle keep-alive wait, then the rest of the request within the read timeout (one deadline
+    // for all of it, so trickled bytes cannot stretch it). What the buffer holds is parsed
+    // first (a pipelined request), then each read as it comes. A loop of reads and put(), not
+    // Beast's composed reads: a header read and then a body read went through the scheduler
+    // twice more per request, even when the whole request came in one read.
+    parser.eager(true);
     slot.idle = buffer.size() == 0;
     stream.expires_after(slot.idle ? listen.idle_timeout : listen.read_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
-    slot.idle = false;
-    if (!ec && !parser.is_done()) {
-      stream.expires_after(listen.read_timeout);
-      std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, nothrow);
+    boost::system::error_code ec;
+    for (;;) {
+      if (buffer.size() > 0) {
+        buffer.consume(parser.put(buffer.data(), ec));
+        if (ec == http::error::need_more) {
+          ec = {};
+        }
+        if (ec || parser.is_done()) {
+          break;
+        }
+      }
+      auto [read_ec, n] = co_await stream.async_read_some(
+          buffer.prepare(beast::read_size(buffer, kMaxReadPiece)), nothrow);
+      if (read_ec == net::error::eof) {
+        if (parser.got_some()) {
+          parser.put_eof(ec);  // a request cut short: partial_message
+        } else {
+          ec = http::error::end_of_stream;  // closed between requests
+        }
+        break;
+      }
+      if (read_ec) {
+        ec = read_ec;
+        break;
+      }
+      buffer.commit(n);
+      if (slot.idle) {
+        slot.idle = false;
+        stream.expires_after(listen.read_timeout);
+      }
     }
+    slot.idle = false;
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == beast::error::timeout || ec == net::error::connection_reset) {
       break;

@@ -1,8 +1,11 @@
 // The client-facing HTTP surface: errors, limits, keep-alive and pipelining, health.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "gateway_fixture.hpp"
 
@@ -67,6 +70,76 @@ TEST_F(HttpTest, BodyOverTheLimitIs413) {
   const auto r = c.post_json("/v1/chat/completions", chat_body("auto", std::string(4096, 'x')));
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(json::parse(r.body)["error"]["code"], "request_too_large");
+}
+
+TEST_F(HttpTest, HeadersOverTheLimitAre413) {
+  GatewayOptions o;
+  o.listen_extra = "  max_header_bytes: 1024\n";
+  start(o);
+  auto c = client();
+  const auto r = c.request("GET", "/healthz", {}, {{"X-Padding", std::string(2048, 'p')}});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_THAT(json::parse(r.body)["error"]["message"].get<std::string>(),
+              ::testing::HasSubstr("headers exceed 1024 bytes"));
+}
+
+std::string chat_request_bytes(const std::string& body) {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "Content-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(HttpTest, ARequestThatArrivesInPiecesIsAnswered) {
+  start();
+  auto c = client();
+  const std::string bytes = chat_request_bytes(chat_body("sim-large", "in pieces"));
+  const std::size_t header_end = bytes.find("\r\n\r\n") + 4;
+  // Cut inside the request line, inside the header, and inside the body.
+  const std::vector<std::size_t> cuts{10, header_end - 7, header_end + 20, bytes.size()};
+  std::size_t from = 0;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    c.raw(bytes.substr(from, cuts[i] - from), 0);
+    from = cuts[i];
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  const auto responses = c.raw(bytes.substr(from), 1);
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].status, 200);
+  EXPECT_EQ(responses[0].header("x-governor-model"), "sim-large");
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200) << "the connection is kept";
+}
+
+TEST_F(HttpTest, ARequestTrickledPastTheReadTimeoutIsCutOff) {
+  GatewayOptions o;
+  o.listen_extra = "  read_timeout_ms: 300\n";
+  start(o);
+  auto c = client();
+  const std::string bytes = chat_request_bytes(chat_body("auto", "slowly"));
+  // A byte every 50 ms: each read is quick, but the request as a whole has 300 ms.
+  const auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (std::size_t i = 0; i < bytes.size() && !closed; ++i) {
+    try {
+      c.raw(bytes.substr(i, 1), 0);
+    } catch (const std::exception&) {
+      closed = true;  // the gateway closed the connection under the write
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    closed = closed || std::chrono::steady_clock::now() - started > std::chrono::seconds(3);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_TRUE(c.peer_closed());
+}
+
+TEST_F(HttpTest, AClientThatClosesMidRequestIsDroppedAndTheProcessLivesOn) {
+  start();
+  {
+    auto c = client();
+    const std::string bytes = chat_request_bytes(chat_body("auto", "cut short"));
+    c.raw(bytes.substr(0, bytes.size() / 2), 0);
+  }  // closed with half a request sent
+  auto c = client();
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
 }
 
 TEST_F(HttpTest, UnknownPathIs404AndWrongMethodIs405) {
