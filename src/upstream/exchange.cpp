@@ -83,6 +83,21 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     auto& piece = i.connection->piece;
     body.data = piece.data();
     body.size = piece.size();
+    // What the connection's buffer holds already (a whole response usually came with its
+    // header) is parsed here: an asynchronous read of it went through the scheduler again.
+    if (auto& buffer = i.connection->buffer; buffer.size() > 0) {
+      boost::system::error_code ec;
+      buffer.consume(i.parser.put(buffer.data(), ec));
+      if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
+        co_return i.fail(ec, false);
+      }
+      if (const std::size_t produced = piece.size() - body.size; produced > 0) {
+        co_return std::string_view(piece.data(), produced);
+      }
+      if (i.parser.is_done()) {
+        break;
+      }
+    }
     // Inter-chunk idle timeout, capped by the request deadline.
     i.connection->tcp().expires_at(std::min(i.deadline, Clock::now() + i.idle));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
