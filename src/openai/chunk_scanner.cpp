@@ -1,7 +1,7 @@
 #include "chunk_scanner.hpp"
 
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 #include <array>
 #include <cmath>
@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "terminated_copy.hpp"
 #include "utf8.hpp"
 
 namespace governor::openai {
@@ -284,11 +285,13 @@ ChunkInfo scan_chunk(std::string_view text) {
     return {};
   }
   thread_local rapidjson::Reader reader;
+  thread_local std::string kept;
+  std::string big;
   ChunkSax sax;
   RapidHandler handler{sax};
-  rapidjson::MemoryStream in(text.data(), text.size());
+  rapidjson::StringStream in(terminated_copy(text, kept, big));
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, handler);
-  // The stream reads a NUL at its end: a NUL inside the text would end the document early.
+  // The stream ends at a NUL: a NUL inside the text would end the document early.
   if (!ok || in.Tell() != text.size()) {
     return {};
   }
