@@ -1,7 +1,7 @@
 #include "json_parse.hpp"
 
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stream.h>
 
 #include <cmath>
 #include <cstring>
@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "terminated_copy.hpp"
 #include "utf8.hpp"
 
 namespace governor::openai {
@@ -30,14 +31,24 @@ bool has_surrogate(const char* s, std::size_t n) {
   return false;
 }
 
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /** RapidJSON's handler concept, building nlohmann values in place as nlohmann's own DOM parser
- *  does: each open container is on the stack, and a child is added to the top one. */
+ *  does: each open container is on the stack, and a child is added to the top one.
+ *
+ *  The top-level members' spans are found from two places where the reader's position is known:
+ *  a key's opening quote (inside a string RapidJSON reads a local copy of the stream, so Tell()
+ *  in Key() still names the quote) and the root's closing brace. A value starts after its key,
+ *  the colon and spaces; it ends before the spaces and comma in front of the next key, or before
+ *  the spaces in front of the closing brace. */
 class DomBuilder {
  public:
   /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
    *  text being parsed and the stream reading it, for the values' offsets. */
   DomBuilder(std::vector<RawMember>* members, std::string_view text,
-             const rapidjson::MemoryStream& in, std::size_t offset)
+             const rapidjson::StringStream& in, std::size_t offset)
       : members_(members), text_(text), in_(in), offset_(offset) {}
 
   bool Null() { return put(json(nullptr)); }
@@ -60,10 +71,17 @@ class DomBuilder {
     }
     key_.assign(s, n);
     if (members_ != nullptr && open_.size() == 1) {
-      // The reader stands just past the key's closing quote; the value starts after the colon.
-      std::size_t at = in_.Tell();
-      while (at < text_.size() && (text_[at] == ' ' || text_[at] == '\t' || text_[at] == '\n' ||
-                                   text_[at] == '\r' || text_[at] == ':')) {
+      const std::size_t quote = in_.Tell();
+      if (quote >= text_.size() || text_[quote] != '"') {
+        return false;  // not where the reader should stand: refuse rather than misplace
+      }
+      end_previous_member(quote);
+      std::size_t at = quote + 1;
+      while (at < text_.size() && text_[at] != '"') {
+        at += text_[at] == '\\' ? 2 : 1;
+      }
+      ++at;  // past the closing quote
+      while (at < text_.size() && (is_json_space(text_[at]) || text_[at] == ':')) {
         ++at;
       }
       members_->push_back(RawMember{key_, offset_ + at, 0});
@@ -95,14 +113,25 @@ class DomBuilder {
   }
   bool put(json&& value) {
     place(std::move(value));
-    end_member(in_.Tell());  // a scalar is reported once the reader has passed it
     return true;
   }
-  /** A value of the top-level object ended at `end` (an offset into `text_`). */
-  void end_member(std::size_t end) {
-    if (members_ != nullptr && open_.size() == 1 && !members_->empty()) {
-      members_->back().value_end = offset_ + end;
+  /** The last member's value ends before the spaces, the comma and the spaces in front of
+   *  `next` (the next key's quote or the root's closing brace). */
+  void end_previous_member(std::size_t next) {
+    if (members_->empty()) {
+      return;
     }
+    std::size_t end = next;
+    while (end > 0 && is_json_space(text_[end - 1])) {
+      --end;
+    }
+    if (end > 0 && text_[end - 1] == ',') {
+      --end;
+      while (end > 0 && is_json_space(text_[end - 1])) {
+        --end;
+      }
+    }
+    members_->back().value_end = offset_ + end;
   }
   bool open(json::value_t type) {
     // The slot stays put while it is open: nothing is added to its parent until it closes.
@@ -110,14 +139,16 @@ class DomBuilder {
     return true;
   }
   bool close() {
+    if (members_ != nullptr && open_.size() == 1 && open_.back()->is_object()) {
+      end_previous_member(in_.Tell());  // the reader stands on the root's closing brace
+    }
     open_.pop_back();
-    end_member(in_.Tell() + 1);  // reported before the reader takes the closing bracket
     return true;
   }
 
   std::vector<RawMember>* members_;
   std::string_view text_;
-  const rapidjson::MemoryStream& in_;
+  const rapidjson::StringStream& in_;
   std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
   json root_;
   std::vector<json*> open_;
@@ -139,10 +170,12 @@ std::optional<json> parse(std::string_view text, std::vector<RawMember>* members
     return std::nullopt;
   }
   thread_local rapidjson::Reader reader;
-  rapidjson::MemoryStream in(text.data(), text.size());
+  thread_local std::string kept;
+  std::string big;
+  rapidjson::StringStream in(terminated_copy(text, kept, big));
   DomBuilder builder(members, text, in, offset);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
-  // The stream reads a NUL at its end: a NUL inside the text would end the document early.
+  // The stream ends at a NUL: a NUL inside the text would end the document early.
   // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does not.)
   if (!ok || in.Tell() != text.size()) {
     return std::nullopt;

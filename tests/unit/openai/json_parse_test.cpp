@@ -108,6 +108,23 @@ TEST(JsonParse, ANulOutsideAStringIsInvalidUnlikeNlohmann) {
   EXPECT_FALSE(parse_json(text).has_value());
 }
 
+TEST(JsonParse, MemberSpansHoldExactlyTheValuesText) {
+  const std::string text =
+      "\xEF\xBB\xBF{ \"a\\\"b\" :\t [1, {\"c\":2}] ,\n \"d\":\"x,}\\\"\" , \"e\" : null }";
+  std::vector<RawMember> members;
+  ASSERT_TRUE(parse_json(text, members));
+  ASSERT_EQ(members.size(), 3u);
+  const auto span = [&](const RawMember& m) {
+    return text.substr(m.value_begin, m.value_end - m.value_begin);
+  };
+  EXPECT_EQ(members[0].key, "a\"b");
+  EXPECT_EQ(span(members[0]), R"([1, {"c":2}])");
+  EXPECT_EQ(members[1].key, "d");
+  EXPECT_EQ(span(members[1]), R"("x,}\"")");
+  EXPECT_EQ(members[2].key, "e");
+  EXPECT_EQ(span(members[2]), "null");
+}
+
 TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
   const std::vector<std::string> seeds = {
       R"({"model":"auto","stream":true,"stream_options":{"include_usage":true},"max_tokens":100,"temperature":0.5,"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Café ☕ \u00e9"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]})",
