@@ -280,7 +280,8 @@ struct RapidHandler {
 // Strict RFC 8259 (no comments, trailing commas or NaN), UTF-8 validated (utf8.hpp), iterative so
 // that deep nesting costs heap rather than stack, and the reader's stack reused per thread.
 ChunkInfo scan_chunk(std::string_view text) {
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag;  // UTF-8 checked first, faster
+  constexpr unsigned kFlags =
+      rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;  // UTF-8 checked first, faster
   if (!is_valid_utf8(text)) {
     return {};
   }
@@ -289,7 +290,7 @@ ChunkInfo scan_chunk(std::string_view text) {
   std::string big;
   ChunkSax sax;
   RapidHandler handler{sax};
-  rapidjson::StringStream in(terminated_copy(text, kept, big));
+  rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, handler);
   // The stream ends at a NUL: a NUL inside the text would end the document early.
   if (!ok || in.Tell() != text.size()) {

@@ -48,7 +48,7 @@ class DomBuilder {
   /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
    *  text being parsed and the stream reading it, for the values' offsets. */
   DomBuilder(std::vector<RawMember>* members, std::string_view text,
-             const rapidjson::StringStream& in, std::size_t offset)
+             rapidjson::InsituStringStream& in, std::size_t offset)
       : members_(members), text_(text), in_(in), offset_(offset) {}
 
   bool Null() { return put(json(nullptr)); }
@@ -148,7 +148,7 @@ class DomBuilder {
 
   std::vector<RawMember>* members_;
   std::string_view text_;
-  const rapidjson::StringStream& in_;
+  rapidjson::InsituStringStream& in_;
   std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
   json root_;
   std::vector<json*> open_;
@@ -159,7 +159,8 @@ std::optional<json> parse(std::string_view text, std::vector<RawMember>* members
   // UTF-8 is checked over the whole text first, eight ASCII bytes at a time: RapidJSON's own
   // validation decodes byte by byte and was 4% of a proxied call. Outside strings any non-ASCII
   // byte is a syntax error anyway, so the verdict is the same.
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseFullPrecisionFlag;
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   std::size_t offset = 0;
   if (text.starts_with(kBom)) {
@@ -172,7 +173,7 @@ std::optional<json> parse(std::string_view text, std::vector<RawMember>* members
   thread_local rapidjson::Reader reader;
   thread_local std::string kept;
   std::string big;
-  rapidjson::StringStream in(terminated_copy(text, kept, big));
+  rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
   DomBuilder builder(members, text, in, offset);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
   // The stream ends at a NUL: a NUL inside the text would end the document early.

@@ -8,17 +8,18 @@
 
 namespace governor::openai {
 
-/** A NUL-terminated copy of `text`, for RapidJSON's StringStream: its string scan copies 16
- *  bytes at a time (RAPIDJSON_SSE2, set by CMake on x86-64), where MemoryStream's copies one,
- *  and the scan was a quarter of a proxied call's instructions. The copy lives in `kept` (a
- *  caller's per-thread buffer) up to 64 kB and in `big` beyond, so a huge body does not stay
- *  allocated for the thread's life. A NUL inside `text` ends the stream there: callers compare
- *  the bytes read with the text's size. */
-inline const char* terminated_copy(std::string_view text, std::string& kept, std::string& big) {
+/** A NUL-terminated, writable copy of `text`, for RapidJSON's in-situ parse: a string without
+ *  escapes is then only scanned, 16 bytes at a time (RAPIDJSON_SSE2, set by CMake on x86-64),
+ *  and decoded in the copy when it has some, where reading a MemoryStream pushed every byte of
+ *  every string onto the reader's stack; that was a quarter of a proxied call's instructions. The
+ * copy lives in `kept` (a caller's per-thread buffer) up to 64 kB and in `big` beyond, so a huge
+ * body does not stay allocated for the thread's life. A NUL inside `text` ends the stream there:
+ * callers compare the bytes read with the text's size. */
+inline char* terminated_copy(std::string_view text, std::string& kept, std::string& big) {
   constexpr std::size_t kKeptBytes = 64 * 1024;
   std::string& out = text.size() <= kKeptBytes ? kept : big;
   out.assign(text);
-  return out.c_str();
+  return out.data();
 }
 
 }  // namespace governor::openai
