@@ -252,13 +252,13 @@ net::awaitable<bool> write_held(Call& ex, const openai::ChatRequest& request, He
     co_return co_await write_stream_end(ex, record);
   }
   Response res{static_cast<http::status>(record.status), ex.request.version()};
-  res.set(http::field::server, "governor");
+  res.add(http::field::server, "governor");
   if (held.content_type.empty()) {
     held.content_type = "application/json";
   }
-  res.set(http::field::content_type, held.content_type);
+  res.add(http::field::content_type, held.content_type);
   set_governor_headers(res, record);
-  res.set("X-Governor-Cost-Usd", record.call_cost().to_string());
+  res.add("X-Governor-Cost-Usd", record.call_cost().to_string());
   res.body() = held_body_text(held, request);
   co_return co_await write_response(ex, std::move(res));
 }

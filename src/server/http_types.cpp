@@ -6,9 +6,9 @@ namespace governor::server {
 
 Response json_response(const Call& ex, http::status status, std::string body) {
   Response res{status, ex.request.version()};
-  res.set(http::field::server, "governor");
-  res.set(http::field::content_type, "application/json");
-  res.set("X-Request-Id", ex.request_id);
+  res.add(http::field::server, "governor");
+  res.add(http::field::content_type, "application/json");
+  res.add("X-Request-Id", ex.request_id);
   res.body() = std::move(body);
   return res;
 }

@@ -1,6 +1,7 @@
 #include "response.hpp"
 
 #include <boost/beast/core/string.hpp>
+#include <cassert>
 #include <charconv>
 
 namespace governor::server {
@@ -24,6 +25,16 @@ std::size_t Response::find(std::string_view name) const {
     line = end + 2;
   }
   return std::string::npos;
+}
+
+void Response::add(std::string_view name, std::string_view value) {
+  assert(find(name) == std::string::npos);
+  fields_.append(name).append(": ").append(value).append("\r\n");
+}
+
+void Response::add(http::field name, std::string_view value) {
+  const auto text = http::to_string(name);
+  add(std::string_view{text.data(), text.size()}, value);
 }
 
 void Response::set(std::string_view name, std::string_view value) {

@@ -20,6 +20,10 @@ class Response {
  public:
   Response(boost::beast::http::status status, unsigned version);
 
+  /** Adds a field the response does not have yet: no search (checked by assert in the
+   *  sanitizer builds). Most fields are set once, on a fresh response. */
+  void add(std::string_view name, std::string_view value);
+  void add(boost::beast::http::field name, std::string_view value);
   /** Sets a field, replacing one of the same name (names compare case-insensitively). */
   void set(std::string_view name, std::string_view value);
   void set(boost::beast::http::field name, std::string_view value);

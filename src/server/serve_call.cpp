@@ -25,24 +25,24 @@ std::string api_key_for(const config::UpstreamConfig& up) {
 
 void set_governor_headers(Response& h, const CallRecord& record) {
   if (!record.upstream.empty()) {
-    h.set("X-Governor-Model", record.upstream);
+    h.add("X-Governor-Model", record.upstream);
   }
   if (!record.tier.empty()) {
-    h.set("X-Governor-Tier", record.tier);
+    h.add("X-Governor-Tier", record.tier);
   }
   if (!record.task.empty()) {
-    h.set("X-Governor-Task", record.task);
+    h.add("X-Governor-Task", record.task);
   }
   if (!record.budget_remaining.empty()) {
-    h.set("X-Governor-Budget-Remaining", record.budget_remaining);
+    h.add("X-Governor-Budget-Remaining", record.budget_remaining);
   }
   if (!record.upstream.empty()) {
-    h.set("X-Governor-Reason", record.reason);
+    h.add("X-Governor-Reason", record.reason);
   }
   if (record.cascade) {
-    h.set("X-Governor-Escalated", to_string(record.cascade->outcome));
+    h.add("X-Governor-Escalated", to_string(record.cascade->outcome));
     if (record.cascade->reason) {
-      h.set("X-Governor-Escalation-Reason", config::to_string(*record.cascade->reason));
+      h.add("X-Governor-Escalation-Reason", config::to_string(*record.cascade->reason));
     }
   }
   h.set("X-Request-Id", record.request_id);
@@ -74,10 +74,10 @@ void settle_whole_usage(CallRecord& record, const openai::ChunkInfo& scanned,
 
 net::awaitable<bool> write_stream_head(Call& ex, const CallRecord& record) {
   Response head{http::status::ok, ex.request.version()};
-  head.set(http::field::server, "governor");
-  head.set(http::field::content_type, "text/event-stream");
-  head.set(http::field::cache_control, "no-cache");
-  head.set(http::field::trailer, "X-Governor-Cost-Usd");
+  head.add(http::field::server, "governor");
+  head.add(http::field::content_type, "text/event-stream");
+  head.add(http::field::cache_control, "no-cache");
+  head.add(http::field::trailer, "X-Governor-Cost-Usd");
   set_governor_headers(head, record);
   head.keep_alive(ex.request.keep_alive() && !ex.worker.draining());
   ex.keep_alive = head.keep_alive();
@@ -238,11 +238,11 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   }
   co_await budget.settle(record);  // durable before the client sees the answer it paid for
   Response res{static_cast<http::status>(record.status), ex.request.version()};
-  res.set(http::field::server, "governor");
+  res.add(http::field::server, "governor");
   const auto content_type = up.header("content-type");
-  res.set(http::field::content_type, content_type.empty() ? "application/json" : content_type);
+  res.add(http::field::content_type, content_type.empty() ? "application/json" : content_type);
   set_governor_headers(res, record);
-  res.set("X-Governor-Cost-Usd", record.call_cost().to_string());
+  res.add("X-Governor-Cost-Usd", record.call_cost().to_string());
   res.body() = std::move(*body);
   co_return co_await write_response(ex, std::move(res));
 }

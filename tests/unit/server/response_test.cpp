@@ -38,6 +38,15 @@ TEST(Response, SettingAFieldAgainReplacesItWhateverTheCaseOfItsName) {
             "\r\n");
 }
 
+TEST(Response, AddAppendsWithoutLookingAndSetStillFindsWhatItAdded) {
+  Response res{http::status::ok, 11};
+  res.add(http::field::server, "governor");
+  res.add("X-Governor-Tier", "cheap");
+  res.set("x-governor-tier", "premium");
+  EXPECT_EQ(res.field("X-Governor-Tier"), "premium");
+  EXPECT_EQ(res.field("Server"), "governor");
+}
+
 TEST(Response, ConnectionFollowsTheVersionsDefault) {
   Response closing{http::status::ok, 11};
   closing.keep_alive(false);
