@@ -1,7 +1,8 @@
 #include "worker.hpp"
 
 #include <boost/asio/post.hpp>
-#include <cstdio>
+
+#include "request_id.hpp"
 
 namespace governor::server {
 
@@ -47,10 +48,7 @@ void Worker::begin_drain() {
 }
 
 std::string Worker::next_request_id() {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%08x%02x%010llx", id_prefix_, index_ & 0xff,
-                static_cast<unsigned long long>(++request_counter_));
-  return buf;
+  return request_id_text(id_prefix_, index_, ++request_counter_);
 }
 
 }  // namespace governor::server
