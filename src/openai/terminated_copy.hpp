@@ -17,7 +17,12 @@ namespace governor::openai {
  * callers compare the bytes read with the text's size. */
 inline char* terminated_copy(std::string_view text, std::string& kept, std::string& big) {
   constexpr std::size_t kKeptBytes = 64 * 1024;
+  // RapidJSON's SSE2 scans load aligned 16-byte blocks, so they read up to 15 bytes past the
+  // NUL: never across a page, but past the string's allocation unless the capacity covers it
+  // (AddressSanitizer reports such a read).
+  constexpr std::size_t kScanSlack = 16;
   std::string& out = text.size() <= kKeptBytes ? kept : big;
+  out.reserve(text.size() + kScanSlack);
   out.assign(text);
   return out.data();
 }
