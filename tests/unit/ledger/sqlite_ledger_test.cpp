@@ -543,6 +543,24 @@ TEST(SqliteLedgerFailure, ASettleThatCannotBeStoredLeavesTheReservationForReconc
   EXPECT_EQ(view_of(*ledger)->task.spent, usd(300));
 }
 
+/** After a reopen, one-step task `task` holds its one call, settled at 120 (nothing to reconcile),
+ *  with the budget and policy it was reserved under. */
+void expect_one_step_settled_on_reopen(const std::string& path, const std::string& task,
+                                       const config::TaskBudget& budget) {
+  std::size_t reconciled = 99;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 0u);
+  const auto view = view_of(*ledger, "acme", task);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->budget, budget);
+  EXPECT_EQ(view->policy, "default");
+  EXPECT_EQ(view->task.spent, usd(120));
+  EXPECT_EQ(view->task.reserved, usd(0));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
+  EXPECT_EQ(view->steps[0].cost, usd(120));
+}
+
 TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
@@ -570,17 +588,7 @@ TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
 
     await(ledger->settle(settlement(g.reservation, 120)));
   }
-  std::size_t reconciled = 99;
-  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
-  EXPECT_EQ(reconciled, 0u);
-  const auto settled = view_of(*ledger, "acme", "call-a");
-  ASSERT_TRUE(settled);
-  EXPECT_EQ(settled->budget, r.task_budget);
-  EXPECT_EQ(settled->task.spent, usd(120));
-  EXPECT_EQ(settled->task.reserved, usd(0));
-  ASSERT_EQ(settled->steps.size(), 1u);
-  EXPECT_EQ(settled->steps[0].outcome, "ok");
-  EXPECT_EQ(settled->steps[0].cost, usd(120));
+  expect_one_step_settled_on_reopen(path, "call-a", r.task_budget);
 }
 
 // ---- awaiting ----------------------------------------------------------------------------
@@ -797,16 +805,7 @@ TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
     EXPECT_EQ(refusal_of(*doomed).reason, Refusal::Reason::ledger_unavailable);
     EXPECT_EQ(left->task, usd(880));
   }
-  std::size_t reconciled = 99;
-  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
-  EXPECT_EQ(reconciled, 0u);
-  const auto view = view_of(*ledger, "acme", "call-b");
-  ASSERT_TRUE(view);
-  EXPECT_EQ(view->budget, r.task_budget);
-  EXPECT_EQ(view->policy, "default");
-  EXPECT_EQ(view->task.spent, usd(120));
-  ASSERT_EQ(view->steps.size(), 1u);
-  EXPECT_EQ(view->steps[0].outcome, "ok");
+  expect_one_step_settled_on_reopen(path, "call-b", r.task_budget);
 }
 
 TEST(SqliteLedgerBatch, AThrowingHandlerDoesNotLoseTheOthersOfItsBatch) {
