@@ -125,3 +125,26 @@ start_fixed_upstream() {
     die "cannot start the fixed-response nginx upstream"
   upstream_port="$started_port"
 }
+
+# Writes Governor's bench config for mode $1 to $tmp/governor.yaml, in front of the fixed upstream:
+#   plain:   `ledger: {backend: none}`, as the `governor` row of bench/proxy/run
+#   budgets: a policy that never refuses and the SQLite ledger in $tmp, as its `budgets` row
+# then checks it with `governor check`.
+write_governor_config() {
+  render "$here/governor.yaml.in" "$tmp/governor.yaml" "FIXED_PORT=$upstream_port" "SIM_PORT=1"
+  case "$1" in
+    budgets)
+      mkdir -p "$tmp/policies"
+      printf 'name: default\ntask: {total_dollars: 1000000}\nsession: {total_dollars: 1000000}\ntenant: {dollars_per_day: 1000000}\n' \
+        >"$tmp/policies/default.yaml"
+      printf 'policies: {dir: %s}\nledger: {data_dir: %s}\n' "$tmp/policies" "$tmp/ledger" \
+        >>"$tmp/governor.yaml"
+      ;;
+    plain) echo 'ledger: {backend: none}' >>"$tmp/governor.yaml" ;;
+    *) die "mode must be plain or budgets, got '$1'" ;;
+  esac
+  "$governor" check -c "$tmp/governor.yaml" >"$tmp/check.log" 2>&1 || {
+    cat "$tmp/check.log" >&2
+    die "governor check rejected the config"
+  }
+}
