@@ -71,14 +71,6 @@ ReserveRequest request(std::string task) {
   return r;
 }
 
-/** A one-step task id shaped like the gateway's: "call-", a fixed per-process prefix and a
- *  zero-padded counter, so ids grow in key order as they do in production. */
-std::string one_step_id(int n) {
-  char id[40];
-  std::snprintf(id, sizeof id, "call-5eed5eed00%010x", static_cast<unsigned>(n));
-  return id;
-}
-
 /** One call's life in the ledger: reserve its worst case, settle what it cost. */
 net::awaitable<void> one_call(Ledger& ledger, const std::string& task, bool one_step = false) {
   ReserveRequest r = request(task);
@@ -179,8 +171,9 @@ BENCHMARK(BM_ReserveSettleContended)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
 
-// Arg: coroutines in flight on ONE io_context, each call a new one-step task ("call-N", as the
-// gateway names a call without a task id), as one gateway worker under load, with the gateway's
+// Arg: coroutines in flight on ONE io_context, each call a new one-step task (no task id: the
+// ledger names it "call-<reservation id>", as for the gateway's calls), as one gateway worker under
+// load, with the gateway's
 // default durability (ledger.fsync: false: durable across a crash of the process). Run it pinned to
 // one CPU (taskset -c 1) to see what the ledger costs a worker that shares its CPU: cpu_us/call
 // is the whole process's CPU time (callers and ledger thread) per call.
@@ -190,16 +183,15 @@ void BM_OneStepCalls(benchmark::State& state) {
   const int calls_each = kCallsPerIteration / coroutines;
   BenchLedger ledger(SqliteLedgerOptions::Durability::process_crash);
   std::int64_t calls = 0;
-  int next_task = 0;
   const double cpu_before = process_cpu_seconds();
   for (auto _ : state) {
     net::io_context io(1);
     for (int c = 0; c < coroutines; ++c) {
       net::co_spawn(
           io,
-          [&ledger, &next_task, calls_each]() -> net::awaitable<void> {
+          [&ledger, calls_each]() -> net::awaitable<void> {
             for (int i = 0; i < calls_each; ++i) {
-              co_await one_call(*ledger, one_step_id(next_task++), true);
+              co_await one_call(*ledger, "", true);
             }
           },
           net::detached);

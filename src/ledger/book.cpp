@@ -145,7 +145,10 @@ void Book::release(TaskState& t, StepType step, MicroUsd amount, MicroUsd cost) 
 }
 
 Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint now) {
-  TaskKey key{r.tenant, r.task};  // moved into the reservation at the end
+  // A one-step call's first reservation names its task after the reservation's id, which is
+  // next_id_ if it is granted (a refused call leaves no task behind, so no name is wasted).
+  TaskKey key{r.tenant, r.one_step && r.task.empty() ? one_step_task_name(next_id_)
+                                                     : r.task};  // moved into the reservation
   const auto emplaced = tasks_.try_emplace(key);
   const auto it = emplaced.first;
   const bool created = emplaced.second;
@@ -287,6 +290,7 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   grant.retries = retries;
   grant.remaining.task = remaining_of(budget.total_dollars, Counter{t.record.spent, t.reserved});
   grant.binding = binding != nullptr ? binding->scope : Scope::task;
+  grant.task = key.task;
 
   Effects fx;
   if (write_rows) {

@@ -1,6 +1,8 @@
 // The small functions of the ledger's public value types, and the hashes of its keys.
 #include <algorithm>
+#include <charconv>
 #include <functional>
+#include <limits>
 
 #include "governor/ledger/ledger.hpp"
 #include "records.hpp"
@@ -19,6 +21,38 @@ std::string_view to_string(Scope scope) {
       return "tenant_month";
   }
   return "task";
+}
+
+namespace {
+constexpr std::string_view kOneStepPrefix = "call-";
+}  // namespace
+
+std::string one_step_task_name(std::uint64_t reservation) {
+  char digits[20];
+  const auto end = std::to_chars(std::begin(digits), std::end(digits), reservation).ptr;
+  std::string name;
+  name.reserve(kOneStepPrefix.size() + static_cast<std::size_t>(end - digits));
+  name.append(kOneStepPrefix).append(digits, end);
+  return name;
+}
+
+std::optional<std::uint64_t> one_step_call_id(std::string_view task) {
+  if (!task.starts_with(kOneStepPrefix)) {
+    return std::nullopt;
+  }
+  const std::string_view digits = task.substr(kOneStepPrefix.size());
+  // Exactly what one_step_task_name writes: digits only, no sign, no leading zero, a rowid.
+  if (digits.empty() || digits.front() == '0' ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  std::uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
+  if (ec != std::errc{} || end != digits.data() + digits.size() ||
+      id > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 std::string_view to_string(Refusal::Reason reason) {

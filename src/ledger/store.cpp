@@ -8,9 +8,9 @@
 namespace governor::ledger {
 namespace {
 
-// Version 3 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta). Amounts are
-// integer micro-dollars; NULL limits mean "no limit". Rows are keyed by what the ledger looks
-// them up by, so every read and write is one primary-key probe.
+// Version 4 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta; 3 lacked
+// calls). Amounts are integer micro-dollars; NULL limits mean "no limit". Rows are keyed by what
+// the ledger looks them up by, so every read and write is one primary-key probe.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
   tenant TEXT NOT NULL,
@@ -90,7 +90,33 @@ CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
-PRAGMA user_version = 3;
+CREATE TABLE IF NOT EXISTS calls (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  session TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  total_limit INTEGER,
+  max_input_tokens INTEGER,
+  max_output_tokens INTEGER,
+  reserve_synthesis INTEGER NOT NULL,
+  reserve_handoff INTEGER NOT NULL,
+  hard_stop_after_retries INTEGER,
+  min_useful_output_tokens INTEGER NOT NULL,
+  step TEXT NOT NULL,
+  model TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cost INTEGER NOT NULL,
+  reserved INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  usage_estimated INTEGER NOT NULL,
+  decision TEXT NOT NULL
+);
+PRAGMA user_version = 4;
 )sql";
 
 /** Version 1 files (before the routing decision was kept per step) gain the column. */
@@ -165,6 +191,21 @@ StepView step_view_at(const sqlite::Statement& s, int first, std::int64_t time_u
   v.usage_estimated = s.int64(first + 10) != 0;
   v.decision = s.text(first + 11);
   return v;
+}
+
+/** A one-step task whose row `calls` can hold: one step, whose id its name carries, and
+ *  nothing the row does not keep (no retry, spend that is the step's cost). */
+bool fits_call_row(const TaskRow& row) {
+  if (!row.only_step || one_step_call_id(row.key.task) != row.only_step->id) {
+    return false;
+  }
+  const TaskRecord& r = row.record;
+  const StepView& v = row.only_step->view;
+  const MicroUsd zero{0};
+  return r.one_step && r.retries == 0 && r.last_hash == 0 && r.spent == v.cost &&
+         r.synthesis_spent == (v.step == StepType::summarize ? v.cost : zero) &&
+         r.handoff_spent == (v.step == StepType::handoff ? v.cost : zero) &&
+         r.created_unix_ms == v.time_unix_ms;
 }
 
 /** The task row of a one-step call that a crash cut short before it settled: what the
@@ -363,6 +404,13 @@ bool Store::prepare_all() {
        "step_reason = excluded.step_reason, step_latency_ms = excluded.step_latency_ms, "
        "step_usage_estimated = excluded.step_usage_estimated, "
        "step_decision = excluded.step_decision"},
+      {upsert_call_,
+       "INSERT OR REPLACE INTO calls (id, tenant, session, policy, time_ms, total_limit, "
+       "max_input_tokens, max_output_tokens, reserve_synthesis, reserve_handoff, "
+       "hard_stop_after_retries, min_useful_output_tokens, step, model, tier, input_tokens, "
+       "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated, decision) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+       "?19, ?20, ?21, ?22, ?23, ?24)"},
       {upsert_spend_,
        "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = excluded.spent"},
@@ -398,6 +446,12 @@ bool Store::prepare_all() {
        "step_cost, step_reserved, step_outcome, step_reason, step_latency_ms, "
        "step_usage_estimated, step_decision "
        "FROM tasks WHERE tenant = ?1 AND task = ?2"},
+      {select_call_,
+       "SELECT tenant, session, policy, time_ms, total_limit, max_input_tokens, "
+       "max_output_tokens, reserve_synthesis, reserve_handoff, hard_stop_after_retries, "
+       "min_useful_output_tokens, step, model, tier, input_tokens, output_tokens, cost, "
+       "reserved, outcome, reason, latency_ms, usage_estimated, decision "
+       "FROM calls WHERE id = ?1"},
       {select_steps_,
        "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
        "outcome, reason, latency_ms, usage_estimated, decision "
@@ -502,6 +556,9 @@ bool Store::write(const WriteSet& w) {
 }
 
 bool Store::write_task(const TaskRow& row) {
+  if (fits_call_row(row)) {
+    return write_call(row);
+  }
   const TaskRecord& r = row.record;
   const config::TaskBudget& b = r.budget;
   Use s(upsert_task_);
@@ -534,6 +591,23 @@ bool Store::write_task(const TaskRow& row) {
   }
   // Without a step, the step columns stay NULL (the reset cleared every binding).
   return s->run() || fail("write_task");
+}
+
+bool Store::write_call(const TaskRow& row) {
+  const TaskRecord& r = row.record;
+  const config::TaskBudget& b = r.budget;
+  const StepView& v = row.only_step->view;
+  Use s(upsert_call_);
+  s->bind_all(static_cast<std::int64_t>(row.only_step->id), row.key.tenant, r.session, r.policy,
+              r.created_unix_ms, b.total_dollars, b.max_input_tokens, b.max_output_tokens,
+              b.reserve_for_final_synthesis, b.reserve_for_human_handoff,
+              b.hard_stop_after_retries.has_value()
+                  ? std::optional<std::int64_t>{*b.hard_stop_after_retries}
+                  : std::nullopt,
+              b.min_useful_output_tokens, to_string(v.step), v.model, v.tier, v.usage.input_tokens,
+              v.usage.output_tokens, v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
+              std::int64_t{v.usage_estimated}, v.decision);
+  return s->run() || fail("write_call");
 }
 
 bool Store::write_last_id(std::uint64_t id) {
@@ -616,7 +690,58 @@ bool Store::delete_reservation(std::uint64_t id) {
   return s->run() || fail("delete_reservation");
 }
 
+Result<std::optional<LoadedTask>> Store::load_call(const TaskKey& key, std::uint64_t id) {
+  Use s(select_call_);
+  s->bind_all(static_cast<std::int64_t>(id));
+  switch (s->step()) {
+    case sqlite::Statement::Step::done:
+      return std::optional<LoadedTask>{};
+    case sqlite::Statement::Step::error:
+      fail("load_call");
+      return errc::internal;
+    case sqlite::Statement::Step::row:
+      break;
+  }
+  if (s->text(0) != key.tenant) {
+    return std::optional<LoadedTask>{};  // another tenant's call: no such task for this one
+  }
+  LoadedTask loaded;
+  TaskRecord& r = loaded.record;
+  config::TaskBudget& b = r.budget;
+  r.session = s->text(1);
+  r.policy = s->text(2);
+  r.created_unix_ms = s->int64(3);
+  r.one_step = true;
+  b.total_dollars = optional_micros(s.get(), 4);
+  b.max_input_tokens = s->optional_int64(5);
+  b.max_output_tokens = s->optional_int64(6);
+  b.reserve_for_final_synthesis = MicroUsd{s->int64(7)};
+  b.reserve_for_human_handoff = MicroUsd{s->int64(8)};
+  if (const auto hard_stop = s->optional_int64(9)) {
+    b.hard_stop_after_retries = static_cast<std::uint32_t>(*hard_stop);
+  }
+  b.min_useful_output_tokens = s->int64(10);
+  StepView v = step_view_at(s.get(), 11, r.created_unix_ms);
+  // What fits_call_row() left out of the row, as it was.
+  r.spent = v.cost;
+  if (v.step == StepType::summarize) {
+    r.synthesis_spent = v.cost;
+  } else if (v.step == StepType::handoff) {
+    r.handoff_spent = v.cost;
+  }
+  loaded.steps.push_back(StepRecord{id, key, std::move(v)});
+  return std::optional<LoadedTask>{std::move(loaded)};
+}
+
 Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
+  // A one-step task is a `calls` row, unless the cascade escalated it (then it has two steps and
+  // lives in `tasks` and `steps` like any other).
+  if (const auto id = one_step_call_id(key.task)) {
+    auto call = load_call(key, *id);
+    if (!call || *call) {
+      return call;
+    }
+  }
   LoadedTask loaded;
   {
     Use s(select_task_);
@@ -725,6 +850,7 @@ Result<std::uint64_t> Store::next_reservation_id() {
   sqlite::Statement s = db_.prepare(
       "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM steps), "
       "(SELECT COALESCE(MAX(id), 0) FROM reservations), "
+      "(SELECT COALESCE(MAX(id), 0) FROM calls), "
       "(SELECT COALESCE(MAX(value), 1) - 1 FROM meta WHERE key = 'next_reservation_id'))");
   if (!s.valid() || s.step() != sqlite::Statement::Step::row) {
     fail("next_reservation_id");
@@ -778,6 +904,8 @@ Result<std::size_t> Store::reconcile() {
       close_step.bind_all(static_cast<std::int64_t>(r.id), kReconciled, r.amount);
       ok = ok && close_step.run();
       close_step.reset();
+      // A one-step task's later step (the cascade's escalation) has no row until it settles.
+      ok = ok && (db_.changes() > 0 || write_step(reconciled_step_row(r)));
     }
     ok = ok && delete_reservation(r.id);
     if (!ok) {

@@ -112,6 +112,10 @@ class Store {
    *  its task row, where next_reservation_id() cannot find it; commit() calls this once for the
    *  transaction's largest such id. */
   bool write_last_id(std::uint64_t id);
+  /** A one-step task of one step (fits_call_row) as its `calls` row, keyed by the step's id. */
+  bool write_call(const TaskRow& row);
+  /** The one-step task in `calls` row `id`, if it is there and `key`'s tenant's. */
+  Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
   sqlite::Database db_;
   std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
@@ -120,6 +124,7 @@ class Store {
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
   sqlite::Statement upsert_task_;
+  sqlite::Statement upsert_call_;
   sqlite::Statement upsert_spend_;
   sqlite::Statement add_spend_;
   sqlite::Statement upsert_step_;
@@ -129,6 +134,7 @@ class Store {
   sqlite::Statement delete_reservation_;
   sqlite::Statement upsert_next_id_;
   sqlite::Statement select_task_;
+  sqlite::Statement select_call_;
   sqlite::Statement select_steps_;
   sqlite::Statement select_spend_;
   sqlite::Statement select_reservations_;

@@ -62,8 +62,10 @@ struct AdmissionInput {
   const openai::ChatRequest& request;
   std::size_t body_bytes;
   const Target& target;
-  StepType step;                 ///< the call's step type (given or inferred by the router)
-  std::string one_step_task_id;  ///< used when ref.task is empty
+  StepType step;  ///< the call's step type (given or inferred by the router)
+  /// used when ref.task is empty: empty for the call's first reservation (the ledger names the
+  /// task), then the name it gave (Grant::task) for the cascade's escalations
+  std::string one_step_task_id;
   /// messages_hash(request) when the caller already has it (it walks every message); none: the
   /// plan computes it for a task call
   std::optional<std::uint64_t> messages_hash;

@@ -167,7 +167,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   }
   record.route = request.model;  // resolved: an alias or an upstream name, a bounded set
   one_step = ref->task.empty();
-  const std::string task_id = one_step ? "call-" + ex.request_id : ref->task;
+  const std::string& task_id = ref->task;  // a one-step call's is named when it is granted
   const PromptModelsPtr models = services.models_snapshot();
   const auto decide_start = Clock::now();
   const RoutedCall routed =
@@ -190,10 +190,11 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   CallBudget budget(services.ledger.get());
   // Walks every message: once per task call, for the ledger's retry check and the task memory.
   const std::uint64_t hash = one_step ? 0 : messages_hash(request);
-  const AdmissionInput admission{cfg,           *policy,     *caller,
-                                 *ref,          request,     ex.request.body().size(),
-                                 routed.target, routed.step, "call-" + ex.request_id,
-                                 hash};
+  // A one-step call's task is named by the ledger when it is granted (one_step_task_name), and
+  // the cascade's escalation reserves in that task.
+  AdmissionInput admission{
+      cfg,           *policy,     *caller, *ref, request, ex.request.body().size(),
+      routed.target, routed.step, {},      hash};
   if (services.ledger) {
     const AdmissionPlan plan = plan_admission(admission);
     record.task = plan.request.task;
@@ -206,6 +207,10 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
       co_return co_await refuse(refusal_error(*refusal), "budget_refused");
     }
     const auto& grant = std::get<ledger::Grant>(outcome);
+    if (one_step) {
+      record.task = grant.task;
+      admission.one_step_task_id = grant.task;
+    }
     budget.granted(grant);
     if (metrics != nullptr) {
       record_grant_metrics(*metrics, grant);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "governor/core/sha256.hpp"
+#include "governor/ledger/ledger.hpp"
 
 namespace governor::server {
 namespace {
@@ -109,6 +110,12 @@ boost::system::result<TaskRef, openai::ApiError> read_task_ref(const GovernorHea
       return value.error();
     }
     *f.out = std::move(*value);
+  }
+
+  if (ledger::one_step_call_id(ref.task)) {
+    return bad_header("X-Governor-Task",
+                      "X-Governor-Task: ids of the form call-<number> name one-step calls (calls "
+                      "sent without a task id) and cannot be chosen; use another id");
   }
 
   auto step = field_value(headers.step, "X-Governor-Step", metadata, "governor_step");

@@ -114,6 +114,13 @@ net::awaitable<bool> handle_open_task(Call& ex) {
                                    "id must be a string of 1-128 characters of A-Z a-z 0-9 . _ : -",
                                    "id"));
   }
+  if (ledger::one_step_call_id(id->get<std::string>())) {
+    co_return co_await reply_error(
+        ex, openai::make_api_error(errc::invalid_request,
+                                   "ids of the form call-<number> name one-step calls (calls sent "
+                                   "without a task id) and cannot be chosen; use another id",
+                                   "id"));
+  }
   std::string session = ctx->ref.session;
   if (const auto s = body.find("session"); s != body.end()) {
     if (!s->is_string() || !is_valid_id(s->get<std::string>())) {

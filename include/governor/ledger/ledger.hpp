@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -15,6 +16,13 @@
 #include "governor/core/step_type.hpp"
 
 namespace governor::ledger {
+
+/** The name the ledger gives a one-step task (a call sent without a task id): "call-" and the
+ *  call's reservation id in decimal, so the task is found by that integer alone. The server
+ *  refuses client task ids of this form. */
+std::string one_step_task_name(std::uint64_t reservation);
+/** The reservation id in a one-step task's name; nullopt for any other id. */
+std::optional<std::uint64_t> one_step_call_id(std::string_view task);
 
 /** Where spend is counted. A call is reserved against all of its scopes at once. */
 enum class Scope { task, session, tenant_day, tenant_month };
@@ -36,6 +44,7 @@ struct Candidate {
  *  requests' task_budget is ignored; session and tenant limits apply as given on each call. */
 struct ReserveRequest {
   std::string tenant;
+  /** Empty for a one-step call's first reservation: the ledger names its task (Grant::task). */
   std::string task;
   std::string session;    ///< empty: the task belongs to no session
   bool one_step = false;  ///< no task id was given: the task ends with this call
@@ -84,6 +93,8 @@ struct Grant {
   std::uint32_t retries = 0;       ///< retries counted in the task so far, this call included
   Remaining remaining;             ///< after the reservation
   Scope binding = Scope::task;     ///< the scope with the least left (what clamped or degraded)
+  /** The task the call counts in: for a one-step call, the name the ledger gave it. */
+  std::string task;
   bool operator==(const Grant&) const = default;
 };
 

@@ -7,6 +7,7 @@
 
 #include "budget_fixture.hpp"
 #include "governor/core/sha256.hpp"
+#include "governor/ledger/ledger.hpp"
 
 namespace governor::testing {
 namespace {
@@ -343,9 +344,20 @@ TEST_F(BudgetTest, OneStepCallsGetAnIdAndAreRecorded) {
   const auto r = c.post_json("/v1/chat/completions", chat_body("auto", "once"));
   ASSERT_EQ(r.status, 200);
   const std::string id = r.header("x-governor-task");
-  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(ledger::one_step_call_id(id)) << "named by the ledger after its reservation: " << id;
   const json task = get_task(port(), id);
-  EXPECT_EQ(task["steps"].size(), 1u);
+  EXPECT_EQ(task["id"], id);
+  ASSERT_EQ(task["steps"].size(), 1u);
+  EXPECT_EQ(task["steps"][0]["outcome"], "ok");
+  EXPECT_GT(usd(task["spent_usd"]), MicroUsd{0});
+  // A second call is another task, and the name's form is the ledger's alone.
+  const auto again = c.post_json("/v1/chat/completions", chat_body("auto", "twice"));
+  EXPECT_NE(again.header("x-governor-task"), id);
+  const auto chosen = c.post_json("/v1/chat/completions", chat_body("auto", "mine"),
+                                  Headers{{"X-Governor-Task", id}});
+  EXPECT_EQ(chosen.status, 400) << chosen.body;
+  EXPECT_EQ(json::parse(chosen.body)["error"]["param"], "X-Governor-Task");
+  EXPECT_EQ(c.post_json("/v1/tasks", R"({"id":")" + id + R"("})").status, 400);
 }
 
 TEST_F(BudgetTest, ReloadWithABadFileKeepsTheOldPolicy) {

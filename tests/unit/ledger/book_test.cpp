@@ -660,6 +660,45 @@ TEST(BookCache, InstalledStateIsWhatOperationsSee) {
   EXPECT_EQ(book.settle(settlement(41, 250)).outcome.task, usd(50));
 }
 
+TEST(BookNames, AOneStepCallsTaskIsNamedAfterItsReservationAndARefusalTakesNoName) {
+  Book book;
+  ReserveRequest r = testing::one_step_call();
+  const Grant first = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(first.task, "call-" + std::to_string(first.reservation));
+  EXPECT_TRUE(book.has_task(TaskKey{"acme", first.task}));
+
+  ReserveRequest too_big = r;
+  too_big.task_budget = task_budget(1);
+  EXPECT_EQ(refusal_of(book.reserve(too_big, kNoon).outcome).reason,
+            Refusal::Reason::budget_exhausted);
+  EXPECT_EQ(book.task_count(), 1u) << "the refused call left no task behind";
+
+  const Grant second = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(second.reservation, first.reservation + 1);
+  EXPECT_EQ(second.task, one_step_task_name(second.reservation));
+  // A task with an id keeps it, and so does a one-step call's escalation.
+  EXPECT_EQ(grant_of(book.reserve(call("t9"), kNoon).outcome).task, "t9");
+  ReserveRequest up = call(first.task);
+  up.one_step = true;
+  up.escalation = true;
+  EXPECT_EQ(grant_of(book.reserve(up, kNoon).outcome).task, first.task);
+}
+
+TEST(OneStepNames, OnlyTheFormTheLedgerWritesCarriesAnId) {
+  EXPECT_EQ(one_step_task_name(1), "call-1");
+  EXPECT_EQ(one_step_call_id("call-1"), 1u);
+  EXPECT_EQ(one_step_call_id(one_step_task_name(9223372036854775807ULL)), 9223372036854775807ULL);
+  for (const char* other :
+       {"call-", "call-0", "call-012", "call-1a", "call--1", "call-+1", "Call-1", "xcall-1",
+        "call-9223372036854775808", "call-99999999999999999999", "t1", ""}) {
+    EXPECT_EQ(one_step_call_id(other), std::nullopt) << other;
+  }
+  // The ids the gateway gave one-step tasks before (20 hex digits of a request id) are not read
+  // as reservation ids, whatever their digits.
+  EXPECT_EQ(one_step_call_id("call-00000000000000000001"), std::nullopt);
+  EXPECT_EQ(one_step_call_id("call-12345678901234567890"), std::nullopt);
+}
+
 TEST(Remaining, TightestIsTheSmallestLimitedFigure) {
   struct Case {
     Remaining r;

@@ -53,6 +53,13 @@ inline ReserveRequest call(std::string task = "t1") {
   return r;
 }
 
+/** A call sent without a task id: the ledger names its task (Grant::task). */
+inline ReserveRequest one_step_call() {
+  ReserveRequest r = call("");
+  r.one_step = true;
+  return r;
+}
+
 inline config::TaskBudget task_budget(std::optional<std::int64_t> total_micros) {
   config::TaskBudget b;
   if (total_micros) {

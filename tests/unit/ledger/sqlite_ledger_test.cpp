@@ -138,14 +138,15 @@ TEST(SqliteLedgerDurability, AVersionOneFileGainsTheDecisionColumnAndKeepsItsSte
   sqlite::Database db{path};
   auto version = db.prepare("PRAGMA user_version");
   ASSERT_EQ(version.step(), sqlite::Statement::Step::row);
-  EXPECT_EQ(version.int64(0), 3);
+  EXPECT_EQ(version.int64(0), 4);
 }
 
-TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnesInOneRow) {
+TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnesAsCallRows) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
   ManualClock clock{kNoon};
   std::uint64_t old_id = 0;
+  std::string new_task;
   {
     LedgerPtr ledger = open_ledger(path, &clock);
     ReserveRequest r = call("call-old");
@@ -169,24 +170,26 @@ TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnes
     ASSERT_TRUE(old_view);
     ASSERT_EQ(old_view->steps.size(), 1u);
     EXPECT_EQ(old_view->steps[0].cost, usd(120));
-    ReserveRequest r = call("call-new");
-    r.one_step = true;
-    const Grant g = grant_of(await(ledger->reserve(r)));
+    const Grant g = grant_of(await(ledger->reserve(one_step_call())));
     EXPECT_GT(g.reservation, old_id);
+    new_task = g.task;
     await(ledger->settle(settlement(g.reservation, 40)));
   }
   LedgerPtr ledger = open_ledger(path, &clock);
   ASSERT_TRUE(ledger);
-  const auto view = view_of(*ledger, "acme", "call-new");
+  const auto view = view_of(*ledger, "acme", new_task);
   ASSERT_TRUE(view);
   EXPECT_EQ(view->task.spent, usd(40));
   ASSERT_EQ(view->steps.size(), 1u);
   EXPECT_EQ(view->steps[0].cost, usd(40));
   sqlite::Database db{path};
-  auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM tasks)");
+  auto rows = db.prepare(
+      "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM tasks), "
+      "(SELECT COUNT(*) FROM calls)");
   ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
   EXPECT_EQ(rows.int64(0), 1) << "the new call has no steps row";
-  EXPECT_EQ(rows.int64(1), 2);
+  EXPECT_EQ(rows.int64(1), 1) << "nor a tasks row";
+  EXPECT_EQ(rows.int64(2), 1);
 }
 
 TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
@@ -206,6 +209,113 @@ TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
   EXPECT_EQ(view_of(*ledger)->task.spent, usd(1));
 }
 
+TEST(SqliteLedgerDurability, AOneStepCallIsOneCallsRowFoundByTheIdInItsName) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  ReserveRequest r = one_step_call();
+  r.task_budget = task_budget(1000);
+  r.task_budget.hard_stop_after_retries = 2;
+  r.session = "s1";
+  r.step = StepType::summarize;
+  Grant g;
+  {
+    LedgerPtr ledger = open_ledger(path, &clock);
+    g = grant_of(await(ledger->reserve(r)));
+    EXPECT_EQ(g.task, one_step_task_name(g.reservation));
+    EXPECT_EQ(one_step_call_id(g.task), g.reservation);
+    Settlement s = settlement(g.reservation, 120);
+    s.decision = R"({"chosen":"cheap"})";
+    await(ledger->settle(std::move(s)));
+  }
+  {
+    sqlite::Database db{path};
+    auto rows = db.prepare(
+        "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
+        "(SELECT COUNT(*) FROM reservations), (SELECT id FROM calls), "
+        "(SELECT session FROM calls)");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), 0);
+    EXPECT_EQ(rows.int64(1), 0);
+    EXPECT_EQ(rows.int64(2), 0);
+    EXPECT_EQ(rows.int64(3), static_cast<std::int64_t>(g.reservation));
+    EXPECT_EQ(rows.text(4), "s1");
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  const auto view = view_of(*ledger, "acme", g.task);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->id, g.task);
+  EXPECT_EQ(view->session, "s1");
+  EXPECT_EQ(view->policy, "default");
+  EXPECT_EQ(view->budget, r.task_budget);
+  EXPECT_EQ(view->created_unix_ms, unix_ms(kNoon));
+  EXPECT_EQ(view->task.spent, usd(120));
+  EXPECT_EQ(view->task.remaining, usd(880));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].step, StepType::summarize);
+  EXPECT_EQ(view->steps[0].outcome, "ok");
+  EXPECT_EQ(view->steps[0].reserved, usd(300));
+  EXPECT_EQ(view->steps[0].cost, usd(120));
+  EXPECT_EQ(view->steps[0].decision, R"({"chosen":"cheap"})");
+  EXPECT_FALSE(view_of(*ledger, "other", g.task)) << "another tenant's call is no task of theirs";
+  EXPECT_FALSE(view_of(*ledger, "acme", one_step_task_name(g.reservation + 1)));
+  EXPECT_GT(grant_of(await(ledger->reserve(one_step_call()))).reservation, g.reservation);
+}
+
+TEST(SqliteLedgerDurability, AnEscalatedOneStepCallKeepsBothStepsInTaskRows) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::string task;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant first = grant_of(await(ledger->reserve(one_step_call())));
+    task = first.task;
+    // The cascade reserves the stronger rung in the same task before it settles the first.
+    ReserveRequest up = call(task);
+    up.one_step = true;
+    up.escalation = true;
+    const Grant second = grant_of(await(ledger->reserve(up)));
+    EXPECT_EQ(second.task, task);
+    await(ledger->settle(settlement(first.reservation, 20)));
+    await(ledger->settle(settlement(second.reservation, 90)));
+  }
+  LedgerPtr ledger = open_ledger(path);
+  const auto view = view_of(*ledger, "acme", task);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(110));
+  ASSERT_EQ(view->steps.size(), 2u);
+  EXPECT_EQ(view->steps[0].cost, usd(20));
+  EXPECT_EQ(view->steps[1].cost, usd(90));
+}
+
+TEST(SqliteLedgerDurability, AOneStepCallSentAsARetryKeepsItsRetryInATaskRow) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::string task;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    ReserveRequest r = one_step_call();
+    r.explicit_retry = true;
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    EXPECT_EQ(g.retries, 1u);
+    task = g.task;
+    await(ledger->settle(settlement(g.reservation, 50)));
+  }
+  {
+    sqlite::Database db{path};
+    auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM calls), (SELECT retries FROM tasks)");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), 0) << "a calls row has no room for the retry";
+    EXPECT_EQ(rows.int64(1), 1);
+  }
+  LedgerPtr ledger = open_ledger(path);
+  const auto view = view_of(*ledger, "acme", task);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->retries, 1u);
+  EXPECT_EQ(view->task.spent, usd(50));
+  ASSERT_EQ(view->steps.size(), 1u);
+}
+
 TEST(SqliteLedgerDurability, AOneStepCallsIdIsNeverReusedAfterARestart) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
@@ -218,7 +328,8 @@ TEST(SqliteLedgerDurability, AOneStepCallsIdIsNeverReusedAfterARestart) {
     await(ledger->settle(settlement(first, 1)));
   }
   {
-    // Its id is only in its task row: the meta row is what keeps it taken.
+    // A name that does not carry its id (as version 3 named one-step tasks) keeps the call in a
+    // task row, where the id is found by no index: the meta row is what keeps it taken.
     sqlite::Database db{path};
     auto rows = db.prepare(
         "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM reservations), "
@@ -319,26 +430,37 @@ TEST(SqliteLedgerReconcile, AOneStepCallCutShortGetsItsRowsAndItsSpendOnReopen) 
   const std::string path = dir.file("ledger.db");
   ManualClock clock{kNoon};
   std::uint64_t cut_short = 0;
+  std::string task;
   {
     LedgerPtr ledger = open_ledger(path, &clock);
-    ReserveRequest r = call("call-1");
-    r.one_step = true;
+    ReserveRequest r = one_step_call();
     r.session = "s1";
-    cut_short = grant_of(await(ledger->reserve(r))).reservation;
+    const Grant g = grant_of(await(ledger->reserve(r)));
+    cut_short = g.reservation;
+    task = g.task;
   }  // closed with the call in flight: only its reservation row was written
   {
     sqlite::Database db{path};
-    auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps)");
+    auto rows = db.prepare(
+        "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
+        "(SELECT COUNT(*) FROM calls)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
     EXPECT_EQ(rows.int64(1), 0);
+    EXPECT_EQ(rows.int64(2), 0);
   }
   std::size_t reconciled = 0;
   LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
   ASSERT_TRUE(ledger);
   EXPECT_EQ(reconciled, 1u);
+  {
+    sqlite::Database db{path};
+    auto rows = db.prepare("SELECT id FROM calls");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), static_cast<std::int64_t>(cut_short)) << "it is now a calls row";
+  }
   const config::SessionBudget session{usd(1000)};
-  const auto view = view_of(*ledger, "acme", "call-1", session);
+  const auto view = view_of(*ledger, "acme", task, session);
   ASSERT_TRUE(view);
   EXPECT_EQ(view->session, "s1");
   EXPECT_EQ(view->task.spent, usd(300)) << "counted at what was reserved";
@@ -564,12 +686,13 @@ void expect_one_step_settled_on_reopen(const std::string& path, const std::strin
 TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
-  ReserveRequest r = call("call-a");
-  r.one_step = true;
+  ReserveRequest r = one_step_call();
   r.task_budget = task_budget(1000);
+  std::string task;
   {
     LedgerPtr ledger = open_ledger(path);
     const Grant g = grant_of(await(ledger->reserve(r)));
+    task = g.task;
     // Another call's batch fails: the book is rebuilt from the database, where the one-step call
     // has only its reservation row until it settles.
     sql(path,
@@ -579,7 +702,7 @@ TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
               Refusal::Reason::ledger_unavailable);
     sql(path, "DROP TRIGGER fail_reserve");
 
-    const auto in_flight = view_of(*ledger, "acme", "call-a");
+    const auto in_flight = view_of(*ledger, "acme", task);
     ASSERT_TRUE(in_flight);
     EXPECT_EQ(in_flight->budget, r.task_budget);
     EXPECT_EQ(in_flight->task.reserved, usd(300));
@@ -588,7 +711,7 @@ TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
 
     await(ledger->settle(settlement(g.reservation, 120)));
   }
-  expect_one_step_settled_on_reopen(path, "call-a", r.task_budget);
+  expect_one_step_settled_on_reopen(path, task, r.task_budget);
 }
 
 // ---- awaiting ----------------------------------------------------------------------------
@@ -775,9 +898,9 @@ TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
   GateClock gate;
   TempDir dir;
   const std::string path = dir.file("ledger.db");
-  ReserveRequest r = call("call-b");
-  r.one_step = true;
+  ReserveRequest r = one_step_call();
   r.task_budget = task_budget(1000);
+  std::string task;
   {
     SqliteLedgerOptions options;
     options.path = path;
@@ -785,6 +908,7 @@ TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
     LedgerPtr ledger = open_sqlite_ledger(std::move(options)).ledger;
     ASSERT_TRUE(ledger);
     const Grant g = grant_of(await(ledger->reserve(r)));
+    task = g.task;
     sql(path,
         "CREATE TRIGGER fail_doomed BEFORE INSERT ON reservations WHEN NEW.task = 'doomed' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
@@ -805,7 +929,7 @@ TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
     EXPECT_EQ(refusal_of(*doomed).reason, Refusal::Reason::ledger_unavailable);
     EXPECT_EQ(left->task, usd(880));
   }
-  expect_one_step_settled_on_reopen(path, "call-b", r.task_budget);
+  expect_one_step_settled_on_reopen(path, task, r.task_budget);
 }
 
 TEST(SqliteLedgerBatch, AThrowingHandlerDoesNotLoseTheOthersOfItsBatch) {

@@ -153,6 +153,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadRefCase{"task_with_slash", with_task("a/b"), nullptr, "X-Governor-Task"},
         BadRefCase{"task_empty", with_task(""), nullptr, "X-Governor-Task"},
         BadRefCase{"task_too_long", with_task(kLongId), nullptr, "X-Governor-Task"},
+        BadRefCase{"task_named_like_a_one_step_call", with_task("call-42"), nullptr,
+                   "X-Governor-Task"},
+        BadRefCase{"task_in_metadata_named_like_a_one_step_call",
+                   {},
+                   json{{"governor_task", "call-7"}},
+                   "X-Governor-Task"},
         BadRefCase{"header_and_metadata_disagree", with_task("a"), json{{"governor_task", "b"}},
                    "X-Governor-Task"},
         BadRefCase{
