@@ -46,6 +46,12 @@ void Statement::bind(int index, std::string_view text) {
                     static_cast<int>(text.size()), SQLITE_STATIC);
 }
 
+void Statement::bind_blob(int index, std::string_view bytes) {
+  // A zero-length blob still needs a non-null pointer: a null one would bind NULL.
+  sqlite3_bind_blob(stmt_, index, bytes.data() != nullptr ? bytes.data() : "",
+                    static_cast<int>(bytes.size()), SQLITE_STATIC);
+}
+
 void Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
 }
@@ -78,6 +84,13 @@ std::string Statement::text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
   return p == nullptr ? std::string{} : std::string(reinterpret_cast<const char*>(p), n);
+}
+
+std::string_view Statement::blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string_view{}
+                      : std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 std::optional<std::int64_t> Statement::optional_int64(int column) const {

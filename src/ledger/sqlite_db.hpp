@@ -37,6 +37,8 @@ class Statement {
   void bind(int index, std::string_view text);
   void bind(int index, MicroUsd value) { bind(index, value.micros()); }
   void bind_null(int index);
+  /** Binds bytes as a BLOB, without copying them (as bind(int, std::string_view)). */
+  void bind_blob(int index, std::string_view bytes);
   template <class T>
   void bind(int index, const std::optional<T>& value) {
     if (value) {
@@ -65,6 +67,8 @@ class Statement {
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
   std::string text(int column) const;
+  /** A BLOB column's bytes, valid until the next step or reset. */
+  std::string_view blob(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;
 
  private:

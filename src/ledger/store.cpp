@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <bit>
 
+#include "hold_codec.hpp"
+
 namespace governor::ledger {
 namespace {
 
 // Version 4 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta; 3 lacked
-// calls). Amounts are integer micro-dollars; NULL limits mean "no limit". Rows are keyed by what
-// the ledger looks them up by, so every read and write is one primary-key probe.
+// calls and holds, and kept each live reservation in a `reservations` row). Amounts are integer
+// micro-dollars; NULL limits mean "no limit". Rows are keyed by what the ledger looks them up by,
+// so every read and write is one primary-key probe.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tasks (
   tenant TEXT NOT NULL,
@@ -115,6 +118,10 @@ CREATE TABLE IF NOT EXISTS calls (
   latency_ms INTEGER NOT NULL,
   usage_estimated INTEGER NOT NULL,
   decision TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS holds (
+  id INTEGER PRIMARY KEY,
+  reservations BLOB NOT NULL
 );
 PRAGMA user_version = 4;
 )sql";
@@ -430,11 +437,16 @@ bool Store::prepare_all() {
        "UPDATE steps SET model = ?2, tier = ?3, input_tokens = ?4, output_tokens = ?5, cost = ?6, "
        "reserved = ?7, outcome = ?8, reason = ?9, latency_ms = ?10, usage_estimated = ?11, "
        "decision = ?12 WHERE id = ?1"},
-      {insert_reservation_,
-       "INSERT INTO reservations (id, tenant, task, session, day, month, step, amount, time_ms, "
-       "session_limit, day_limit, month_limit) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
       {delete_reservation_, "DELETE FROM reservations WHERE id = ?1"},
+      {insert_holds_, "INSERT INTO holds (id, reservations) VALUES (?1, ?2)"},
+      {delete_holds_, "DELETE FROM holds WHERE id = ?1"},
+      {select_holds_, "SELECT id, reservations FROM holds ORDER BY id"},
+      // A reservation left in a holds row was settled when its settlement's record exists: its
+      // calls row, its step with an outcome, or (a one-step task in a task row) its step id.
+      {select_settled_,
+       "SELECT EXISTS (SELECT 1 FROM calls WHERE id = ?1) "
+       "OR EXISTS (SELECT 1 FROM steps WHERE id = ?1 AND outcome <> 'in_flight') "
+       "OR EXISTS (SELECT 1 FROM tasks WHERE tenant = ?2 AND task = ?3 AND step_id = ?1)"},
       {upsert_next_id_,
        "INSERT INTO meta (key, value) VALUES (?1, ?2) "
        "ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)"},
@@ -517,10 +529,10 @@ bool Store::write(const Effects& fx) {
   if (fx.step && !write_step(*fx.step)) {
     return false;
   }
-  if (fx.reservation_added && !write_reservation(*fx.reservation_added)) {
+  if (fx.reservation_added && !write_holds({&*fx.reservation_added})) {
     return false;
   }
-  if (fx.reservation_removed && !delete_reservation(*fx.reservation_removed)) {
+  if (fx.reservation_removed && !release_hold(*fx.reservation_removed)) {
     return false;
   }
   return true;
@@ -542,17 +554,61 @@ bool Store::write(const WriteSet& w) {
       return false;
     }
   }
+  batch_holds_.clear();
   for (const std::optional<ReservationRecord>& r : w.added_) {
-    if (r && !write_reservation(*r)) {
-      return false;
+    if (r) {
+      batch_holds_.push_back(&*r);
     }
   }
+  if (!write_holds(batch_holds_)) {
+    return false;
+  }
   for (const std::uint64_t id : w.removed_) {
-    if (!delete_reservation(id)) {
+    if (!release_hold(id)) {
       return false;
     }
   }
   return true;
+}
+
+bool Store::write_holds(const std::vector<const ReservationRecord*>& reservations) {
+  if (reservations.empty()) {
+    return true;
+  }
+  // Keyed by its first reservation's id: unique, and growing, so each row is an append.
+  const std::uint64_t row = reservations.front()->id;
+  hold_bytes_.clear();
+  encode_holds(reservations, hold_bytes_);
+  {
+    Use s(insert_holds_);
+    s->bind(1, static_cast<std::int64_t>(row));
+    s->bind_blob(2, hold_bytes_);
+    if (!s->run()) {
+      return fail("write_holds");
+    }
+  }
+  for (const ReservationRecord* r : reservations) {
+    hold_row_[r->id] = row;
+  }
+  live_in_row_[row] += static_cast<std::uint32_t>(reservations.size());
+  return true;
+}
+
+bool Store::release_hold(std::uint64_t id) {
+  const auto it = hold_row_.find(id);
+  if (it == hold_row_.end()) {
+    return delete_reservation(id);  // a version-3 row (or none at all)
+  }
+  const std::uint64_t row = it->second;
+  hold_row_.erase(it);
+  const auto live = live_in_row_.find(row);
+  if (live == live_in_row_.end() || --live->second > 0) {
+    return true;  // others of its batch are still held; its settlement's record marks it done
+  }
+  live_in_row_.erase(live);
+  Use s(delete_holds_);
+  s->bind(1, static_cast<std::int64_t>(row));
+  return s->run() || fail("release_hold");
 }
 
 bool Store::write_task(const TaskRow& row) {
@@ -658,30 +714,6 @@ bool Store::write_step(const StepRecord& step) {
               v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
               std::int64_t{v.usage_estimated}, v.decision);
   return s->run() || fail("write_step");
-}
-
-bool Store::write_reservation(const ReservationRecord& r) {
-  std::string_view session, day, month;  // views of r.scopes, which outlives the statement's run
-  for (const SpendKey& k : r.scopes) {
-    switch (k.scope) {
-      case Scope::session:
-        session = k.name;
-        break;
-      case Scope::tenant_day:
-        day = k.name;
-        break;
-      case Scope::tenant_month:
-        month = k.name;
-        break;
-      case Scope::task:
-        break;
-    }
-  }
-  Use s(insert_reservation_);
-  s->bind_all(static_cast<std::int64_t>(r.id), r.task.tenant, r.task.task, session, day, month,
-              to_string(r.step), r.amount, r.time_unix_ms, r.session_limit, r.day_limit,
-              r.month_limit);
-  return s->run() || fail("write_reservation");
 }
 
 bool Store::delete_reservation(std::uint64_t id) {
@@ -814,7 +846,59 @@ Result<MicroUsd> Store::load_spend(const SpendKey& key) {
   return errc::internal;
 }
 
+Result<bool> Store::settled(const ReservationRecord& r) {
+  Use s(select_settled_);
+  s->bind_all(static_cast<std::int64_t>(r.id), r.task.tenant, r.task.task);
+  if (s->step() != sqlite::Statement::Step::row) {
+    fail("settled");
+    return errc::internal;
+  }
+  return s->int64(0) != 0;
+}
+
 Result<std::vector<ReservationRecord>> Store::load_reservations() {
+  auto out = load_version_three_reservations();
+  if (!out) {
+    return out;
+  }
+  // What is held is read again from the rows: the maps of a rolled-back batch are wrong.
+  hold_row_.clear();
+  live_in_row_.clear();
+  Use s(select_holds_);
+  for (;;) {
+    const auto step = s->step();
+    if (step == sqlite::Statement::Step::done) {
+      break;
+    }
+    if (step == sqlite::Statement::Step::error) {
+      fail("load_holds");
+      return errc::internal;
+    }
+    const auto row = static_cast<std::uint64_t>(s->int64(0));
+    auto records = decode_holds(s->blob(1));
+    if (!records) {
+      spdlog::error("ledger corrupt_holds_row id={}: its reservations cannot be read", row);
+      return errc::internal;
+    }
+    for (ReservationRecord& r : *records) {
+      largest_held_id_ = std::max(largest_held_id_, r.id);
+      const auto done = settled(r);
+      if (!done) {
+        return done.error();
+      }
+      if (!*done) {
+        hold_row_[r.id] = row;
+        ++live_in_row_[row];
+        out->push_back(std::move(r));
+      }
+    }
+  }
+  std::sort(out->begin(), out->end(),
+            [](const ReservationRecord& a, const ReservationRecord& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::vector<ReservationRecord>> Store::load_version_three_reservations() {
   std::vector<ReservationRecord> out;
   Use s(select_reservations_);
   for (;;) {
@@ -864,8 +948,8 @@ Result<std::size_t> Store::reconcile() {
   if (!left) {
     return left.error();
   }
-  if (left->empty()) {
-    return std::size_t{0};
+  if (left->empty() && largest_held_id_ == 0) {
+    return std::size_t{0};  // no holds rows either
   }
   sqlite::Statement charge_task = db_.prepare(
       "UPDATE tasks SET spent = spent + ?3, synthesis_spent = synthesis_spent + ?4, "
@@ -907,13 +991,22 @@ Result<std::size_t> Store::reconcile() {
       // A one-step task's later step (the cascade's escalation) has no row until it settles.
       ok = ok && (db_.changes() > 0 || write_step(reconciled_step_row(r)));
     }
-    ok = ok && delete_reservation(r.id);
     if (!ok) {
       fail("reconcile");
       rollback();
       return errc::internal;
     }
   }
+  // Every held id has its record now, but one that never had any keeps its place in meta, so ids
+  // never repeat.
+  if (!db_.exec("DELETE FROM holds; DELETE FROM reservations") ||
+      !write_last_id(largest_held_id_)) {
+    fail("reconcile_clear");
+    rollback();
+    return errc::internal;
+  }
+  hold_row_.clear();
+  live_in_row_.clear();
   if (!commit()) {
     rollback();
     return errc::internal;

@@ -77,8 +77,9 @@ class Store {
   static boost::system::result<std::unique_ptr<Store>, std::string> open(const std::string& path,
                                                                          bool fsync_commits);
 
-  /** Counts every reservation left by a previous run as spent at its reserved amount (its step
-   *  becomes "reconciled_after_restart") and deletes it, in one transaction. Returns how many. */
+  /** Counts every reservation left by a previous run (and not settled) as spent at its reserved
+   *  amount (its step becomes "reconciled_after_restart") and deletes every holds row, in one
+   *  transaction. Returns how many. */
   Result<std::size_t> reconcile();
   /** One above the largest reservation id ever used, so ids never repeat across restarts. */
   Result<std::uint64_t> next_reservation_id();
@@ -86,6 +87,9 @@ class Store {
   Result<std::optional<LoadedTask>> load_task(const TaskKey& key);
   /** Spent in a window; zero for a window never written. */
   Result<MicroUsd> load_spend(const SpendKey& key);
+  /** The live reservations, by id: those in `holds` rows whose settlement was not stored, and
+   *  any version-3 `reservations` rows. Also rereads which row holds each (call it after a
+   *  rollback, before the next write). */
   Result<std::vector<ReservationRecord>> load_reservations();
 
   bool begin();
@@ -106,8 +110,15 @@ class Store {
   /** UPDATEs of rows the database has: cheaper than an upsert (no index entry is rewritten). */
   bool update_task(const TaskRow& row);
   bool update_step(const StepRecord& step);
-  bool write_reservation(const ReservationRecord& r);
   bool delete_reservation(std::uint64_t id);
+  /** Stores a batch's new reservations as one `holds` row (nothing when there are none). */
+  bool write_holds(const std::vector<const ReservationRecord*>& reservations);
+  /** A settled reservation: its `holds` row is deleted with the last of its batch to settle (a
+   *  version-3 `reservations` row at once). */
+  bool release_hold(std::uint64_t id);
+  /** True when the settlement of a reservation still in a `holds` row was stored. */
+  Result<bool> settled(const ReservationRecord& r);
+  Result<std::vector<ReservationRecord>> load_version_three_reservations();
   /** Records in meta that ids up to `id` are taken. A one-step task's step id is kept only in
    *  its task row, where next_reservation_id() cannot find it; commit() calls this once for the
    *  transaction's largest such id. */
@@ -118,6 +129,13 @@ class Store {
   Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
   sqlite::Database db_;
+  // The live reservations' `holds` rows, and how many live reservations each row still has.
+  // Changed by writes; after a rollback, load_reservations() (the book's rebuild) reads them again.
+  std::unordered_map<std::uint64_t, std::uint64_t> hold_row_;
+  std::unordered_map<std::uint64_t, std::uint32_t> live_in_row_;
+  std::uint64_t largest_held_id_ = 0;  ///< the largest reservation id load_reservations() read
+  std::vector<const ReservationRecord*> batch_holds_;  ///< write()'s list, kept for its memory
+  std::string hold_bytes_;                             ///< write_holds()' buffer, likewise
   std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
   std::uint64_t recorded_id_ = 0;   ///< ids up to this are marked taken in meta (committed)
   sqlite::Statement begin_;
@@ -130,8 +148,11 @@ class Store {
   sqlite::Statement upsert_step_;
   sqlite::Statement update_task_;
   sqlite::Statement update_step_;
-  sqlite::Statement insert_reservation_;
   sqlite::Statement delete_reservation_;
+  sqlite::Statement insert_holds_;
+  sqlite::Statement delete_holds_;
+  sqlite::Statement select_holds_;
+  sqlite::Statement select_settled_;
   sqlite::Statement upsert_next_id_;
   sqlite::Statement select_task_;
   sqlite::Statement select_call_;

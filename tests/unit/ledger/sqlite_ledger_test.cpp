@@ -232,7 +232,7 @@ TEST(SqliteLedgerDurability, AOneStepCallIsOneCallsRowFoundByTheIdInItsName) {
     sqlite::Database db{path};
     auto rows = db.prepare(
         "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
-        "(SELECT COUNT(*) FROM reservations), (SELECT id FROM calls), "
+        "(SELECT COUNT(*) FROM holds), (SELECT id FROM calls), "
         "(SELECT session FROM calls)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
@@ -316,6 +316,35 @@ TEST(SqliteLedgerDurability, AOneStepCallSentAsARetryKeepsItsRetryInATaskRow) {
   ASSERT_EQ(view->steps.size(), 1u);
 }
 
+TEST(SqliteLedgerReconcile, AVersionThreeReservationRowIsStillCounted) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  { LedgerPtr ledger = open_ledger(path); }
+  // What version 3 left of a call in flight: its own reservations row, and t9's in-flight step.
+  sql(path,
+      "INSERT INTO reservations (id, tenant, task, session, day, month, step, amount, time_ms) "
+      "VALUES (41, 'acme', 't9', '', '2026-11-23', '2026-11', 'act', 250, 1795455780725)");
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  EXPECT_EQ(reconciled, 1u);
+  const auto view = view_of(*ledger, "acme", "t9");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(250));
+  EXPECT_GT(grant_of(await(ledger->reserve(call()))).reservation, 41u);
+}
+
+TEST(SqliteLedgerReconcile, ACorruptHoldsRowStopsTheOpenRatherThanForgetSpend) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  { LedgerPtr ledger = open_ledger(path); }
+  sql(path, "INSERT INTO holds (id, reservations) VALUES (7, x'01ff')");
+  SqliteLedgerOptions options;
+  options.path = path;
+  const OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
+  EXPECT_FALSE(opened.ledger);
+  EXPECT_THAT(opened.error, HasSubstr("reconcile"));
+}
+
 TEST(SqliteLedgerDurability, AOneStepCallsIdIsNeverReusedAfterARestart) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
@@ -332,7 +361,7 @@ TEST(SqliteLedgerDurability, AOneStepCallsIdIsNeverReusedAfterARestart) {
     // task row, where the id is found by no index: the meta row is what keeps it taken.
     sqlite::Database db{path};
     auto rows = db.prepare(
-        "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM reservations), "
+        "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM holds), "
         "(SELECT step_id FROM tasks WHERE task = 'call-a')");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
@@ -438,7 +467,7 @@ TEST(SqliteLedgerReconcile, AOneStepCallCutShortGetsItsRowsAndItsSpendOnReopen) 
     const Grant g = grant_of(await(ledger->reserve(r)));
     cut_short = g.reservation;
     task = g.task;
-  }  // closed with the call in flight: only its reservation row was written
+  }  // closed with the call in flight: only its holds row was written
   {
     sqlite::Database db{path};
     auto rows = db.prepare(
@@ -608,7 +637,7 @@ TEST(SqliteLedgerFailure, AReserveWhoseWriteFailsIsRefusedAndHoldsNothing) {
   const Grant first = grant_of(await(ledger->reserve(r)));
 
   sql(path,
-      "CREATE TRIGGER fail_reserve BEFORE INSERT ON reservations "
+      "CREATE TRIGGER fail_reserve BEFORE INSERT ON holds "
       "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   const Refusal refused = refusal_of(await(ledger->reserve(r)));
   EXPECT_EQ(refused.reason, Refusal::Reason::ledger_unavailable);
@@ -650,7 +679,7 @@ TEST(SqliteLedgerFailure, ASettleThatCannotBeStoredLeavesTheReservationForReconc
     LedgerPtr ledger = open_ledger(path);
     const Grant g = grant_of(await(ledger->reserve(call())));
     sql(path,
-        "CREATE TRIGGER fail_settle BEFORE DELETE ON reservations "
+        "CREATE TRIGGER fail_settle BEFORE DELETE ON holds "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     // Tried a few times, then given up: the reservation stays held, never silently dropped.
     EXPECT_EQ(await(ledger->settle(settlement(g.reservation, 10))).tightest(), std::nullopt);
@@ -694,9 +723,9 @@ TEST(SqliteLedgerFailure, AOneStepCallInFlightWhenABatchFailsKeepsItsTask) {
     const Grant g = grant_of(await(ledger->reserve(r)));
     task = g.task;
     // Another call's batch fails: the book is rebuilt from the database, where the one-step call
-    // has only its reservation row until it settles.
+    // has only its holds row until it settles.
     sql(path,
-        "CREATE TRIGGER fail_reserve BEFORE INSERT ON reservations "
+        "CREATE TRIGGER fail_reserve BEFORE INSERT ON holds "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     EXPECT_EQ(refusal_of(await(ledger->reserve(call("t2")))).reason,
               Refusal::Reason::ledger_unavailable);
@@ -910,7 +939,7 @@ TEST(SqliteLedgerBatch, AOneStepSettlementInAFailedBatchIsStoredWhenRetried) {
     const Grant g = grant_of(await(ledger->reserve(r)));
     task = g.task;
     sql(path,
-        "CREATE TRIGGER fail_doomed BEFORE INSERT ON reservations WHEN NEW.task = 'doomed' "
+        "CREATE TRIGGER fail_doomed BEFORE INSERT ON tasks WHEN NEW.task = 'doomed' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     // The settlement and a doomed reserve form one batch, which fails and is rolled back: the
     // settlement is applied again to the rebuilt book, where its task has no row yet.
@@ -961,6 +990,60 @@ TEST(SqliteLedgerBatch, AThrowingHandlerDoesNotLoseTheOthersOfItsBatch) {
   }
   EXPECT_EQ(thrown, 1);
   EXPECT_EQ(granted, 3);
+}
+
+TEST(SqliteLedgerReconcile, AHoldsRowCountsOnlyTheReservationsOfItsBatchStillInFlight) {
+  GateClock gate;
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::vector<Grant> grants;
+  std::vector<std::string> one_step;
+  {
+    SqliteLedgerOptions options;
+    options.path = path;
+    options.clock = gate.clock();
+    LedgerPtr ledger = open_sqlite_ledger(std::move(options)).ledger;
+    ASSERT_TRUE(ledger);
+    // Four grants in one batch, so in one holds row: two one-step calls and two calls of task t1.
+    net::io_context io;
+    hold(*ledger, gate, io);
+    for (int i = 0; i < 4; ++i) {
+      ReserveRequest r = i < 2 ? one_step_call() : call("t1");
+      net::co_spawn(io, ledger->reserve(std::move(r)),
+                    [&](std::exception_ptr, ReserveOutcome o) { grants.push_back(grant_of(o)); });
+    }
+    io.poll();
+    gate.open();
+    io.run();
+    ASSERT_EQ(grants.size(), 4u);
+    // One of each kind settles; the row stays for the other two.
+    await(ledger->settle(settlement(grants[0].reservation, 10)));
+    await(ledger->settle(settlement(grants[2].reservation, 20)));
+    sqlite::Database db{path};
+    auto rows = db.prepare("SELECT COUNT(*) FROM holds");
+    ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+    EXPECT_EQ(rows.int64(0), 1);
+  }
+  std::size_t reconciled = 0;
+  ManualClock clock{kNoon};  // the gate's day
+  LedgerPtr ledger = open_ledger(path, &clock, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 2u) << "the settled two are not counted again";
+  EXPECT_EQ(view_of(*ledger, "acme", grants[0].task)->task.spent, usd(10));
+  EXPECT_EQ(view_of(*ledger, "acme", grants[1].task)->task.spent, usd(300));
+  const auto t1 = view_of(*ledger, "acme", "t1");
+  ASSERT_TRUE(t1);
+  EXPECT_EQ(t1->task.spent, usd(20 + 300));
+  ASSERT_EQ(t1->steps.size(), 2u);
+  EXPECT_EQ(t1->steps[0].outcome, "ok");
+  EXPECT_EQ(t1->steps[1].outcome, "reconciled_after_restart");
+  EXPECT_EQ(t1->tenant_day.spent, usd(10 + 300 + 20 + 300));
+  sqlite::Database db{path};
+  auto rows = db.prepare("SELECT COUNT(*) FROM holds");
+  ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+  EXPECT_EQ(rows.int64(0), 0);
+  // A later batch after the restart starts a new row, with ids past every old one.
+  EXPECT_GT(grant_of(await(ledger->reserve(one_step_call()))).reservation, grants[3].reservation);
 }
 
 }  // namespace

@@ -1,0 +1,186 @@
+#include "hold_codec.hpp"
+
+#include <bit>
+#include <cstdint>
+
+namespace governor::ledger {
+namespace {
+
+constexpr unsigned char kVersion = 1;
+
+// Which optional limits follow a record's fixed fields.
+constexpr unsigned kHasSessionLimit = 1;
+constexpr unsigned kHasDayLimit = 2;
+constexpr unsigned kHasMonthLimit = 4;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+/** Signed values (amounts, times) as zigzag varints: small magnitudes stay short either side. */
+void put_signed(std::string& out, std::int64_t v) {
+  put_varint(out, (std::bit_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+}
+
+void put_text(std::string& out, std::string_view text) {
+  put_varint(out, text.size());
+  out.append(text);
+}
+
+/** Reads `bytes` front to back; any read past the end or out of range fails the whole decode. */
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : rest_(bytes) {}
+
+  bool ok() const { return ok_; }
+  bool at_end() const { return rest_.empty(); }
+
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (rest_.empty()) {
+        break;
+      }
+      const auto byte = static_cast<unsigned char>(rest_.front());
+      rest_.remove_prefix(1);
+      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        return v;
+      }
+    }
+    ok_ = false;
+    return 0;
+  }
+
+  std::int64_t signed_varint() {
+    const std::uint64_t z = varint();
+    return std::bit_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
+  }
+
+  unsigned char byte() {
+    if (rest_.empty()) {
+      ok_ = false;
+      return 0;
+    }
+    const auto b = static_cast<unsigned char>(rest_.front());
+    rest_.remove_prefix(1);
+    return b;
+  }
+
+  std::string text() {
+    const std::uint64_t n = varint();
+    if (!ok_ || n > rest_.size()) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(rest_.substr(0, n));
+    rest_.remove_prefix(n);
+    return s;
+  }
+
+ private:
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+void encode_holds(const std::vector<const ReservationRecord*>& reservations, std::string& out) {
+  out.push_back(static_cast<char>(kVersion));
+  put_varint(out, reservations.size());
+  for (const ReservationRecord* r : reservations) {
+    std::string_view session, day, month;
+    for (const SpendKey& k : r->scopes) {
+      switch (k.scope) {
+        case Scope::session:
+          session = k.name;
+          break;
+        case Scope::tenant_day:
+          day = k.name;
+          break;
+        case Scope::tenant_month:
+          month = k.name;
+          break;
+        case Scope::task:
+          break;
+      }
+    }
+    put_varint(out, r->id);
+    put_text(out, r->task.tenant);
+    put_text(out, r->task.task);
+    put_text(out, session);
+    put_text(out, day);
+    put_text(out, month);
+    put_text(out, to_string(r->step));  // by name: the format does not depend on enum order
+    put_signed(out, r->amount.micros());
+    put_signed(out, r->time_unix_ms);
+    const unsigned flags = (r->session_limit ? kHasSessionLimit : 0) |
+                           (r->day_limit ? kHasDayLimit : 0) |
+                           (r->month_limit ? kHasMonthLimit : 0);
+    out.push_back(static_cast<char>(flags));
+    for (const auto& limit : {r->session_limit, r->day_limit, r->month_limit}) {
+      if (limit) {
+        put_signed(out, limit->micros());
+      }
+    }
+  }
+}
+
+std::optional<std::vector<ReservationRecord>> decode_holds(std::string_view bytes) {
+  Reader in(bytes);
+  if (in.byte() != kVersion) {
+    return std::nullopt;
+  }
+  const std::uint64_t count = in.varint();
+  // Each record takes at least 10 bytes: a count above that is not this format.
+  if (!in.ok() || count > bytes.size() / 10) {
+    return std::nullopt;
+  }
+  std::vector<ReservationRecord> out;
+  out.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    ReservationRecord r;
+    r.id = in.varint();
+    r.task.tenant = in.text();
+    r.task.task = in.text();
+    std::string session = in.text();
+    std::string day = in.text();
+    std::string month = in.text();
+    const std::optional<StepType> step = parse_step_type(in.text());
+    r.amount = MicroUsd{in.signed_varint()};
+    r.time_unix_ms = in.signed_varint();
+    const unsigned flags = in.byte();
+    if (!in.ok() || !step || (flags & ~7U) != 0) {
+      return std::nullopt;
+    }
+    r.step = *step;
+    if ((flags & kHasSessionLimit) != 0) {
+      r.session_limit = MicroUsd{in.signed_varint()};
+    }
+    if ((flags & kHasDayLimit) != 0) {
+      r.day_limit = MicroUsd{in.signed_varint()};
+    }
+    if ((flags & kHasMonthLimit) != 0) {
+      r.month_limit = MicroUsd{in.signed_varint()};
+    }
+    if (!in.ok()) {
+      return std::nullopt;
+    }
+    if (!session.empty()) {
+      r.scopes.push_back(SpendKey{Scope::session, r.task.tenant, std::move(session)});
+    }
+    r.scopes.push_back(SpendKey{Scope::tenant_day, r.task.tenant, std::move(day)});
+    r.scopes.push_back(SpendKey{Scope::tenant_month, r.task.tenant, std::move(month)});
+    out.push_back(std::move(r));
+  }
+  if (!in.at_end()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace governor::ledger
