@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <bit>
 
-#include "hold_codec.hpp"
+#include "row_codec.hpp"
 
 namespace governor::ledger {
 namespace {
@@ -96,27 +96,7 @@ CREATE TABLE IF NOT EXISTS meta (
 CREATE TABLE IF NOT EXISTS calls (
   id INTEGER PRIMARY KEY,
   tenant TEXT NOT NULL,
-  session TEXT NOT NULL,
-  policy TEXT NOT NULL,
-  time_ms INTEGER NOT NULL,
-  total_limit INTEGER,
-  max_input_tokens INTEGER,
-  max_output_tokens INTEGER,
-  reserve_synthesis INTEGER NOT NULL,
-  reserve_handoff INTEGER NOT NULL,
-  hard_stop_after_retries INTEGER,
-  min_useful_output_tokens INTEGER NOT NULL,
-  step TEXT NOT NULL,
-  model TEXT NOT NULL,
-  tier TEXT NOT NULL,
-  input_tokens INTEGER NOT NULL,
-  output_tokens INTEGER NOT NULL,
-  cost INTEGER NOT NULL,
-  reserved INTEGER NOT NULL,
-  outcome TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  latency_ms INTEGER NOT NULL,
-  usage_estimated INTEGER NOT NULL,
+  record BLOB NOT NULL,
   decision TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS holds (
@@ -412,12 +392,7 @@ bool Store::prepare_all() {
        "step_usage_estimated = excluded.step_usage_estimated, "
        "step_decision = excluded.step_decision"},
       {upsert_call_,
-       "INSERT OR REPLACE INTO calls (id, tenant, session, policy, time_ms, total_limit, "
-       "max_input_tokens, max_output_tokens, reserve_synthesis, reserve_handoff, "
-       "hard_stop_after_retries, min_useful_output_tokens, step, model, tier, input_tokens, "
-       "output_tokens, cost, reserved, outcome, reason, latency_ms, usage_estimated, decision) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-       "?19, ?20, ?21, ?22, ?23, ?24)"},
+       "INSERT OR REPLACE INTO calls (id, tenant, record, decision) VALUES (?1, ?2, ?3, ?4)"},
       {upsert_spend_,
        "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = excluded.spent"},
@@ -458,12 +433,7 @@ bool Store::prepare_all() {
        "step_cost, step_reserved, step_outcome, step_reason, step_latency_ms, "
        "step_usage_estimated, step_decision "
        "FROM tasks WHERE tenant = ?1 AND task = ?2"},
-      {select_call_,
-       "SELECT tenant, session, policy, time_ms, total_limit, max_input_tokens, "
-       "max_output_tokens, reserve_synthesis, reserve_handoff, hard_stop_after_retries, "
-       "min_useful_output_tokens, step, model, tier, input_tokens, output_tokens, cost, "
-       "reserved, outcome, reason, latency_ms, usage_estimated, decision "
-       "FROM calls WHERE id = ?1"},
+      {select_call_, "SELECT tenant, record, decision FROM calls WHERE id = ?1"},
       {select_steps_,
        "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
        "outcome, reason, latency_ms, usage_estimated, decision "
@@ -650,19 +620,14 @@ bool Store::write_task(const TaskRow& row) {
 }
 
 bool Store::write_call(const TaskRow& row) {
-  const TaskRecord& r = row.record;
-  const config::TaskBudget& b = r.budget;
   const StepView& v = row.only_step->view;
+  call_bytes_.clear();
+  encode_call(row.record, v, call_bytes_);
   Use s(upsert_call_);
-  s->bind_all(static_cast<std::int64_t>(row.only_step->id), row.key.tenant, r.session, r.policy,
-              r.created_unix_ms, b.total_dollars, b.max_input_tokens, b.max_output_tokens,
-              b.reserve_for_final_synthesis, b.reserve_for_human_handoff,
-              b.hard_stop_after_retries.has_value()
-                  ? std::optional<std::int64_t>{*b.hard_stop_after_retries}
-                  : std::nullopt,
-              b.min_useful_output_tokens, to_string(v.step), v.model, v.tier, v.usage.input_tokens,
-              v.usage.output_tokens, v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
-              std::int64_t{v.usage_estimated}, v.decision);
+  s->bind(1, static_cast<std::int64_t>(row.only_step->id));
+  s->bind(2, row.key.tenant);
+  s->bind_blob(3, call_bytes_);
+  s->bind(4, v.decision);
   return s->run() || fail("write_call");
 }
 
@@ -739,21 +704,13 @@ Result<std::optional<LoadedTask>> Store::load_call(const TaskKey& key, std::uint
   }
   LoadedTask loaded;
   TaskRecord& r = loaded.record;
-  config::TaskBudget& b = r.budget;
-  r.session = s->text(1);
-  r.policy = s->text(2);
-  r.created_unix_ms = s->int64(3);
-  r.one_step = true;
-  b.total_dollars = optional_micros(s.get(), 4);
-  b.max_input_tokens = s->optional_int64(5);
-  b.max_output_tokens = s->optional_int64(6);
-  b.reserve_for_final_synthesis = MicroUsd{s->int64(7)};
-  b.reserve_for_human_handoff = MicroUsd{s->int64(8)};
-  if (const auto hard_stop = s->optional_int64(9)) {
-    b.hard_stop_after_retries = static_cast<std::uint32_t>(*hard_stop);
+  StepView v;
+  if (!decode_call(s->blob(1), r, v)) {
+    spdlog::error("ledger corrupt_calls_row id={}: its record cannot be read", id);
+    return errc::internal;
   }
-  b.min_useful_output_tokens = s->int64(10);
-  StepView v = step_view_at(s.get(), 11, r.created_unix_ms);
+  v.decision = s->text(2);
+  r.one_step = true;
   // What fits_call_row() left out of the row, as it was.
   r.spent = v.cost;
   if (v.step == StepType::summarize) {

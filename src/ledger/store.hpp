@@ -136,6 +136,7 @@ class Store {
   std::uint64_t largest_held_id_ = 0;  ///< the largest reservation id load_reservations() read
   std::vector<const ReservationRecord*> batch_holds_;  ///< write()'s list, kept for its memory
   std::string hold_bytes_;                             ///< write_holds()' buffer, likewise
+  std::string call_bytes_;                             ///< write_call()'s buffer, likewise
   std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
   std::uint64_t recorded_id_ = 0;   ///< ids up to this are marked taken in meta (committed)
   sqlite::Statement begin_;

@@ -233,13 +233,13 @@ TEST(SqliteLedgerDurability, AOneStepCallIsOneCallsRowFoundByTheIdInItsName) {
     auto rows = db.prepare(
         "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
         "(SELECT COUNT(*) FROM holds), (SELECT id FROM calls), "
-        "(SELECT session FROM calls)");
+        "(SELECT tenant || ' ' || decision FROM calls)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
     EXPECT_EQ(rows.int64(1), 0);
     EXPECT_EQ(rows.int64(2), 0);
     EXPECT_EQ(rows.int64(3), static_cast<std::int64_t>(g.reservation));
-    EXPECT_EQ(rows.text(4), "s1");
+    EXPECT_EQ(rows.text(4), R"(acme {"chosen":"cheap"})");
   }
   LedgerPtr ledger = open_ledger(path, &clock);
   const auto view = view_of(*ledger, "acme", g.task);
@@ -331,6 +331,24 @@ TEST(SqliteLedgerReconcile, AVersionThreeReservationRowIsStillCounted) {
   ASSERT_TRUE(view);
   EXPECT_EQ(view->task.spent, usd(250));
   EXPECT_GT(grant_of(await(ledger->reserve(call()))).reservation, 41u);
+}
+
+TEST(SqliteLedgerDurability, ACorruptCallsRowIsAnErrorNotAnEmptyCard) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::string task;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant g = grant_of(await(ledger->reserve(one_step_call())));
+    task = g.task;
+    await(ledger->settle(settlement(g.reservation, 10)));
+  }
+  sql(path, "UPDATE calls SET record = x'01ff'");
+  LedgerPtr ledger = open_ledger(path);
+  ASSERT_TRUE(ledger);
+  EXPECT_FALSE(view_of(*ledger, "acme", task));
+  // The ledger goes on: the failed load failed its batch, not the next ones.
+  EXPECT_TRUE(std::holds_alternative<Grant>(await(ledger->reserve(one_step_call()))));
 }
 
 TEST(SqliteLedgerReconcile, ACorruptHoldsRowStopsTheOpenRatherThanForgetSpend) {

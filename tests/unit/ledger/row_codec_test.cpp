@@ -1,4 +1,4 @@
-#include "hold_codec.hpp"
+#include "row_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -83,6 +83,51 @@ TEST(HoldCodec, BytesOfAnotherShapeAreRefusedNotGuessed) {
   step.replace(at, 3, "bad");
   EXPECT_FALSE(decode_holds(step)) << "unknown step type";
   EXPECT_FALSE(decode_holds(std::string(12, '\xff'))) << "a varint that never ends";
+}
+
+TEST(CallCodec, EveryFieldComesBackButTheDecisionAndTheDerived) {
+  TaskRecord task;
+  task.session = "s-9";
+  task.policy = "ci";
+  task.created_unix_ms = 1'795'455'780'725;
+  task.budget.total_dollars = MicroUsd{50'000};
+  task.budget.max_output_tokens = 512;
+  task.budget.hard_stop_after_retries = 3;
+  task.budget.reserve_for_final_synthesis = MicroUsd{7};
+  task.budget.min_useful_output_tokens = 16;
+  StepView step;
+  step.time_unix_ms = task.created_unix_ms;
+  step.step = StepType::verify;
+  step.model = "sim-large";
+  step.tier = "premium";
+  step.usage = TokenUsage{1200, 300};
+  step.cost = MicroUsd{420};
+  step.reserved = MicroUsd{900};
+  step.outcome = "client_gone";
+  step.reason = "prompt_router+degraded";
+  step.latency_ms = 812;
+  step.usage_estimated = true;
+  std::string bytes;
+  encode_call(task, step, bytes);
+  EXPECT_LT(bytes.size(), 96u);
+
+  TaskRecord task_back;
+  task_back.budget.max_input_tokens = 99;  // what decoding must clear
+  StepView step_back;
+  ASSERT_TRUE(decode_call(bytes, task_back, step_back));
+  EXPECT_EQ(task_back.session, task.session);
+  EXPECT_EQ(task_back.policy, task.policy);
+  EXPECT_EQ(task_back.created_unix_ms, task.created_unix_ms);
+  EXPECT_EQ(task_back.budget, task.budget);
+  EXPECT_EQ(step_back, step);
+
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(decode_call(bytes.substr(0, cut), task_back, step_back)) << "cut at " << cut;
+  }
+  EXPECT_FALSE(decode_call(bytes + 'x', task_back, step_back)) << "trailing bytes";
+  std::string version = bytes;
+  version[0] = 9;
+  EXPECT_FALSE(decode_call(version, task_back, step_back));
 }
 
 }  // namespace
