@@ -280,7 +280,8 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
 
   StepView step = in_flight_step(now_ms, r.step, fit->amount);
   const bool write_rows = !t.record.one_step;
-  t.steps.push_back(Step{id, step, write_rows});
+  // A one-step task's step is written when it settles: the book's copy is the only one.
+  t.steps.push_back(Step{id, write_rows ? step : std::move(step), write_rows});
 
   grant.reservation = id;
   grant.candidate = fit->candidate;

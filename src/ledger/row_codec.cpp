@@ -16,11 +16,15 @@ constexpr unsigned kHasDayLimit = 2;
 constexpr unsigned kHasMonthLimit = 4;
 
 void put_varint(std::string& out, std::uint64_t v) {
+  // Built on the stack and appended once: a push_back per byte checked the capacity each time.
+  char bytes[10];
+  std::size_t n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    bytes[n++] = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  bytes[n++] = static_cast<char>(v);
+  out.append(bytes, n);
 }
 
 /** Signed values (amounts, times) as zigzag varints: small magnitudes stay short either side. */

@@ -342,11 +342,11 @@ void SqliteLedger::recover(std::vector<Op>& batch) noexcept {
 
 void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
   const ReserveRequest& r = op.payload;
-  // A one-step task's id names this call alone ("call-" and a request id with a random
-  // per-process prefix): there is no row to look up, unless it settled earlier in this batch.
-  const TaskKey key{r.tenant, r.task};
-  const bool fresh = r.one_step && !writes_.has_task(key);
-  if (!batch_ok_ || (!fresh && !ensure_task(key))) {
+  // A one-step call's first reservation names a new task (after its reservation id): there is
+  // nothing to look up. Its escalation's task is in the book while the call is in flight, or,
+  // settled earlier in this batch, in writes_, which ensure_task() writes before it loads.
+  const bool fresh = r.one_step && r.task.empty();
+  if (!batch_ok_ || (!fresh && !ensure_task(TaskKey{r.tenant, r.task}))) {
     batch_ok_ = false;
     return;
   }
