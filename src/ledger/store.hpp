@@ -145,6 +145,7 @@ class Store {
   sqlite::Statement upsert_task_;
   sqlite::Statement upsert_call_;
   sqlite::Statement upsert_spend_;
+  sqlite::Statement update_spend_;
   sqlite::Statement add_spend_;
   sqlite::Statement upsert_step_;
   sqlite::Statement update_task_;
