@@ -1,11 +1,17 @@
 #include "row_codec.hpp"
 
-#include <bit>
 #include <cstdint>
 #include <limits>
 
+#include "governor/core/byte_codec.hpp"
+
 namespace governor::ledger {
 namespace {
+
+using bytes::put_signed;
+using bytes::put_text;
+using bytes::put_varint;
+using bytes::Reader;
 
 constexpr unsigned char kVersion = 1;      // of a holds row
 constexpr unsigned char kCallVersion = 1;  // of a calls row's record
@@ -14,84 +20,6 @@ constexpr unsigned char kCallVersion = 1;  // of a calls row's record
 constexpr unsigned kHasSessionLimit = 1;
 constexpr unsigned kHasDayLimit = 2;
 constexpr unsigned kHasMonthLimit = 4;
-
-void put_varint(std::string& out, std::uint64_t v) {
-  // Built on the stack and appended once: a push_back per byte checked the capacity each time.
-  char bytes[10];
-  std::size_t n = 0;
-  while (v >= 0x80) {
-    bytes[n++] = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  bytes[n++] = static_cast<char>(v);
-  out.append(bytes, n);
-}
-
-/** Signed values (amounts, times) as zigzag varints: small magnitudes stay short either side. */
-void put_signed(std::string& out, std::int64_t v) {
-  put_varint(out, (std::bit_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
-}
-
-void put_text(std::string& out, std::string_view text) {
-  put_varint(out, text.size());
-  out.append(text);
-}
-
-/** Reads `bytes` front to back; any read past the end or out of range fails the whole decode. */
-class Reader {
- public:
-  explicit Reader(std::string_view bytes) : rest_(bytes) {}
-
-  bool ok() const { return ok_; }
-  bool at_end() const { return rest_.empty(); }
-
-  std::uint64_t varint() {
-    std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (rest_.empty()) {
-        break;
-      }
-      const auto byte = static_cast<unsigned char>(rest_.front());
-      rest_.remove_prefix(1);
-      v |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) {
-        return v;
-      }
-    }
-    ok_ = false;
-    return 0;
-  }
-
-  std::int64_t signed_varint() {
-    const std::uint64_t z = varint();
-    return std::bit_cast<std::int64_t>((z >> 1) ^ (~(z & 1) + 1));
-  }
-
-  unsigned char byte() {
-    if (rest_.empty()) {
-      ok_ = false;
-      return 0;
-    }
-    const auto b = static_cast<unsigned char>(rest_.front());
-    rest_.remove_prefix(1);
-    return b;
-  }
-
-  std::string text() {
-    const std::uint64_t n = varint();
-    if (!ok_ || n > rest_.size()) {
-      ok_ = false;
-      return {};
-    }
-    std::string s(rest_.substr(0, n));
-    rest_.remove_prefix(n);
-    return s;
-  }
-
- private:
-  std::string_view rest_;
-  bool ok_ = true;
-};
 
 // Which optional budget limits follow in a call record.
 constexpr unsigned kHasTotal = 1;

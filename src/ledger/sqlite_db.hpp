@@ -15,6 +15,11 @@ struct sqlite3_stmt;
 
 namespace governor::ledger::sqlite {
 
+/** Bytes to bind as a BLOB (bind_all binds a std::string_view as TEXT). */
+struct Blob {
+  std::string_view bytes;
+};
+
 /** A prepared statement; finalized on destruction. Binding indexes start at 1, columns at 0.
  *  @par Thread safety Not thread-safe: used by its connection's one thread. */
 class Statement {
@@ -39,6 +44,7 @@ class Statement {
   void bind_null(int index);
   /** Binds bytes as a BLOB, without copying them (as bind(int, std::string_view)). */
   void bind_blob(int index, std::string_view bytes);
+  void bind(int index, Blob blob) { bind_blob(index, blob.bytes); }
   template <class T>
   void bind(int index, const std::optional<T>& value) {
     if (value) {

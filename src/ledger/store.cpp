@@ -614,7 +614,7 @@ bool Store::write_task(const TaskRow& row) {
     s->bind(index++, v.reason);
     s->bind(index++, v.latency_ms);
     s->bind(index++, std::int64_t{v.usage_estimated});
-    s->bind(index++, v.decision);
+    s->bind(index++, sqlite::Blob{v.decision});
   }
   // Without a step, the step columns stay NULL (the reset cleared every binding).
   return s->run() || fail("write_task");
@@ -628,7 +628,7 @@ bool Store::write_call(const TaskRow& row) {
   s->bind(1, static_cast<std::int64_t>(row.only_step->id));
   s->bind(2, row.key.tenant);
   s->bind_blob(3, call_bytes_);
-  s->bind(4, v.decision);
+  s->bind(4, sqlite::Blob{v.decision});
   return s->run() || fail("write_call");
 }
 
@@ -658,7 +658,7 @@ bool Store::update_step(const StepRecord& step) {
     Use s(update_step_);
     s->bind_all(static_cast<std::int64_t>(step.id), v.model, v.tier, v.usage.input_tokens,
                 v.usage.output_tokens, v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
-                std::int64_t{v.usage_estimated}, v.decision);
+                std::int64_t{v.usage_estimated}, sqlite::Blob{v.decision});
     if (!s->run()) {
       return fail("update_step");
     }
@@ -691,7 +691,7 @@ bool Store::write_step(const StepRecord& step) {
   s->bind_all(static_cast<std::int64_t>(step.id), step.task.tenant, step.task.task, v.time_unix_ms,
               to_string(v.step), v.model, v.tier, v.usage.input_tokens, v.usage.output_tokens,
               v.cost, v.reserved, v.outcome, v.reason, v.latency_ms,
-              std::int64_t{v.usage_estimated}, v.decision);
+              std::int64_t{v.usage_estimated}, sqlite::Blob{v.decision});
   return s->run() || fail("write_step");
 }
 

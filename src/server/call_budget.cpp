@@ -22,7 +22,7 @@ boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
   s.tier = record.tier;
   s.outcome = record.outcome;
   s.reason = record.reason;
-  s.decision = decision_trace_text(record);
+  s.decision = decision_trace_bytes(record);
   s.latency_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - record.started)
                      .count();

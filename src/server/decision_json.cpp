@@ -3,7 +3,11 @@
 #include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
 
+#include "governor/core/byte_codec.hpp"
 #include "governor/openai/json_text.hpp"
 
 namespace governor::server {
@@ -81,23 +85,99 @@ void append_number(std::string& out, const std::optional<double>& x) {
 
 }  // namespace
 
-// Written out rather than built as a DOM and dumped: this runs on every settled call, and the
-// DOM took 5% of a budgeted call's worker CPU. Keys in the order dump() sorts them; the unit test
-// checks the text against the DOM's.
-std::string decision_trace_text(const CallRecord& record) {
-  if (!record.decision) {
-    return {};
+namespace {
+
+// The trace's bytes (decision_trace_bytes), version 1: a version byte, a flags byte (which of
+// allowance, budget before, prediction and cascade follow), the allowance and budget before
+// (doubles), the candidates (a varint count; each: allowed byte, est_cost, p_success, tier text,
+// utility, worst_cost), the chosen tier, lambda, the prediction (strong, weak), the reason codes
+// and the cascade as JSON text.
+constexpr unsigned char kTraceVersion = 1;
+constexpr unsigned kHasAllowance = 1;
+constexpr unsigned kHasBudgetBefore = 2;
+constexpr unsigned kHasPrediction = 4;
+constexpr unsigned kHasCascade = 8;
+
+/** A decoded trace: views into the bytes it was read from. */
+struct TraceCandidate {
+  bool allowed = false;
+  double est_cost = 0.0;
+  double p_success = 0.0;
+  std::string_view tier;
+  double utility = 0.0;
+  double worst_cost = 0.0;
+};
+struct Trace {
+  std::optional<double> allowance;
+  std::optional<double> budget_before;
+  std::vector<TraceCandidate> candidates;
+  std::string_view chosen;
+  double lambda = 0.0;
+  std::optional<routing::SuccessPrediction> prediction;
+  std::string_view reasons;
+  std::string_view cascade;  ///< JSON text; empty: not cascaded
+};
+
+std::optional<Trace> decode_trace(std::string_view stored) {
+  bytes::Reader in(stored);
+  if (in.byte() != kTraceVersion) {
+    return std::nullopt;
   }
-  const routing::Decision& d = *record.decision;
+  Trace t;
+  const unsigned flags = in.byte();
+  if ((flags & ~15U) != 0) {
+    return std::nullopt;
+  }
+  if ((flags & kHasAllowance) != 0) {
+    t.allowance = in.real();
+  }
+  if ((flags & kHasBudgetBefore) != 0) {
+    t.budget_before = in.real();
+  }
+  const std::uint64_t count = in.varint();
+  if (!in.ok() || count > stored.size()) {
+    return std::nullopt;
+  }
+  t.candidates.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    TraceCandidate c;
+    c.allowed = in.byte() != 0;
+    c.est_cost = in.real();
+    c.p_success = in.real();
+    c.tier = in.text_view();
+    c.utility = in.real();
+    c.worst_cost = in.real();
+    t.candidates.push_back(c);
+  }
+  t.chosen = in.text_view();
+  t.lambda = in.real();
+  if ((flags & kHasPrediction) != 0) {
+    t.prediction = routing::SuccessPrediction{};
+    t.prediction->strong = in.real();
+    t.prediction->weak = in.real();
+  }
+  t.reasons = in.text_view();
+  if ((flags & kHasCascade) != 0) {
+    t.cascade = in.text_view();
+  }
+  if (!in.ok() || !in.at_end()) {
+    return std::nullopt;
+  }
+  return t;
+}
+
+/** The trace as the JSON text the DOM's dump() writes (keys sorted, numbers as dump() writes
+ *  them); the unit test checks it against the DOM. */
+std::string trace_json_text(const Trace& t) {
   std::string out;
-  out.reserve(160 + 150 * d.candidates.size());
+  out.reserve(160 + 150 * t.candidates.size() + t.cascade.size());
   out += "{\"allowance_usd\":";
-  append_number(out, d.allowance);
+  append_number(out, t.allowance);
   out += ",\"budget_before_usd\":";
-  append_number(out, record.budget_before);
+  append_number(out, t.budget_before);
   out += ",\"candidates\":[";
-  for (std::size_t i = 0; i < d.candidates.size(); ++i) {
-    const routing::CandidateScore& c = d.candidates[i];
+  for (std::size_t i = 0; i < t.candidates.size(); ++i) {
+    const TraceCandidate& c = t.candidates[i];
     out += i == 0 ? "{\"allowed\":" : ",{\"allowed\":";
     out += c.allowed ? "true" : "false";
     out += ",\"est_cost_usd\":";
@@ -113,26 +193,83 @@ std::string decision_trace_text(const CallRecord& record) {
     out += '}';
   }
   out += ']';
-  if (record.cascade) {
+  if (!t.cascade.empty()) {
     out += ",\"cascade\":";
-    out += cascade_json(*record.cascade).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += t.cascade;
   }
   out += ",\"chosen\":";
-  openai::append_quoted_json(
-      out, d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{});
+  openai::append_quoted_json(out, t.chosen);
   out += ",\"lambda\":";
-  append_number(out, d.lambda);
-  if (record.prediction) {
+  append_number(out, t.lambda);
+  if (t.prediction) {
     out += ",\"prediction\":{\"strong\":";
-    append_number(out, record.prediction->strong);
+    append_number(out, t.prediction->strong);
     out += ",\"weak\":";
-    append_number(out, record.prediction->weak);
+    append_number(out, t.prediction->weak);
     out += '}';
   }
   out += ",\"reasons\":";
-  openai::append_quoted_json(out, d.reason_text());
+  openai::append_quoted_json(out, t.reasons);
   out += '}';
   return out;
+}
+
+}  // namespace
+
+// Bytes, not JSON: this runs on every settled call, and formatting the doubles as JSON (nlohmann's
+// shortest-digits search) was most of the text's 5k instructions a call. The JSON is written when
+// a trace is read (GET /v1/tasks), which is rare.
+std::string decision_trace_bytes(const CallRecord& record) {
+  if (!record.decision) {
+    return {};
+  }
+  const routing::Decision& d = *record.decision;
+  const std::string cascade =
+      record.cascade
+          ? cascade_json(*record.cascade).dump(-1, ' ', false, json::error_handler_t::replace)
+          : std::string{};
+  std::string out;
+  out.reserve(64 + 48 * d.candidates.size() + cascade.size());
+  out.push_back(static_cast<char>(kTraceVersion));
+  const unsigned flags =
+      (d.allowance ? kHasAllowance : 0) | (record.budget_before ? kHasBudgetBefore : 0) |
+      (record.prediction ? kHasPrediction : 0) | (record.cascade ? kHasCascade : 0);
+  out.push_back(static_cast<char>(flags));
+  if (d.allowance) {
+    bytes::put_double(out, *d.allowance);
+  }
+  if (record.budget_before) {
+    bytes::put_double(out, *record.budget_before);
+  }
+  bytes::put_varint(out, d.candidates.size());
+  for (const routing::CandidateScore& c : d.candidates) {
+    out.push_back(c.allowed ? 1 : 0);
+    bytes::put_double(out, c.est_cost);
+    bytes::put_double(out, c.p_success);
+    bytes::put_text(out, c.tier);
+    bytes::put_double(out, c.utility);
+    bytes::put_double(out, c.worst_cost);
+  }
+  bytes::put_text(
+      out, d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{});
+  bytes::put_double(out, d.lambda);
+  if (record.prediction) {
+    bytes::put_double(out, record.prediction->strong);
+    bytes::put_double(out, record.prediction->weak);
+  }
+  bytes::put_text(out, d.reason_text());
+  if (record.cascade) {
+    bytes::put_text(out, cascade);
+  }
+  return out;
+}
+
+std::string decision_trace_json(std::string_view stored) {
+  if (stored.empty() || stored.front() == '{') {
+    return std::string(stored);  // none, or JSON text as ledgers before version 4 kept it
+  }
+  const std::optional<Trace> trace = decode_trace(stored);
+  return trace ? trace_json_text(*trace) : std::string{};
 }
 
 }  // namespace governor::server

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "decision_json.hpp"
+
 namespace governor::server {
 namespace {
 
@@ -53,8 +55,10 @@ std::optional<std::int64_t> json_count(const json& value, std::int64_t min) {
   return value.get<std::int64_t>();
 }
 
-/** The routing decision the ledger kept as JSON text; null for a pinned call. */
-json step_decision(const std::string& text) {
+/** The routing trace the ledger kept (decision_trace_bytes, or JSON text from before); null for
+ *  a pinned call. */
+json step_decision(const std::string& stored) {
+  const std::string text = decision_trace_json(stored);
   if (text.empty()) {
     return nullptr;
   }

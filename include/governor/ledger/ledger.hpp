@@ -128,7 +128,7 @@ struct Settlement {
   std::string tier;
   std::string outcome;   ///< "ok", "upstream_error", "client_gone", ...
   std::string reason;    ///< why this model (routing reason codes)
-  std::string decision;  ///< the routing decision as JSON text (empty for a pinned call)
+  std::string decision;  ///< the routing trace, encoded by the gateway (empty for a pinned call)
   std::int64_t latency_ms = 0;
   bool usage_estimated = false;  ///< usage counted by Governor, not reported by the upstream
   bool operator==(const Settlement&) const = default;
@@ -154,7 +154,9 @@ struct StepView {
   MicroUsd reserved;    ///< what was reserved for it
   std::string outcome;  ///< "in_flight" until settled
   std::string reason;
-  std::string decision;  ///< JSON text: candidates, lambda, prediction (empty: none)
+  /// the routing trace as the gateway encoded it (server::decision_trace_bytes; JSON text in
+  /// ledgers before version 4): stored and returned as it is; empty: none
+  std::string decision;
   std::int64_t latency_ms = 0;
   bool usage_estimated = false;
   bool operator==(const StepView&) const = default;

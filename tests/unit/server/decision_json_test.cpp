@@ -39,7 +39,7 @@ TEST(DecisionTrace, KeepsCandidatesLambdaPredictionAndBudget) {
   record.decision = two_tier_decision();
   record.prediction = routing::SuccessPrediction{0.6, 0.8};
   record.budget_before = 0.25;
-  const json trace = json::parse(decision_trace_text(record));
+  const json trace = json::parse(decision_trace_json(decision_trace_bytes(record)));
   EXPECT_EQ(trace["chosen"], "cheap");
   EXPECT_EQ(trace["lambda"], 30.0);
   EXPECT_EQ(trace["allowance_usd"], 0.002);
@@ -66,7 +66,7 @@ json trace_dom(const CallRecord& record) {
   return trace;
 }
 
-TEST(DecisionTrace, TextIsTheDomsDumpByteForByte) {
+TEST(DecisionTrace, TheStoredBytesReadBackAsTheDomsDumpByteForByte) {
   std::vector<CallRecord> records(5);
   records[0].decision = two_tier_decision();
   records[1].decision = two_tier_decision();
@@ -90,13 +90,34 @@ TEST(DecisionTrace, TextIsTheDomsDumpByteForByte) {
   cascade.outcome = CascadeOutcome::escalated;
   records[4].cascade = cascade;
   for (const CallRecord& record : records) {
-    EXPECT_EQ(decision_trace_text(record),
+    EXPECT_EQ(decision_trace_json(decision_trace_bytes(record)),
               trace_dom(record).dump(-1, ' ', false, json::error_handler_t::replace));
   }
 }
 
+TEST(DecisionTrace, JsonTextFromAnOlderLedgerIsReadAsItIs) {
+  const std::string old = R"({"chosen":"cheap","lambda":0.0})";
+  EXPECT_EQ(decision_trace_json(old), old);
+}
+
+TEST(DecisionTrace, BytesOfAnotherShapeReadAsNone) {
+  CallRecord record;
+  record.decision = two_tier_decision();
+  record.prediction = routing::SuccessPrediction{0.25, 1.0};
+  const std::string bytes = decision_trace_bytes(record);
+  EXPECT_LT(bytes.size(), decision_trace_json(bytes).size() / 2) << "compact";
+  for (std::size_t cut = 1; cut < bytes.size(); ++cut) {
+    EXPECT_EQ(decision_trace_json(bytes.substr(0, cut)), "") << "cut at " << cut;
+  }
+  EXPECT_EQ(decision_trace_json(bytes + 'x'), "");
+  std::string version = bytes;
+  version[0] = 2;
+  EXPECT_EQ(decision_trace_json(version), "");
+}
+
 TEST(DecisionTrace, APinnedCallKeepsNothing) {
-  EXPECT_EQ(decision_trace_text(CallRecord{}), "");
+  EXPECT_EQ(decision_trace_bytes(CallRecord{}), "");
+  EXPECT_EQ(decision_trace_json(""), "");
 }
 
 }  // namespace
