@@ -434,6 +434,7 @@ bool Store::prepare_all() {
        "step_cost, step_reserved, step_outcome, step_reason, step_latency_ms, "
        "step_usage_estimated, step_decision "
        "FROM tasks WHERE tenant = ?1 AND task = ?2"},
+      {delete_call_, "DELETE FROM calls WHERE id = ?1"},
       {select_call_, "SELECT tenant, record, decision FROM calls WHERE id = ?1"},
       {select_steps_,
        "SELECT id, time_ms, step, model, tier, input_tokens, output_tokens, cost, reserved, "
@@ -914,6 +915,27 @@ Result<std::uint64_t> Store::next_reservation_id() {
   return static_cast<std::uint64_t>(s.int64(0)) + 1;
 }
 
+bool Store::move_call_to_task_rows(const ReservationRecord& r) {
+  const std::optional<std::uint64_t> first = one_step_call_id(r.task.task);
+  if (!first || *first == r.id) {
+    return true;
+  }
+  auto call = load_call(r.task, *first);
+  if (!call) {
+    return false;
+  }
+  if (!*call) {
+    return true;  // its first step is already in tasks and steps (or not stored at all)
+  }
+  LoadedTask& task = **call;
+  if (!write_task(TaskRow{r.task, task.record}) || !write_step(task.steps.front())) {
+    return false;
+  }
+  Use s(delete_call_);
+  s->bind(1, static_cast<std::int64_t>(*first));
+  return s->run() || fail("delete_call");
+}
+
 Result<std::size_t> Store::reconcile() {
   auto left = load_reservations();
   if (!left) {
@@ -935,6 +957,13 @@ Result<std::size_t> Store::reconcile() {
     return errc::internal;
   }
   for (const ReservationRecord& r : *left) {
+    // The cascade's escalation of a one-step call whose first step this loop has just stored as
+    // a calls row (both were in flight): a task of two steps lives in tasks and steps.
+    if (!move_call_to_task_rows(r)) {
+      fail("reconcile_escalation");
+      rollback();
+      return errc::internal;
+    }
     // We cannot know what the call really cost: its worst case is the safe figure.
     const MicroUsd zero{0};
     charge_task.bind_all(r.task.tenant, r.task.task, r.amount,

@@ -125,6 +125,10 @@ class Store {
   bool write_last_id(std::uint64_t id);
   /** A one-step task of one step (fits_call_row) as its `calls` row, keyed by the step's id. */
   bool write_call(const TaskRow& row);
+  /** When `r` is the escalated step of a one-step task whose first step is a `calls` row (both
+   *  were cut short and the first was reconciled just before), moves that task to a `tasks`
+   *  row and its first step to a `steps` row, where the second step joins them. */
+  bool move_call_to_task_rows(const ReservationRecord& r);
   /** The one-step task in `calls` row `id`, if it is there and `key`'s tenant's. */
   Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
@@ -158,6 +162,7 @@ class Store {
   sqlite::Statement upsert_next_id_;
   sqlite::Statement select_task_;
   sqlite::Statement select_call_;
+  sqlite::Statement delete_call_;
   sqlite::Statement select_steps_;
   sqlite::Statement select_spend_;
   sqlite::Statement select_reservations_;

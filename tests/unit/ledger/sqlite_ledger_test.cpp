@@ -316,6 +316,36 @@ TEST(SqliteLedgerDurability, AOneStepCallSentAsARetryKeepsItsRetryInATaskRow) {
   ASSERT_EQ(view->steps.size(), 1u);
 }
 
+TEST(SqliteLedgerReconcile, AnEscalatedOneStepCallCutShortKeepsBothStepsInOneTask) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::string task;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant first = grant_of(await(ledger->reserve(one_step_call())));
+    task = first.task;
+    ReserveRequest up = call(task);
+    up.one_step = true;
+    up.escalation = true;
+    grant_of(await(ledger->reserve(up)));
+  }  // closed between the cascade's second reserve and its first settle: both in flight
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 2u);
+  const auto view = view_of(*ledger, "acme", task);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(600));
+  ASSERT_EQ(view->steps.size(), 2u);
+  EXPECT_EQ(view->steps[0].outcome, "reconciled_after_restart");
+  EXPECT_EQ(view->steps[1].outcome, "reconciled_after_restart");
+  sqlite::Database db{path};
+  auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM calls), (SELECT COUNT(*) FROM tasks)");
+  ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+  EXPECT_EQ(rows.int64(0), 0);
+  EXPECT_EQ(rows.int64(1), 1);
+}
+
 TEST(SqliteLedgerReconcile, AVersionThreeReservationRowIsStillCounted) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
