@@ -678,10 +678,8 @@ TEST(BookNames, AOneStepCallsTaskIsNamedAfterItsReservationAndARefusalTakesNoNam
   EXPECT_EQ(second.task, one_step_task_name(second.reservation));
   // A task with an id keeps it, and so does a one-step call's escalation.
   EXPECT_EQ(grant_of(book.reserve(call("t9"), kNoon).outcome).task, "t9");
-  ReserveRequest up = call(first.task);
-  up.one_step = true;
-  up.escalation = true;
-  EXPECT_EQ(grant_of(book.reserve(up, kNoon).outcome).task, first.task);
+  EXPECT_EQ(grant_of(book.reserve(testing::escalation_of(first.task), kNoon).outcome).task,
+            first.task);
 }
 
 TEST(OneStepNames, OnlyTheFormTheLedgerWritesCarriesAnId) {

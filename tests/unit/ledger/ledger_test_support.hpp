@@ -60,6 +60,14 @@ inline ReserveRequest one_step_call() {
   return r;
 }
 
+/** The cascade's escalation of one-step task `task`: the same task, reserved again. */
+inline ReserveRequest escalation_of(std::string task) {
+  ReserveRequest r = call(std::move(task));
+  r.one_step = true;
+  r.escalation = true;
+  return r;
+}
+
 inline config::TaskBudget task_budget(std::optional<std::int64_t> total_micros) {
   config::TaskBudget b;
   if (total_micros) {

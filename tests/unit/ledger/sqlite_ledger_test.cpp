@@ -271,10 +271,7 @@ TEST(SqliteLedgerDurability, AnEscalatedOneStepCallKeepsBothStepsInTaskRows) {
     const Grant first = grant_of(await(ledger->reserve(one_step_call())));
     task = first.task;
     // The cascade reserves the stronger rung in the same task before it settles the first.
-    ReserveRequest up = call(task);
-    up.one_step = true;
-    up.escalation = true;
-    const Grant second = grant_of(await(ledger->reserve(up)));
+    const Grant second = grant_of(await(ledger->reserve(escalation_of(task))));
     EXPECT_EQ(second.task, task);
     await(ledger->settle(settlement(first.reservation, 20)));
     await(ledger->settle(settlement(second.reservation, 90)));
@@ -324,10 +321,7 @@ TEST(SqliteLedgerReconcile, AnEscalatedOneStepCallCutShortKeepsBothStepsInOneTas
     LedgerPtr ledger = open_ledger(path);
     const Grant first = grant_of(await(ledger->reserve(one_step_call())));
     task = first.task;
-    ReserveRequest up = call(task);
-    up.one_step = true;
-    up.escalation = true;
-    grant_of(await(ledger->reserve(up)));
+    grant_of(await(ledger->reserve(escalation_of(task))));
   }  // closed between the cascade's second reserve and its first settle: both in flight
   std::size_t reconciled = 0;
   LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
