@@ -101,6 +101,8 @@ class Database {
   std::int64_t changes() const;
   /** The last error of this connection. */
   std::string error() const;
+  /** The connection itself, for SQLite calls this wrapper does not cover (null if not open). */
+  sqlite3* handle() const { return db_.get(); }
 
  private:
   struct Closer {

@@ -115,6 +115,7 @@ LedgerStats SqliteLedger::stats() const {
   s.batched_ops = batched_ops_.load(std::memory_order_relaxed);
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
   s.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
+  s.checkpoints = store_->checkpoints();
   return s;
 }
 
@@ -151,6 +152,9 @@ void SqliteLedger::run() {
       spdlog::error("ledger batch_exception error=\"{}\"", e.what());
       recover(batch);
     }
+    // After the batch's callers have their results: a checkpoint finished here delays only the
+    // next batch.
+    store_->maintain();
   }
 }
 

@@ -357,6 +357,9 @@ boost::system::result<StorePtr, std::string> Store::open(const std::string& path
   if (!store->prepare_all()) {
     return "cannot prepare ledger statements for " + path + ": " + store->db_.error();
   }
+  if (path != ":memory:") {
+    store->checkpoints_ = WalCheckpoints::start(store->db_.handle(), path);
+  }
   return store;
 }
 
@@ -457,6 +460,16 @@ bool Store::prepare_all() {
 bool Store::fail(std::string_view what) {
   spdlog::error("ledger sqlite_error op={} error=\"{}\"", what, db_.error());
   return false;
+}
+
+void Store::maintain() {
+  if (checkpoints_) {
+    checkpoints_->maintain();
+  }
+}
+
+std::uint64_t Store::checkpoints() const {
+  return checkpoints_ ? checkpoints_->completions() : 0;
 }
 
 bool Store::begin() {

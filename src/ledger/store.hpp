@@ -11,6 +11,7 @@
 #include "governor/core/error.hpp"
 #include "records.hpp"
 #include "sqlite_db.hpp"
+#include "wal_checkpoints.hpp"
 
 namespace governor::ledger {
 
@@ -95,6 +96,12 @@ class Store {
   bool begin();
   bool commit();
   void rollback();
+  /** Between transactions, on the ledger thread: keeps the write-ahead log short (see
+   *  WalCheckpoints; without it, SQLite checkpoints inline in commit()). */
+  void maintain();
+  /** Checkpoints of the log completed since open (0 when SQLite checkpoints inline). Safe to
+   *  call from any thread. */
+  std::uint64_t checkpoints() const;
   /** Writes one operation's rows (inside the transaction begun by begin()). */
   bool write(const Effects& effects);
   /** Writes a batch's coalesced rows (inside the transaction begun by begin()). */
@@ -133,6 +140,7 @@ class Store {
   Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
   sqlite::Database db_;
+  std::unique_ptr<WalCheckpoints> checkpoints_;  ///< after db_: removes its hook before db_ closes
   // The live reservations' `holds` rows, and how many live reservations each row still has.
   // Changed by writes; after a rollback, load_reservations() (the book's rebuild) reads them again.
   std::unordered_map<std::uint64_t, std::uint64_t> hold_row_;

@@ -40,10 +40,10 @@ Response status_response(const Call& ex) {
   nlohmann::json ledger = nullptr;
   if (services.ledger) {
     const auto s = services.ledger->stats();
-    ledger = {{"reservations", s.reservations},    {"refusals", s.refusals},
-              {"settlements", s.settlements},      {"commits", s.commits},
-              {"batched_ops", s.batched_ops},      {"queue_depth", s.queue_depth},
-              {"last_commit_us", s.last_commit_us}};
+    ledger = {{"reservations", s.reservations},     {"refusals", s.refusals},
+              {"settlements", s.settlements},       {"commits", s.commits},
+              {"batched_ops", s.batched_ops},       {"queue_depth", s.queue_depth},
+              {"last_commit_us", s.last_commit_us}, {"checkpoints", s.checkpoints}};
   }
   const nlohmann::json body = {
       {"policies", names}, {"ledger", ledger}, {"draining", ex.worker.draining()}};

@@ -204,6 +204,7 @@ struct LedgerStats {
   std::uint64_t batched_ops = 0;  ///< operations written, over all commits
   std::size_t queue_depth = 0;    ///< operations waiting for the ledger thread now
   std::int64_t last_commit_us = 0;
+  std::uint64_t checkpoints = 0;  ///< log checkpoints completed (the log then starts again)
 };
 
 /** The budget ledger. Every operation is atomic across all scopes of the call, and a completed
