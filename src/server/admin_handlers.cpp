@@ -57,7 +57,9 @@ Response metrics_response(const Call& ex) {
         ex, openai::make_api_error(errc::not_found, "Metrics are off (metrics.enabled: false)"));
   }
   if (services.ledger) {
-    services.metrics->set_ledger_queue_depth(services.ledger->stats().queue_depth);
+    const auto stats = services.ledger->stats();
+    services.metrics->set_ledger_queue_depth(stats.queue_depth);
+    services.metrics->set_ledger_checkpoints(stats.checkpoints);
   }
   auto res = json_response(ex, http::status::ok, services.metrics->render());
   res.set(http::field::content_type, telemetry::GatewayMetrics::kContentType);

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <functional>
 #include <unordered_map>
 
@@ -163,6 +164,13 @@ struct GatewayMetrics::Impl {
           .Name("governor_ledger_queue_depth")
           .Help("Ledger operations waiting for the ledger thread (sampled at scrape).")
           .Register(registry);
+  prometheus::Family<Counter>& checkpoints_family =
+      prometheus::BuildCounter()
+          .Name("governor_ledger_checkpoints_total")
+          .Help(
+              "Checkpoints of the ledger's write-ahead log completed (each lets the log start "
+              "again from its beginning).")
+          .Register(registry);
   prometheus::Family<Gauge>& build_family =
       prometheus::BuildGauge()
           .Name("governor_build_info")
@@ -194,6 +202,8 @@ struct GatewayMetrics::Impl {
   Histogram& commit = commit_family.Add({}, detail::kCommitSeconds);
   Gauge& in_flight = in_flight_family.Add({});
   Gauge& queue_depth = queue_family.Add({});
+  Counter& checkpoints = checkpoints_family.Add({});
+  std::atomic<std::uint64_t> checkpoints_seen{0};  ///< the count `checkpoints` has reached
   Gauge& data_connections = connections.get({"data"});
   Gauge& admin_connections = connections.get({"admin"});
 
@@ -333,6 +343,17 @@ void GatewayMetrics::on_ledger_commit(std::chrono::microseconds took) {
 
 void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
   impl_->queue_depth.Set(static_cast<double>(depth));
+}
+
+void GatewayMetrics::set_ledger_checkpoints(std::uint64_t total) {
+  // Scrapes on different workers may race: only the one that raises the mark adds the difference.
+  std::uint64_t seen = impl_->checkpoints_seen.load(std::memory_order_relaxed);
+  while (total > seen &&
+         !impl_->checkpoints_seen.compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
+  }
+  if (total > seen) {
+    impl_->checkpoints.Increment(static_cast<double>(total - seen));
+  }
 }
 
 void GatewayMetrics::on_request_start() {

@@ -97,6 +97,9 @@ class GatewayMetrics {
   void on_ledger_commit(std::chrono::microseconds took);
   /** Set just before a scrape from the ledger's own counter. */
   void set_ledger_queue_depth(std::size_t depth);
+  /** Advances governor_ledger_checkpoints_total to the ledger's own count (read just before a
+   *  scrape; a smaller figure than the last, from a scrape that lost a race, changes nothing). */
+  void set_ledger_checkpoints(std::uint64_t total);
 
   void on_request_start();  ///< a chat call is now in flight
   void on_request_end();

@@ -46,6 +46,15 @@ TEST_F(MetricsTest, LedgerCommitLatencyAndQueueDepth) {
   EXPECT_EQ(metric_value(t, "governor_ledger_queue_depth"), 7);
 }
 
+TEST_F(MetricsTest, LedgerCheckpointsFollowTheLedgersCountAndNeverGoBack) {
+  metrics.set_ledger_checkpoints(3);
+  EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 3);
+  metrics.set_ledger_checkpoints(2);  // a scrape that read the count before another's
+  EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 3);
+  metrics.set_ledger_checkpoints(5);
+  EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 5);
+}
+
 TEST_F(MetricsTest, BuildInfoCarriesTheVersion) {
   EXPECT_EQ(metric_value(text(), "governor_build_info", {{"version", "1.2.3"}}), 1);
 }
@@ -66,18 +75,29 @@ TEST_F(MetricsTest, EveryFamilyHasHelpAndType) {
   metrics.on_budget_clamp("task", "max_tokens");
   metrics.on_upstream_error("cheap-up", "connect");
   const std::string t = text();
-  for (const char* name :
-       {"governor_requests_total",           "governor_input_tokens_total",
-        "governor_output_tokens_total",      "governor_spend_usd_total",
-        "governor_budget_refusals_total",    "governor_budget_clamps_total",
-        "governor_escalations_total",        "governor_upstream_retries_total",
-        "governor_upstream_fallbacks_total", "governor_upstream_errors_total",
-        "governor_policy_reloads_total",     "governor_gateway_overhead_seconds",
-        "governor_upstream_latency_seconds", "governor_time_to_first_token_seconds",
-        "governor_decision_seconds",         "governor_call_spend_usd",
-        "governor_task_spend_usd",           "governor_ledger_commit_seconds",
-        "governor_in_flight_requests",       "governor_open_connections",
-        "governor_ledger_queue_depth",       "governor_build_info"}) {
+  for (const char* name : {"governor_requests_total",
+                           "governor_input_tokens_total",
+                           "governor_output_tokens_total",
+                           "governor_spend_usd_total",
+                           "governor_budget_refusals_total",
+                           "governor_budget_clamps_total",
+                           "governor_escalations_total",
+                           "governor_upstream_retries_total",
+                           "governor_upstream_fallbacks_total",
+                           "governor_upstream_errors_total",
+                           "governor_policy_reloads_total",
+                           "governor_gateway_overhead_seconds",
+                           "governor_upstream_latency_seconds",
+                           "governor_time_to_first_token_seconds",
+                           "governor_decision_seconds",
+                           "governor_call_spend_usd",
+                           "governor_task_spend_usd",
+                           "governor_ledger_commit_seconds",
+                           "governor_in_flight_requests",
+                           "governor_open_connections",
+                           "governor_ledger_queue_depth",
+                           "governor_ledger_checkpoints_total",
+                           "governor_build_info"}) {
     EXPECT_NE(t.find(std::string("# HELP ") + name + " "), std::string::npos) << name;
     EXPECT_NE(t.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
   }
