@@ -357,9 +357,7 @@ boost::system::result<StorePtr, std::string> Store::open(const std::string& path
   if (!store->prepare_all()) {
     return "cannot prepare ledger statements for " + path + ": " + store->db_.error();
   }
-  if (path != ":memory:") {
-    store->checkpoints_ = WalCheckpoints::start(store->db_.handle(), path);
-  }
+  store->checkpoints_ = WalCheckpoints::start(store->db_.handle(), path);
   return store;
 }
 

@@ -16,15 +16,17 @@ std::unique_ptr<WalCheckpoints> WalCheckpoints::start(sqlite3* writer, const std
                  connection.error());
     return nullptr;
   }
-  // Only a WAL database has a log to checkpoint (":memory:" and a file that could not switch
-  // to WAL have none). synchronous=NORMAL: the pass fsyncs the log before it copies and the
-  // database file after, as the writer's own checkpoint would.
+  // Only a WAL database has a log to checkpoint (":memory:", which opens a private database
+  // here, and a file that could not switch to WAL have none). synchronous=NORMAL: the pass fsyncs
+  // the log before it copies and the database file after, as the writer's own checkpoint would.
   auto mode = connection.prepare("PRAGMA journal_mode");
   if (!mode.valid() || mode.step() != sqlite::Statement::Step::row || mode.text(0) != "wal" ||
       !connection.exec("PRAGMA synchronous=NORMAL")) {
     return nullptr;
   }
-  mode = sqlite::Statement{};  // finalized: an unfinalized statement would keep a read open
+  // Finalized here, on this thread: once the connection is its thread's, nothing else may touch
+  // it (and an unfinalized statement would keep a read open).
+  mode = sqlite::Statement{};
   return std::unique_ptr<WalCheckpoints>(
       new WalCheckpoints(writer, std::move(connection), pass_frames));
 }

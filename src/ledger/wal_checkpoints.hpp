@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -10,8 +9,6 @@
 #include <thread>
 
 #include "sqlite_db.hpp"
-
-struct sqlite3;
 
 namespace governor::ledger {
 

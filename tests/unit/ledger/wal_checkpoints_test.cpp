@@ -1,11 +1,9 @@
 #include "wal_checkpoints.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "ledger_test_support.hpp"
 #include "sqlite_db.hpp"
