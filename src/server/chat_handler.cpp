@@ -240,7 +240,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   // A client that leaves cancels what the call waits on; what follows (the settle) still runs.
   co_await net::this_coro::throw_if_cancelled(false);
   if (ex.client_left != nullptr) {
-    const ClientWatch watch(ex.stream.socket(), *ex.client_left);
+    const ClientWatch watch(ex.worker.client_watches(), ex.stream.socket(), *ex.client_left);
     keep = co_await serve_routed(ex, request, dispatch, record, budget, cascade, escalation);
     gone = watch.gone() && !keep;  // an answer delivered before the close still counts as ok
   } else {

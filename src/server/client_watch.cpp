@@ -9,34 +9,105 @@ struct ClientWatch::State {
   char byte = 0;
 };
 
-ClientWatch::ClientWatch(net::ip::tcp::socket& socket, net::cancellation_signal& client_left)
-    : socket_(socket), state_(std::make_shared<State>()) {
-  state_->signal = &client_left;
-  arm(socket_, state_);
+ClientWatch::ClientWatch(ClientWatches& watches, net::ip::tcp::socket& socket,
+                         net::cancellation_signal& client_left)
+    : watches_(watches), socket_(socket), client_left_(client_left) {
+  watches_.add(*this);
 }
 
 ClientWatch::~ClientWatch() {
-  state_->active = false;
-  boost::system::error_code ignored;
-  socket_.cancel(ignored);  // only the wait is pending on the client's socket by now
+  if (waiting_) {
+    watches_.remove(*this);
+  }
+  if (state_) {
+    state_->active = false;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);  // only the receive is pending on the client's socket by now
+  }
 }
 
 bool ClientWatch::gone() const {
-  return state_->gone;
+  return state_ && state_->gone;
 }
 
-void ClientWatch::arm(net::ip::tcp::socket& socket, std::shared_ptr<State> state) {
-  // A one-byte peek, not async_wait: a readiness wait re-arms the descriptor with epoll_ctl on
-  // every call, while a receive is only queued until the next edge. Peeked bytes stay unread.
-  auto& byte = state->byte;
-  socket.async_receive(net::buffer(&byte, 1), net::socket_base::message_peek,
-                       [state = std::move(state)](boost::system::error_code ec, std::size_t n) {
-                         if (ec == net::error::operation_aborted || !state->active || n > 0) {
-                           return;  // stopped, or a pipelined request the session reads next
-                         }
-                         state->gone = true;  // EOF, or an error such as a reset
-                         state->signal->emit(net::cancellation_type::terminal);
-                       });
+void ClientWatch::start() {
+  state_ = std::make_shared<State>();
+  state_->signal = &client_left_;
+  // A one-byte peek, not async_wait: a readiness wait re-arms the descriptor with epoll_ctl,
+  // while a receive is only queued until the next edge. Peeked bytes stay unread.
+  auto& byte = state_->byte;
+  socket_.async_receive(net::buffer(&byte, 1), net::socket_base::message_peek,
+                        [state = state_](boost::system::error_code ec, std::size_t n) {
+                          if (ec == net::error::operation_aborted || !state->active || n > 0) {
+                            return;  // stopped, or a pipelined request the session reads next
+                          }
+                          state->gone = true;  // EOF, or an error such as a reset
+                          state->signal->emit(net::cancellation_type::terminal);
+                        });
+}
+
+ClientWatches::ClientWatches(net::io_context& io, std::chrono::steady_clock::duration tick)
+    : io_(io), tick_(tick) {}
+
+ClientWatches::~ClientWatches() {
+  stop_timer();
+}
+
+void ClientWatches::stop_timer() {
+  timer_.reset();  // cancels a pending wait
+  alive_.reset();  // and a handler already queued does nothing
+  timer_running_ = false;
+  stopped_ = true;
+}
+
+void ClientWatches::add(ClientWatch& watch) {
+  watch.added_at_tick_ = ticks_;
+  watch.waiting_ = true;
+  watch.prev_ = newest_;
+  watch.next_ = nullptr;
+  (newest_ != nullptr ? newest_->next_ : oldest_) = &watch;
+  newest_ = &watch;
+  ++waiting_;
+  if (!timer_running_ && !stopped_) {
+    schedule();
+  }
+}
+
+void ClientWatches::remove(ClientWatch& watch) {
+  (watch.prev_ != nullptr ? watch.prev_->next_ : oldest_) = watch.next_;
+  (watch.next_ != nullptr ? watch.next_->prev_ : newest_) = watch.prev_;
+  watch.prev_ = watch.next_ = nullptr;
+  watch.waiting_ = false;
+  --waiting_;
+}
+
+void ClientWatches::tick() {
+  ++ticks_;
+  // Oldest first: stop at the first watch added since the previous tick.
+  while (oldest_ != nullptr && oldest_->added_at_tick_ + 2 <= ticks_) {
+    ClientWatch& watch = *oldest_;
+    remove(watch);
+    watch.start();
+    ++started_;
+  }
+}
+
+void ClientWatches::schedule() {
+  if (!timer_) {
+    timer_.emplace(io_);
+  }
+  timer_running_ = true;
+  timer_->expires_after(tick_);
+  timer_->async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
+    if (ec || alive.expired()) {
+      return;  // stopped: `this` may be gone
+    }
+    timer_running_ = false;
+    tick();
+    if (waiting_ > 0) {
+      schedule();
+    }
+  });
 }
 
 }  // namespace governor::server

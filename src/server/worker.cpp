@@ -17,6 +17,7 @@ Worker::Worker(unsigned index, config::GatewayConfigPtr config, Services& servic
 
 Worker::~Worker() {
   stop();
+  client_watches_.stop_timer();
   pools_.reset();
 }
 

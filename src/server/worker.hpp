@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "client_watch.hpp"
 #include "governor/config/gateway_config.hpp"
 #include "governor/upstream/pool.hpp"
 #include "services.hpp"
@@ -35,6 +36,7 @@ class Worker {
   unsigned index() const { return index_; }
   const config::GatewayConfigPtr& config() const { return config_; }
   upstream::UpstreamPools& pools() { return *pools_; }
+  ClientWatches& client_watches() { return client_watches_; }
   Services& services() { return services_; }
 
   /** Posted onto the worker: close idle connections; busy ones close after their response. */
@@ -57,6 +59,9 @@ class Worker {
   unsigned index_;
   config::GatewayConfigPtr config_;
   Services& services_;
+  // Before io_: a call's frame, destroyed with the io_context, may still hold a watch. Its timer
+  // is stopped in ~Worker, while io_ still exists.
+  ClientWatches client_watches_{io_};
   net::io_context io_{1};
   // Declared after io_ so they are destroyed first, while the io_context still exists.
   std::unique_ptr<upstream::UpstreamPools> pools_;
