@@ -1,6 +1,8 @@
 #include "governor/core/money.hpp"
 
+#include <charconv>
 #include <cstdlib>
+#include <iterator>
 
 namespace governor {
 namespace {
@@ -9,13 +11,25 @@ __extension__ typedef __int128 Int128;
 }  // namespace
 
 std::string MicroUsd::to_string() const {
-  // Work on the magnitude as unsigned so INT64_MIN cannot overflow.
+  // Work on the magnitude as unsigned so INT64_MIN cannot overflow. Written into one buffer:
+  // every call's cost and budget headers come through here.
   const bool negative = micros_ < 0;
   const std::uint64_t magnitude =
       negative ? ~static_cast<std::uint64_t>(micros_) + 1 : static_cast<std::uint64_t>(micros_);
-  std::string fraction = std::to_string(magnitude % 1'000'000);
-  fraction.insert(0, 6 - fraction.size(), '0');
-  return (negative ? "-" : "") + std::to_string(magnitude / 1'000'000) + "." + fraction;
+  char text[32];  // "-" + 14 digits of dollars + "." + 6 digits
+  char* out = text;
+  if (negative) {
+    *out++ = '-';
+  }
+  out = std::to_chars(out, std::end(text), magnitude / 1'000'000).ptr;
+  *out++ = '.';
+  std::uint64_t fraction = magnitude % 1'000'000;
+  for (int digit = 5; digit >= 0; --digit) {
+    out[digit] = static_cast<char>('0' + fraction % 10);
+    fraction /= 10;
+  }
+  out += 6;
+  return std::string(text, out);
 }
 
 std::optional<MicroUsd> MicroUsd::parse(std::string_view text) {

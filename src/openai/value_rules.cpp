@@ -65,11 +65,26 @@ std::string range_text(std::int64_t min, std::int64_t max, int beyond) {
 }  // namespace
 
 const json* member(const json& object, std::string_view key) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) {
+  if (!object.is_object()) {
     return nullptr;
   }
-  return &*it;
+  // A request's objects hold a handful of members and the rules ask for about 36 names a call,
+  // most of them absent: a scan that compares lengths first beats the map's ordered search, whose
+  // every step calls memcmp (they were 2% of a proxied call's instructions).
+  constexpr std::size_t kScanned = 8;
+  const auto& members = object.get_ref<const json::object_t&>();
+  const json* found = nullptr;
+  if (members.size() <= kScanned) {
+    for (const auto& [name, value] : members) {
+      if (name.size() == key.size() && name == key) {
+        found = &value;
+        break;
+      }
+    }
+  } else if (const auto it = members.find(key); it != members.end()) {
+    found = &it->second;
+  }
+  return found == nullptr || found->is_null() ? nullptr : found;
 }
 
 std::string_view string_member(const json& object, std::string_view key) {

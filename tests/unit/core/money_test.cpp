@@ -30,6 +30,16 @@ TEST(MicroUsd, RendersExactly) {
   EXPECT_EQ(MicroUsd{12'345'678}.to_string(), "12.345678");
   EXPECT_EQ(MicroUsd{-5}.to_string(), "-0.000005");
   EXPECT_EQ(MicroUsd{INT64_MIN}.to_string(), "-9223372036854.775808");
+  EXPECT_EQ(MicroUsd{INT64_MAX}.to_string(), "9223372036854.775807");
+  EXPECT_EQ(MicroUsd{1'000'000}.to_string(), "1.000000");
+  EXPECT_EQ(MicroUsd{-10'000'001}.to_string(), "-10.000001");
+}
+
+TEST(MicroUsd, ParsesWhatItRenders) {
+  std::int64_t m = 1;
+  for (int i = 0; i < 62; ++i, m = m * 2 + (i % 3)) {
+    EXPECT_EQ(MicroUsd::parse(MicroUsd{m}.to_string()), MicroUsd{m}) << m;
+  }
 }
 
 TEST(CostOf, MultipliesTokensByPricePerMillion) {
