@@ -233,7 +233,6 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
       plan_cascade({cfg, *policy, routed.step, routed.target.pinned, request.stream,
                     record.rank.value_or(0), routed.required_context});
   const EscalationBudget escalation{services.ledger.get(), &admission};
-  ex.stream.expires_never();
   ++ex.worker.in_flight();
   bool keep = false;
   bool gone = false;

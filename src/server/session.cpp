@@ -64,6 +64,8 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
   buffer.reserve(kClientReadBuffer);
   SessionSlot slot{&stream, true};
   SlotGuard guard(worker, slot, listener);
+  // The client's read and refusal deadlines: the worker's sweep closes the socket past one.
+  upstream::SocketDeadlines::Entry deadline(worker.deadlines(), stream.socket());
   const auto& listen = worker.config()->listen;
   boost::system::error_code ignored;
   stream.socket().set_option(net::ip::tcp::no_delay(true), ignored);
@@ -83,7 +85,7 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
     // twice more per request, even when the whole request came in one read.
     parser.eager(true);
     slot.idle = buffer.size() == 0;
-    stream.expires_after(slot.idle ? listen.idle_timeout : listen.read_timeout);
+    deadline.expire_at(Clock::now() + (slot.idle ? listen.idle_timeout : listen.read_timeout));
     boost::system::error_code ec;
     for (;;) {
       if (buffer.size() > 0) {
@@ -112,12 +114,12 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
       buffer.commit(n);
       if (slot.idle) {
         slot.idle = false;
-        stream.expires_after(listen.read_timeout);
+        deadline.expire_at(Clock::now() + listen.read_timeout);
       }
     }
     slot.idle = false;
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout || ec == net::error::connection_reset) {
+    if (deadline.expired() || ec == http::error::end_of_stream ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
       break;
     }
     if (ec == http::error::body_limit) {
@@ -140,7 +142,7 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
     Request request = parser.release();
     Call ex{worker,       stream, buffer,     request, worker.next_request_id(),
             Clock::now(), true,   client_left};
-    stream.expires_never();
+    deadline.expire_never();
     // Not a conditional expression around co_await: g++ 12 miscompiles that.
     bool ok = false;
     if (listener == Listener::admin) {

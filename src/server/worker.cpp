@@ -10,7 +10,7 @@ Worker::Worker(unsigned index, config::GatewayConfigPtr config, Services& servic
     : index_(index),
       config_(std::move(config)),
       services_(services),
-      pools_(std::make_unique<upstream::UpstreamPools>(io_.get_executor())),
+      pools_(std::make_unique<upstream::UpstreamPools>(io_.get_executor(), deadlines_)),
       rng_(std::random_device{}()) {
   id_prefix_ = static_cast<std::uint32_t>(rng_());
 }
@@ -18,6 +18,7 @@ Worker::Worker(unsigned index, config::GatewayConfigPtr config, Services& servic
 Worker::~Worker() {
   stop();
   client_watches_.stop_timer();
+  deadlines_.stop_timer();
   pools_.reset();
 }
 

@@ -10,6 +10,7 @@
 #include "client_watch.hpp"
 #include "governor/config/gateway_config.hpp"
 #include "governor/upstream/pool.hpp"
+#include "governor/upstream/socket_deadlines.hpp"
 #include "services.hpp"
 
 namespace governor::server {
@@ -37,6 +38,7 @@ class Worker {
   const config::GatewayConfigPtr& config() const { return config_; }
   upstream::UpstreamPools& pools() { return *pools_; }
   ClientWatches& client_watches() { return client_watches_; }
+  upstream::SocketDeadlines& deadlines() { return deadlines_; }
   Services& services() { return services_; }
 
   /** Posted onto the worker: close idle connections; busy ones close after their response. */
@@ -59,9 +61,10 @@ class Worker {
   unsigned index_;
   config::GatewayConfigPtr config_;
   Services& services_;
-  // Before io_: a call's frame, destroyed with the io_context, may still hold a watch. Its timer
-  // is stopped in ~Worker, while io_ still exists.
+  // Before io_: a call's frame, destroyed with the io_context, may still hold a watch or a
+  // socket's deadline. Their timers are stopped in ~Worker, while io_ still exists.
   ClientWatches client_watches_{io_};
+  upstream::SocketDeadlines deadlines_{io_};
   net::io_context io_{1};
   // Declared after io_ so they are destroyed first, while the io_context still exists.
   std::unique_ptr<upstream::UpstreamPools> pools_;

@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "governor/upstream/exchange.hpp"
+#include "governor/upstream/socket_deadlines.hpp"
 
 namespace governor::upstream {
 
@@ -34,14 +35,20 @@ inline constexpr std::size_t kUpstreamReadBuffer = 8192;
 inline constexpr std::size_t kBodyPiece = 16 * 1024;
 
 /** One transport connection to an upstream, plain or TLS, with its read buffers: kept with the
- *  pooled connection rather than allocated for every exchange. */
+ *  pooled connection rather than allocated for every exchange. Its reads and writes are bounded
+ *  by `deadline` (the worker's SocketDeadlines), not by tcp_stream's per-operation timer, which
+ *  is used for the connect and the TLS handshake only. */
 struct Connection {
-  explicit Connection(net::any_io_executor ex) : stream(std::in_place_index<0>, ex) {
+  Connection(net::any_io_executor ex, SocketDeadlines& deadlines)
+      : stream(std::in_place_index<0>, ex), deadline(deadlines, tcp().socket()) {
     buffer.reserve(kUpstreamReadBuffer);
   }
-  Connection(net::any_io_executor ex, ssl::context& ctx) : stream(std::in_place_index<1>, ex, ctx) {
+  Connection(net::any_io_executor ex, ssl::context& ctx, SocketDeadlines& deadlines)
+      : stream(std::in_place_index<1>, ex, ctx), deadline(deadlines, tcp().socket()) {
     buffer.reserve(kUpstreamReadBuffer);
   }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
 
   bool is_tls() const { return stream.index() == 1; }
   beast::tcp_stream& tcp() {
@@ -49,6 +56,7 @@ struct Connection {
   }
 
   std::variant<beast::tcp_stream, TlsStream> stream;
+  SocketDeadlines::Entry deadline;  // after `stream`: it refers to the socket
   beast::flat_buffer buffer;
   std::array<char, kBodyPiece> piece;  // uninitialized: the parser writes before anything reads
   Clock::time_point idle_since{};

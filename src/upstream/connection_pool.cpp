@@ -30,9 +30,12 @@ FailureKind timeout_kind(FailureKind otherwise, Clock::time_point deadline) {
 
 }  // namespace
 
-ConnectionPool::ConnectionPool(net::any_io_executor executor, PoolKey key,
-                               config::PoolConfig config)
-    : executor_(std::move(executor)), key_(std::move(key)), config_(config) {}
+ConnectionPool::ConnectionPool(net::any_io_executor executor, SocketDeadlines& deadlines,
+                               PoolKey key, config::PoolConfig config)
+    : executor_(std::move(executor)),
+      deadlines_(deadlines),
+      key_(std::move(key)),
+      config_(config) {}
 
 ConnectionPool::~ConnectionPool() = default;
 
@@ -56,7 +59,7 @@ void ConnectionPool::give_back(ConnectionPtr connection, Clock::time_point now) 
     return;
   }
   connection->idle_since = now;
-  connection->tcp().expires_never();
+  connection->deadline.expire_never();
   idle_.push_back(std::move(connection));
 }
 
@@ -110,8 +113,8 @@ net::awaitable<boost::system::result<ConnectionPtr, Failure>> ConnectionPool::op
     resolved_at_ = now;
   }
 
-  ConnectionPtr c = ep.tls ? std::make_unique<Connection>(executor_, tls_context())
-                           : std::make_unique<Connection>(executor_);
+  ConnectionPtr c = ep.tls ? std::make_unique<Connection>(executor_, tls_context(), deadlines_)
+                           : std::make_unique<Connection>(executor_, deadlines_);
   ++stats_.connections_opened;
   c->tcp().expires_at(std::min(deadline, Clock::now() + upstream.timeouts.connect));
   if (auto [ec, endpoint] = co_await c->tcp().async_connect(*resolved_, nothrow); ec) {
@@ -141,6 +144,8 @@ net::awaitable<boost::system::result<ConnectionPtr, Failure>> ConnectionPool::op
       co_return failure_of(kind, ec, upstream.name);
     }
   }
+  // From here on the connection's deadline bounds it, not a timer per operation.
+  c->tcp().expires_never();
   co_return c;
 }
 

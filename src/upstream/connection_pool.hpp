@@ -13,7 +13,8 @@ namespace governor::upstream {
 /** Idle keep-alive connections to one PoolKey, newest last, plus how to open new ones. */
 class ConnectionPool {
  public:
-  ConnectionPool(net::any_io_executor executor, PoolKey key, config::PoolConfig config);
+  ConnectionPool(net::any_io_executor executor, SocketDeadlines& deadlines, PoolKey key,
+                 config::PoolConfig config);
   ~ConnectionPool();
 
   const PoolKey& key() const { return key_; }
@@ -38,6 +39,7 @@ class ConnectionPool {
   ssl::context& tls_context();
 
   net::any_io_executor executor_;
+  SocketDeadlines& deadlines_;
   PoolKey key_;
   config::PoolConfig config_;
   std::vector<ConnectionPtr> idle_;

@@ -33,7 +33,7 @@ Failure Exchange::Impl::fail(boost::system::error_code ec, bool header_stage) {
   Failure f;
   f.ec = ec;
   f.upstream = upstream;
-  if (ec == beast::error::timeout) {
+  if (ec == beast::error::timeout || (connection && connection->deadline.expired())) {
     f.kind = Clock::now() >= deadline ? FailureKind::total_timeout
              : header_stage           ? FailureKind::first_byte_timeout
                                       : FailureKind::idle_timeout;
@@ -99,7 +99,7 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
       }
     }
     // Inter-chunk idle timeout, capped by the request deadline.
-    i.connection->tcp().expires_at(std::min(i.deadline, Clock::now() + i.idle));
+    i.connection->deadline.expire_at(std::min(i.deadline, Clock::now() + i.idle));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
     boost::system::error_code ec;
     if (i.connection->is_tls()) {
@@ -121,7 +121,7 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     }
   }
   if (i.connection) {
-    i.connection->tcp().expires_never();
+    i.connection->deadline.expire_never();
   }
   co_return std::string_view{};
 }

@@ -48,7 +48,8 @@ std::string request_head(const Endpoint& ep, const HopRequest& hop) {
 
 }  // namespace
 
-UpstreamPools::UpstreamPools(net::any_io_executor executor) : executor_(std::move(executor)) {}
+UpstreamPools::UpstreamPools(net::any_io_executor executor, SocketDeadlines& deadlines)
+    : executor_(std::move(executor)), deadlines_(deadlines) {}
 UpstreamPools::~UpstreamPools() {
   clear();
 }
@@ -61,7 +62,8 @@ std::shared_ptr<ConnectionPool> UpstreamPools::pool_for(const config::UpstreamCo
       return p;
     }
   }
-  pools_.push_back(std::make_shared<ConnectionPool>(executor_, std::move(key), upstream.pool));
+  pools_.push_back(
+      std::make_shared<ConnectionPool>(executor_, deadlines_, std::move(key), upstream.pool));
   return pools_.back();
 }
 
@@ -135,7 +137,7 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
     impl->connection = std::move(connection);
     Connection& c = *impl->connection;
 
-    c.tcp().expires_at(std::min(deadline, Clock::now() + upstream.timeouts.first_byte));
+    c.deadline.expire_at(std::min(deadline, Clock::now() + upstream.timeouts.first_byte));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
     boost::system::error_code ec;
     if (c.is_tls()) {

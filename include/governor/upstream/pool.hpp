@@ -10,6 +10,7 @@
 #include "governor/config/gateway_config.hpp"
 #include "governor/upstream/endpoint.hpp"
 #include "governor/upstream/exchange.hpp"
+#include "governor/upstream/socket_deadlines.hpp"
 
 namespace governor::upstream {
 
@@ -34,7 +35,9 @@ struct PoolStats {
  *  @par Thread safety Not thread-safe; bound to one io_context thread. */
 class UpstreamPools {
  public:
-  explicit UpstreamPools(net::any_io_executor executor);
+  /** `deadlines` bounds the connections' reads and writes; it must outlive every connection
+   *  (those of exchanges still in flight included). */
+  UpstreamPools(net::any_io_executor executor, SocketDeadlines& deadlines);
   ~UpstreamPools();
   UpstreamPools(const UpstreamPools&) = delete;
   UpstreamPools& operator=(const UpstreamPools&) = delete;
@@ -64,6 +67,7 @@ class UpstreamPools {
   std::shared_ptr<ConnectionPool> pool_for(const config::UpstreamConfig& upstream,
                                            const Endpoint& endpoint);
   net::any_io_executor executor_;
+  SocketDeadlines& deadlines_;
   std::vector<std::shared_ptr<ConnectionPool>> pools_;
   std::vector<Route> routes_;
 };
