@@ -4,7 +4,6 @@
 #include <boost/throw_exception.hpp>
 #include <utility>
 
-#include "json_depth.hpp"
 #include "json_parse.hpp"
 #include "request_rules.hpp"
 
@@ -63,18 +62,19 @@ std::optional<std::int64_t> token_limit(const json& body) {
 }  // namespace
 
 ChatRequestResult parse_chat_request(std::string_view body) {
-  if (nesting_exceeds(body, kMaxNestingDepth)) {
+  // One parse, no exceptions, the nesting bounded as it is read. The document is then only read
+  // until it is moved into the result.
+  std::vector<RawMember> members;
+  ParsedJson parsed = parse_json(body, members, kMaxNestingDepth);
+  if (parsed.too_deep) {
     return invalid_json(
         "We could not parse the JSON body of your request: it is nested more than " +
         std::to_string(kMaxNestingDepth) + " levels deep.");
   }
-  // One parse, no exceptions. The document is then only read until it is moved into the result.
-  std::vector<RawMember> members;
-  std::optional<json> parsed = parse_json(body, members);
-  if (!parsed) {
+  if (!parsed.doc) {
     return invalid_json(kNotJson);
   }
-  json doc = std::move(*parsed);
+  json doc = std::move(*parsed.doc);
   if (!doc.is_object()) {
     return invalid_json(kNotObject);
   }

@@ -48,8 +48,8 @@ class DomBuilder {
   /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
    *  text being parsed and the stream reading it, for the values' offsets. */
   DomBuilder(std::vector<RawMember>* members, std::string_view text,
-             rapidjson::InsituStringStream& in, std::size_t offset)
-      : members_(members), text_(text), in_(in), offset_(offset) {}
+             rapidjson::InsituStringStream& in, std::size_t offset, std::size_t max_depth)
+      : members_(members), text_(text), in_(in), offset_(offset), max_depth_(max_depth) {}
 
   bool Null() { return put(json(nullptr)); }
   bool Bool(bool b) { return put(json(b)); }
@@ -94,6 +94,7 @@ class DomBuilder {
   bool EndArray(rapidjson::SizeType) { return close(); }
 
   json take() { return std::move(root_); }
+  bool too_deep() const { return too_deep_; }
 
  private:
   /** Adds `value` where the document is now; the slot it landed in, for containers. */
@@ -134,6 +135,10 @@ class DomBuilder {
     members_->back().value_end = offset_ + end;
   }
   bool open(json::value_t type) {
+    if (open_.size() >= max_depth_) {
+      too_deep_ = true;  // stops the reader: nothing deeper is built
+      return false;
+    }
     // The slot stays put while it is open: nothing is added to its parent until it closes.
     open_.push_back(place(json(type)));
     return true;
@@ -150,12 +155,14 @@ class DomBuilder {
   std::string_view text_;
   rapidjson::InsituStringStream& in_;
   std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
+  std::size_t max_depth_;
+  bool too_deep_ = false;
   json root_;
   std::vector<json*> open_;
   std::string key_;
 };
 
-std::optional<json> parse(std::string_view text, std::vector<RawMember>* members) {
+ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::size_t max_depth) {
   // UTF-8 is checked over the whole text first, eight ASCII bytes at a time: RapidJSON's own
   // validation decodes byte by byte and was 4% of a proxied call. Outside strings any non-ASCII
   // byte is a syntax error anyway, so the verdict is the same.
@@ -168,36 +175,37 @@ std::optional<json> parse(std::string_view text, std::vector<RawMember>* members
     offset = kBom.size();
   }
   if (!is_valid_utf8(text)) {
-    return std::nullopt;
+    return {};
   }
   thread_local rapidjson::Reader reader;
   thread_local std::string kept;
   std::string big;
   rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
-  DomBuilder builder(members, text, in, offset);
+  DomBuilder builder(members, text, in, offset, max_depth);
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
   // The stream ends at a NUL: a NUL inside the text would end the document early.
   // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does not.)
   if (!ok || in.Tell() != text.size()) {
-    return std::nullopt;
+    return {std::nullopt, builder.too_deep()};
   }
-  return builder.take();
+  return {builder.take(), false};
 }
 
 }  // namespace
 
-std::optional<json> parse_json(std::string_view text) {
-  return parse(text, nullptr);
+ParsedJson parse_json(std::string_view text, std::size_t max_depth) {
+  return parse(text, nullptr, max_depth);
 }
 
-std::optional<json> parse_json(std::string_view text, std::vector<RawMember>& members) {
+ParsedJson parse_json(std::string_view text, std::vector<RawMember>& members,
+                      std::size_t max_depth) {
   members.clear();
   members.reserve(16);  // a chat request has a handful of members: one allocation, not five
-  auto doc = parse(text, &members);
-  if (!doc || !doc->is_object()) {
+  ParsedJson parsed = parse(text, &members, max_depth);
+  if (!parsed.doc || !parsed.doc->is_object()) {
     members.clear();
   }
-  return doc;
+  return parsed;
 }
 
 }  // namespace governor::openai

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -19,11 +20,19 @@ namespace governor::openai {
  *  is not such a document.
  *
  *  RapidJSON's reader does the lexing, which nlohmann's lexer made the largest part of reading a
- *  chat request. It parses iteratively: callers bound the nesting first (json_depth.hpp). */
-std::optional<nlohmann::json> parse_json(std::string_view text);
+ *  chat request. It parses iteratively, so the reading itself takes any depth; a document deeper
+ *  than `max_depth` is refused as it is read (`too_deep`), before it is built past that depth,
+ *  because copying, serializing or freeing a document recurses once per level. */
+struct ParsedJson {
+  std::optional<nlohmann::json> doc;
+  bool too_deep = false;  ///< refused for nesting deeper than max_depth (doc is empty)
+};
+ParsedJson parse_json(std::string_view text,
+                      std::size_t max_depth = std::numeric_limits<std::size_t>::max());
 
 /** parse_json, also listing the top-level object's members in the order they appear. A document
  *  that is not an object lists none. */
-std::optional<nlohmann::json> parse_json(std::string_view text, std::vector<RawMember>& members);
+ParsedJson parse_json(std::string_view text, std::vector<RawMember>& members,
+                      std::size_t max_depth = std::numeric_limits<std::size_t>::max());
 
 }  // namespace governor::openai

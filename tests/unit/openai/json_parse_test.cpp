@@ -27,7 +27,7 @@ std::optional<json> nlohmann_verdict(std::string_view text) {
 /** Same verdict, same values, same number types, same serialization. */
 void expect_same_as_nlohmann(std::string_view text) {
   const std::optional<json> want = nlohmann_verdict(text);
-  const std::optional<json> got = parse_json(text);
+  const std::optional<json> got = parse_json(text).doc;
   ASSERT_EQ(got.has_value(), want.has_value()) << "text: " << text;
   if (!want) {
     return;
@@ -105,14 +105,34 @@ TEST(JsonParse, EdgeCasesMatchNlohmann) {
 TEST(JsonParse, ANulOutsideAStringIsInvalidUnlikeNlohmann) {
   const std::string text("{}\0{\"x\"", 7);
   EXPECT_TRUE(nlohmann_verdict(text).has_value()) << "nlohmann stops at the NUL";
-  EXPECT_FALSE(parse_json(text).has_value());
+  EXPECT_FALSE(parse_json(text).doc.has_value());
+}
+
+TEST(JsonParse, ADocumentDeeperThanTheBoundIsRefusedAsTooDeep) {
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  EXPECT_TRUE(parse_json(nested(8), 8).doc.has_value());
+  const ParsedJson deeper = parse_json(nested(9), 8);
+  EXPECT_FALSE(deeper.doc.has_value());
+  EXPECT_TRUE(deeper.too_deep);
+  // Refused where it goes too deep, even when the rest would not parse.
+  EXPECT_TRUE(parse_json(std::string(100'000, '['), 8).too_deep);
+  // Invalid within the bound is only invalid.
+  const ParsedJson invalid = parse_json("[[1,]]", 8);
+  EXPECT_FALSE(invalid.doc.has_value());
+  EXPECT_FALSE(invalid.too_deep);
+  // Objects count as arrays do, and with no bound any depth is read.
+  EXPECT_TRUE(parse_json(R"({"a":{"b":{"c":[{}]}}})", 5).doc.has_value());
+  EXPECT_TRUE(parse_json(R"({"a":{"b":{"c":[{}]}}})", 4).too_deep);
+  EXPECT_TRUE(parse_json(nested(10'000)).doc.has_value());
 }
 
 TEST(JsonParse, MemberSpansHoldExactlyTheValuesText) {
   const std::string text =
       "\xEF\xBB\xBF{ \"a\\\"b\" :\t [1, {\"c\":2}] ,\n \"d\":\"x,}\\\"\" , \"e\" : null }";
   std::vector<RawMember> members;
-  ASSERT_TRUE(parse_json(text, members));
+  ASSERT_TRUE(parse_json(text, members).doc);
   ASSERT_EQ(members.size(), 3u);
   const auto span = [&](const RawMember& m) {
     return text.substr(m.value_begin, m.value_end - m.value_begin);
@@ -138,7 +158,7 @@ TEST(JsonParse, MutationsOfValidDocumentsMatchNlohmann) {
     ASSERT_NO_FATAL_FAILURE(expect_same_as_nlohmann(text));
     // Each top-level member's span holds exactly its value's text.
     std::vector<RawMember> members;
-    const std::optional<json> doc = parse_json(text, members);
+    const std::optional<json> doc = parse_json(text, members).doc;
     if (doc && doc->is_object()) {
       ASSERT_GE(members.size(), doc->size()) << text;
       for (const RawMember& m : members) {
