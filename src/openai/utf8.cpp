@@ -46,6 +46,18 @@ bool is_valid_utf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* const end = p + text.size();
   while (p != end) {
+    // ASCII runs (JSON's syntax, English text) 32 bytes at a time: four words tested at once.
+    while (end - p >= 32) {
+      std::uint64_t words[4];
+      std::memcpy(words, p, sizeof words);
+      if (((words[0] | words[1] | words[2] | words[3]) & kHighBits) != 0) {
+        break;
+      }
+      p += 32;
+    }
+    if (p == end) {
+      break;
+    }
     if (end - p >= 8) {
       std::uint64_t word = 0;
       std::memcpy(&word, p, sizeof word);

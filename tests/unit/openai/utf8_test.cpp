@@ -73,5 +73,25 @@ TEST(Utf8Validation, AgreesWithNlohmannOnLongerSequencesAroundEveryBoundary) {
   }
 }
 
+TEST(Utf8Validation, FindsOneBadOrGoodSequenceAnywhereInLongAsciiText) {
+  // Every position in ASCII text longer than two 32-byte blocks, so each block path (32 bytes,
+  // 8 bytes, byte by byte) meets the sequence at every offset.
+  for (std::size_t length : {32u, 64u, 96u}) {
+    EXPECT_TRUE(is_valid_utf8(std::string(length, 'a'))) << length;  // ends on a block's end
+  }
+  for (std::size_t length : {31u, 32u, 33u, 64u, 75u}) {
+    for (std::size_t at = 0; at + 1 < length; ++at) {
+      std::string text(length, 'a');
+      text[at] = '\xFF';
+      ASSERT_FALSE(is_valid_utf8(text)) << length << " " << at;
+      text[at] = '\xC3';  // é, a valid two-byte sequence
+      text[at + 1] = '\xA9';
+      ASSERT_TRUE(is_valid_utf8(text)) << length << " " << at;
+      text[at + 1] = 'a';  // a lead byte without its continuation
+      ASSERT_FALSE(is_valid_utf8(text)) << length << " " << at;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace governor::openai
