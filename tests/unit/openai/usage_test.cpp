@@ -184,6 +184,19 @@ INSTANTIATE_TEST_SUITE_P(
                   {.valid_json = true, .output_chars = 4}},
         ChunkCase{"deeply_nested",
                   std::string(100'000, '[') + std::string(100'000, ']'),
+                  {.valid_json = true}},
+        // Past the recursive parse's depth the chunk is read again iteratively, all of it.
+        ChunkCase{"deep_member_with_usage",
+                  chunk(R"("x":)" + std::string(300, '[') + std::string(300, ']') +
+                        R"(,"choices":[{"delta":{"content":"abc"}}],)"
+                        R"("usage":{"prompt_tokens":5,"completion_tokens":2})"),
+                  {.valid_json = true, .usage = TokenUsage{5, 2}, .output_chars = 3}},
+        ChunkCase{"deep_and_invalid", std::string(300, '[') + "1," + std::string(300, ']'), {}},
+        ChunkCase{"at_the_recursive_depth",
+                  std::string(256, '[') + std::string(256, ']'),
+                  {.valid_json = true}},
+        ChunkCase{"one_past_the_recursive_depth",
+                  std::string(257, '[') + std::string(257, ']'),
                   {.valid_json = true}}),
     [](const auto& info) { return info.param.name; });
 
