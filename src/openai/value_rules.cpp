@@ -76,7 +76,7 @@ const json* member(const json& object, std::string_view key) {
   const json* found = nullptr;
   if (members.size() <= kScanned) {
     for (const auto& [name, value] : members) {
-      if (name.size() == key.size() && name == key) {
+      if (name == key) {  // compares the lengths first
         found = &value;
         break;
       }

@@ -47,17 +47,11 @@ void ClientWatch::start() {
 }
 
 ClientWatches::ClientWatches(net::io_context& io, std::chrono::steady_clock::duration tick)
-    : io_(io), tick_(tick) {}
-
-ClientWatches::~ClientWatches() {
-  stop_timer();
-}
+    : tick_(tick), timer_(io) {}
 
 void ClientWatches::stop_timer() {
-  timer_.reset();  // cancels a pending wait
-  alive_.reset();  // and a handler already queued does nothing
+  timer_.stop();
   timer_running_ = false;
-  stopped_ = true;
 }
 
 void ClientWatches::add(ClientWatch& watch) {
@@ -68,7 +62,7 @@ void ClientWatches::add(ClientWatch& watch) {
   (newest_ != nullptr ? newest_->next_ : oldest_) = &watch;
   newest_ = &watch;
   ++waiting_;
-  if (!timer_running_ && !stopped_) {
+  if (!timer_running_ && !timer_.stopped()) {
     schedule();
   }
 }
@@ -93,15 +87,8 @@ void ClientWatches::tick() {
 }
 
 void ClientWatches::schedule() {
-  if (!timer_) {
-    timer_.emplace(io_);
-  }
   timer_running_ = true;
-  timer_->expires_after(tick_);
-  timer_->async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
-    if (ec || alive.expired()) {
-      return;  // stopped: `this` may be gone
-    }
+  timer_.schedule(upstream::WorkerTimer::Clock::now() + tick_, [this] {
     timer_running_ = false;
     tick();
     if (waiting_ > 0) {

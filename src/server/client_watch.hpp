@@ -3,11 +3,11 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
+
+#include "governor/upstream/worker_timer.hpp"
 
 namespace governor::server {
 
@@ -75,7 +75,6 @@ class ClientWatches {
    *  its io_context, which then outlives the calls' frames). */
   explicit ClientWatches(net::io_context& io,
                          std::chrono::steady_clock::duration tick = kDefaultTick);
-  ~ClientWatches();
   ClientWatches(const ClientWatches&) = delete;
   ClientWatches& operator=(const ClientWatches&) = delete;
 
@@ -95,12 +94,9 @@ class ClientWatches {
   void remove(ClientWatch& watch);
   void schedule();
 
-  net::io_context& io_;
   std::chrono::steady_clock::duration tick_;
-  std::optional<net::steady_timer> timer_;                  // made at the first watch
-  std::shared_ptr<char> alive_ = std::make_shared<char>();  // the timer's handler checks it
+  upstream::WorkerTimer timer_;
   bool timer_running_ = false;
-  bool stopped_ = false;
   std::uint64_t ticks_ = 0;
   ClientWatch* oldest_ = nullptr;
   ClientWatch* newest_ = nullptr;

@@ -31,16 +31,10 @@ void SocketDeadlines::Entry::expire_at(Clock::time_point when) {
 
 SocketDeadlines::SocketDeadlines(net::io_context& io,
                                  std::chrono::steady_clock::duration resolution)
-    : io_(io), resolution_(resolution) {}
-
-SocketDeadlines::~SocketDeadlines() {
-  stop_timer();
-}
+    : resolution_(resolution), timer_(io) {}
 
 void SocketDeadlines::stop_timer() {
-  timer_.reset();  // cancels a pending wait
-  alive_.reset();  // and a handler already queued does nothing
-  stopped_ = true;
+  timer_.stop();
   wake_at_ = Clock::time_point::min();  // no entry asks for a wake-up again
 }
 
@@ -58,25 +52,18 @@ void SocketDeadlines::sweep(Clock::time_point now) {
       next = std::min(next, e->deadline_);
     }
   }
-  if (next != Clock::time_point::max() && !stopped_) {
+  if (next != Clock::time_point::max()) {
     wake_by(next);
   }
 }
 
 void SocketDeadlines::wake_by(Clock::time_point when) {
-  if (stopped_) {
+  if (timer_.stopped()) {
     return;
-  }
-  if (!timer_) {
-    timer_.emplace(io_);
   }
   // Not sooner than a resolution from now: a burst of near deadlines shares one sweep.
   wake_at_ = std::max(when, Clock::now() + resolution_);
-  timer_->expires_at(wake_at_);
-  timer_->async_wait([this, alive = std::weak_ptr<char>(alive_)](boost::system::error_code ec) {
-    if (ec || alive.expired()) {
-      return;  // replaced by an earlier wake-up, or stopped: `this` may be gone
-    }
+  timer_.schedule(wake_at_, [this] {
     wake_at_ = Clock::time_point::max();
     sweep(Clock::now());
   });

@@ -2,10 +2,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <memory>
-#include <optional>
+#include <cstdint>
+
+#include "governor/upstream/worker_timer.hpp"
 
 namespace governor::upstream {
 
@@ -55,7 +55,6 @@ class SocketDeadlines {
    *  before its io_context, which then outlives the calls' frames and their entries). */
   explicit SocketDeadlines(net::io_context& io,
                            std::chrono::steady_clock::duration resolution = kDefaultResolution);
-  ~SocketDeadlines();
   SocketDeadlines(const SocketDeadlines&) = delete;
   SocketDeadlines& operator=(const SocketDeadlines&) = delete;
 
@@ -71,12 +70,9 @@ class SocketDeadlines {
  private:
   void wake_by(Clock::time_point when);
 
-  net::io_context& io_;
   std::chrono::steady_clock::duration resolution_;
-  std::optional<net::steady_timer> timer_;
-  std::shared_ptr<char> alive_ = std::make_shared<char>();  // the timer's handler checks it
-  Clock::time_point wake_at_ = Clock::time_point::max();    // the sweep due; max: none
-  bool stopped_ = false;
+  WorkerTimer timer_;
+  Clock::time_point wake_at_ = Clock::time_point::max();  // the sweep due; max: none
   Entry* first_ = nullptr;
   std::size_t entries_ = 0;
   std::uint64_t expired_ = 0;

@@ -2,29 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "support/loopback_pair.hpp"
+
 namespace governor::server {
 namespace {
 
 using namespace std::chrono_literals;
-using net::ip::tcp;
-
-/** A connected pair of loopback sockets: `server` is the gateway's end, `client` the caller's. */
-struct Connection {
-  explicit Connection(net::io_context& io) : server(io), client(io) {
-    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    client.connect(acceptor.local_endpoint());
-    acceptor.accept(server);
-  }
-  tcp::socket server;
-  tcp::socket client;
-};
 
 /** A session's cancellation signal, with a handler that records what was emitted. */
 struct Session {
@@ -38,17 +27,27 @@ struct Session {
 // Ticks an hour apart never fire during a test: tick() is called by hand.
 constexpr auto kNeverOnItsOwn = std::chrono::hours(1);
 
-void run_a_while(net::io_context& io) {
-  io.restart();
-  io.run_for(20ms);
-}
+/** One worker's watches, ticked by hand, and a client connection with its session's signal. */
+class ClientWatchTest : public ::testing::Test {
+ protected:
+  void run_a_while() {
+    io.restart();
+    io.run_for(20ms);
+  }
+  /** Ticks twice: a watch added before is then started. */
+  void a_whole_tick() {
+    watches.tick();
+    watches.tick();
+  }
 
-TEST(ClientWatch, StartsOnlyOnceItsCallHasLastedAWholeTick) {
   net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
+  ClientWatches watches{io, kNeverOnItsOwn};
+  testing::LoopbackPair c{io};  // ours: the gateway's end; theirs: the client's
   Session session;
-  ClientWatch watch(watches, c.server, session.left);
+};
+
+TEST_F(ClientWatchTest, StartsOnlyOnceItsCallHasLastedAWholeTick) {
+  ClientWatch watch(watches, c.ours, session.left);
   EXPECT_FALSE(watch.started());
   EXPECT_EQ(watches.waiting(), 1u);
   watches.tick();  // the call may have started just before this tick
@@ -59,85 +58,61 @@ TEST(ClientWatch, StartsOnlyOnceItsCallHasLastedAWholeTick) {
   EXPECT_EQ(watches.started(), 1u);
 }
 
-TEST(ClientWatch, AStartedWatchCancelsTheCallWhenTheClientLeaves) {
-  net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
-  Session session;
-  ClientWatch watch(watches, c.server, session.left);
-  watches.tick();
-  watches.tick();
-  run_a_while(io);
+TEST_F(ClientWatchTest, AStartedWatchCancelsTheCallWhenTheClientLeaves) {
+  ClientWatch watch(watches, c.ours, session.left);
+  a_whole_tick();
+  run_a_while();
   EXPECT_FALSE(watch.gone());  // the client is still there
-  c.client.close();
-  run_a_while(io);
+  c.theirs.close();
+  run_a_while();
   EXPECT_TRUE(watch.gone());
   EXPECT_EQ(session.emitted, net::cancellation_type::terminal);
 }
 
-TEST(ClientWatch, AClientThatLeftEarlyIsSeenAtTheStart) {
-  net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
-  Session session;
-  ClientWatch watch(watches, c.server, session.left);
-  c.client.close();  // before the watch has started
-  run_a_while(io);
+TEST_F(ClientWatchTest, AClientThatLeftEarlyIsSeenAtTheStart) {
+  ClientWatch watch(watches, c.ours, session.left);
+  c.theirs.close();  // before the watch has started
+  run_a_while();
   EXPECT_FALSE(watch.gone());
-  watches.tick();
-  watches.tick();
-  run_a_while(io);
+  a_whole_tick();
+  run_a_while();
   EXPECT_TRUE(watch.gone());
   EXPECT_EQ(session.emitted, net::cancellation_type::terminal);
 }
 
-TEST(ClientWatch, APipelinedRequestIsLeftForTheSession) {
-  net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
-  Session session;
+TEST_F(ClientWatchTest, APipelinedRequestIsLeftForTheSession) {
   {
-    ClientWatch watch(watches, c.server, session.left);
-    watches.tick();
-    watches.tick();
-    net::write(c.client, net::buffer(std::string("GET /next")));
-    run_a_while(io);
+    ClientWatch watch(watches, c.ours, session.left);
+    a_whole_tick();
+    net::write(c.theirs, net::buffer(std::string("GET /next")));
+    run_a_while();
     EXPECT_FALSE(watch.gone());
   }
   EXPECT_EQ(session.emitted, net::cancellation_type::none);
   std::string next(9, '\0');
-  net::read(c.server, net::buffer(next));
+  net::read(c.ours, net::buffer(next));
   EXPECT_EQ(next, "GET /next");  // peeked, not consumed
 }
 
-TEST(ClientWatch, ACallThatEndsWithinItsTickNeverTouchesTheSocket) {
-  net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
-  Session session;
-  auto watch = std::make_unique<ClientWatch>(watches, c.server, session.left);
-  auto later = std::make_unique<ClientWatch>(watches, c.server, session.left);
+TEST_F(ClientWatchTest, ACallThatEndsWithinItsTickNeverTouchesTheSocket) {
+  auto watch = std::make_unique<ClientWatch>(watches, c.ours, session.left);
+  auto later = std::make_unique<ClientWatch>(watches, c.ours, session.left);
   watches.tick();
   watch.reset();  // unlinked from the middle of the list...
   EXPECT_EQ(watches.waiting(), 1u);
   later.reset();  // ...and from its end
   EXPECT_EQ(watches.waiting(), 0u);
-  watches.tick();
-  watches.tick();
+  a_whole_tick();
   EXPECT_EQ(watches.started(), 0u);
-  c.client.close();
-  run_a_while(io);
+  c.theirs.close();
+  run_a_while();
   EXPECT_EQ(session.emitted, net::cancellation_type::none);
 }
 
-TEST(ClientWatch, WatchesStartInTheOrderTheirCallsBegan) {
-  net::io_context io;
-  ClientWatches watches(io, kNeverOnItsOwn);
-  Connection c(io);
-  Session session;
-  ClientWatch first(watches, c.server, session.left);
+TEST_F(ClientWatchTest, WatchesStartInTheOrderTheirCallsBegan) {
+  ClientWatch first(watches, c.ours, session.left);
   watches.tick();
-  ClientWatch second(watches, c.server, session.left);
+  ClientWatch second(watches, c.ours, session.left);
   watches.tick();
   EXPECT_TRUE(first.started());
   EXPECT_FALSE(second.started());
@@ -148,11 +123,11 @@ TEST(ClientWatch, WatchesStartInTheOrderTheirCallsBegan) {
 TEST(ClientWatches, TheTimerTicksWhileCallsWaitAndStopsWhenNoneDo) {
   net::io_context io;
   ClientWatches watches(io, 5ms);
-  Connection c(io);
+  testing::LoopbackPair c(io);
   Session session;
   const auto begin = std::chrono::steady_clock::now();
   {
-    ClientWatch watch(watches, c.server, session.left);
+    ClientWatch watch(watches, c.ours, session.left);
     for (int i = 0; i < 200 && !watch.started(); ++i) {
       io.run_one_for(10ms);
     }
@@ -169,9 +144,9 @@ TEST(ClientWatches, TheTimerTicksWhileCallsWaitAndStopsWhenNoneDo) {
 TEST(ClientWatches, AStoppedTimerStartsNothing) {
   net::io_context io;
   ClientWatches watches(io, 5ms);
-  Connection c(io);
+  testing::LoopbackPair c(io);
   Session session;
-  ClientWatch watch(watches, c.server, session.left);
+  ClientWatch watch(watches, c.ours, session.left);
   watches.stop_timer();
   io.run_for(30ms);
   EXPECT_FALSE(watch.started());

@@ -7,23 +7,15 @@
 #include <memory>
 #include <optional>
 
+#include "support/loopback_pair.hpp"
+
 namespace governor::upstream {
 namespace {
 
 using namespace std::chrono_literals;
 using net::ip::tcp;
+using Connection = testing::LoopbackPair;
 using Clock = SocketDeadlines::Clock;
-
-/** A connected pair of loopback sockets: `ours` is the one with a deadline. */
-struct Connection {
-  explicit Connection(net::io_context& io) : ours(io), theirs(io) {
-    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    theirs.connect(acceptor.local_endpoint());
-    acceptor.accept(ours);
-  }
-  tcp::socket ours;
-  tcp::socket theirs;
-};
 
 /** A read pending on `socket` that records how it ended. */
 struct PendingRead {
