@@ -2,6 +2,8 @@
 
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
 #include <utility>
 
 #include "json_parse.hpp"
@@ -10,7 +12,6 @@
 namespace governor::openai {
 namespace {
 
-using nlohmann::json;
 using rules::member;
 
 constexpr std::string_view kNotJson =
@@ -25,17 +26,17 @@ RequestError invalid_json(std::string_view message) {
   return {errc::invalid_json, std::string{message}, {}};
 }
 
-rules::MaybeError check_model(const json& body) {
+rules::MaybeError check_model(const JsonValue& body) {
   if (auto e = rules::required_string(body, FieldPath{}, "model")) {
     return e;
   }
-  if (member(body, "model")->get_ref<const std::string&>().empty()) {
+  if (member(body, "model")->GetStringLength() == 0) {
     return rules::bad_field(FieldPath{"model"}, "must not be empty");
   }
   return std::nullopt;
 }
 
-rules::MaybeError check_body(const json& body) {
+rules::MaybeError check_body(const JsonValue& body) {
   for (const auto check :
        {check_model, rules::check_messages, rules::check_stream, rules::check_sampling,
         rules::check_tools, rules::check_output_options}) {
@@ -46,24 +47,39 @@ rules::MaybeError check_body(const json& body) {
   return std::nullopt;
 }
 
-bool is_true(const json* value) {
-  return value != nullptr && value->is_boolean() && *value;
+bool is_true(const JsonValue* value) {
+  return value != nullptr && value->IsTrue();
 }
 
-std::optional<std::int64_t> token_limit(const json& body) {
+std::optional<std::int64_t> token_limit(const JsonValue& body) {
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
-    if (const json* value = member(body, key)) {
+    if (const JsonValue* value = member(body, key)) {
       return rules::integer_value(*value);
     }
   }
   return std::nullopt;
 }
 
+/** Drops the members a later one with the same key overrides, as the document did. */
+void keep_last_of_each_key(std::vector<RawMember>& members) {
+  std::unordered_set<std::string_view> seen;
+  std::vector<bool> overridden(members.size());
+  for (std::size_t i = members.size(); i-- > 0;) {
+    overridden[i] = !seen.insert(members[i].key).second;
+  }
+  std::vector<RawMember> kept;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (!overridden[i]) {
+      kept.push_back(std::move(members[i]));
+    }
+  }
+  members = std::move(kept);
+}
+
 }  // namespace
 
 ChatRequestResult parse_chat_request(std::string_view body) {
-  // One parse, no exceptions, the nesting bounded as it is read. The document is then only read
-  // until it is moved into the result.
+  // One parse, no exceptions, the nesting bounded as it is read. The document is then only read.
   std::vector<RawMember> members;
   ParsedJson parsed = parse_json(body, members, kMaxNestingDepth);
   if (parsed.too_deep) {
@@ -74,29 +90,52 @@ ChatRequestResult parse_chat_request(std::string_view body) {
   if (!parsed.doc) {
     return invalid_json(kNotJson);
   }
-  json doc = std::move(*parsed.doc);
-  if (!doc.is_object()) {
+  const JsonValue& doc = parsed.doc->root();
+  if (!doc.IsObject()) {
     return invalid_json(kNotObject);
   }
   if (auto e = check_body(doc)) {
     return std::move(*e);
   }
+  if (members.size() != doc.MemberCount()) {
+    keep_last_of_each_key(members);
+  }
 
-  ChatRequest request;
-  request.model = member(doc, "model")->get<std::string>();
-  request.stream = is_true(member(doc, "stream"));
-  if (const json* options = member(doc, "stream_options")) {
+  ChatRequest request{
+      .body = std::move(*parsed.doc), .text = std::string(body), .members = std::move(members)};
+  const JsonValue& root = request.body.root();
+  request.model = string_of(*member(root, "model"));
+  request.stream = is_true(member(root, "stream"));
+  if (const JsonValue* options = member(root, "stream_options")) {
     request.include_usage = is_true(member(*options, "include_usage"));
   }
-  request.max_tokens = token_limit(doc);
-  const json* tools = member(doc, "tools");
-  request.has_tools = tools != nullptr && !tools->empty();
-  request.wants_logprobs = is_true(member(doc, "logprobs"));
-  request.message_count = member(doc, "messages")->size();
-  request.body = std::move(doc);
-  request.text = std::string(body);
-  request.members = std::move(members);
+  request.max_tokens = token_limit(root);
+  const JsonValue* tools = member(root, "tools");
+  request.has_tools = tools != nullptr && !tools->Empty();
+  request.wants_logprobs = is_true(member(root, "logprobs"));
+  request.message_count = member(root, "messages")->Size();
   return request;
+}
+
+std::string_view raw_member(const ChatRequest& request, std::string_view key) {
+  for (const RawMember& m : request.members) {
+    if (m.key == key) {
+      return std::string_view{request.text}.substr(m.value_begin, m.value_end - m.value_begin);
+    }
+  }
+  return {};
+}
+
+nlohmann::json members_as_nlohmann(const ChatRequest& request,
+                                   std::initializer_list<std::string_view> keys) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const std::string_view key : keys) {
+    if (const std::string_view text = raw_member(request, key); !text.empty()) {
+      // Validated JSON: the parse cannot fail.
+      out[std::string(key)] = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    }
+  }
+  return out;
 }
 
 void throw_exception_from_error(const RequestError& e, const boost::source_location& loc) {

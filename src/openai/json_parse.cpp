@@ -3,9 +3,11 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/stream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -14,8 +16,6 @@
 
 namespace governor::openai {
 namespace {
-
-using nlohmann::json;
 
 /** A UTF-16 surrogate (U+D800..U+DFFF) encoded as UTF-8 starts ED A0..ED BF. RapidJSON pairs
  *  surrogate escapes but lets a lone low one (\uDC00) through as such bytes; nlohmann refuses it,
@@ -35,8 +35,9 @@ bool is_json_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/** RapidJSON's handler concept, building nlohmann values in place as nlohmann's own DOM parser
- *  does: each open container is on the stack, and a child is added to the top one.
+/** RapidJSON's handler concept, checking what RapidJSON lets through and nlohmann does not,
+ *  bounding the depth, and passing each event on to the document being built (which copies every
+ *  string: the in-situ buffer is reused by the next parse).
  *
  *  The top-level members' spans are found from two places where the reader's position is known:
  *  a key's opening quote (inside a string RapidJSON reads a local copy of the stream, so Tell()
@@ -47,30 +48,32 @@ class DomBuilder {
  public:
   /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
    *  text being parsed and the stream reading it, for the values' offsets. */
-  DomBuilder(std::vector<RawMember>* members, std::string_view text,
+  DomBuilder(rapidjson::Document& doc, std::vector<RawMember>* members, std::string_view text,
              rapidjson::InsituStringStream& in, std::size_t offset, std::size_t max_depth)
-      : members_(members), text_(text), in_(in), offset_(offset), max_depth_(max_depth) {}
+      : doc_(doc),
+        members_(members),
+        text_(text),
+        in_(in),
+        offset_(offset),
+        max_depth_(max_depth) {}
 
-  bool Null() { return put(json(nullptr)); }
-  bool Bool(bool b) { return put(json(b)); }
-  // RapidJSON reports a number written with a minus sign through Int/Int64 and any other
-  // through Uint/Uint64; nlohmann stores the first kind signed ("-0" too), the second unsigned.
-  bool Int(int i) { return put(json(json::number_integer_t{i})); }
-  bool Uint(unsigned u) { return put(json(json::number_unsigned_t{u})); }
-  bool Int64(std::int64_t i) { return put(json(json::number_integer_t{i})); }
-  bool Uint64(std::uint64_t u) { return put(json(json::number_unsigned_t{u})); }
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(std::int64_t i) { return doc_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
   // A number beyond the double range is an error to nlohmann, not infinity.
-  bool Double(double d) { return std::isfinite(d) && put(json(d)); }
+  bool Double(double d) { return std::isfinite(d) && doc_.Double(d); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    return !has_surrogate(s, n) && put(json(std::string(s, n)));
+    return !has_surrogate(s, n) && doc_.String(s, n, true);
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n)) {
       return false;
     }
-    key_.assign(s, n);
-    if (members_ != nullptr && open_.size() == 1) {
+    if (members_ != nullptr && depth_ == 1 && root_is_object_) {
       const std::size_t quote = in_.Tell();
       if (quote >= text_.size() || text_[quote] != '"') {
         return false;  // not where the reader should stand: refuse rather than misplace
@@ -84,38 +87,30 @@ class DomBuilder {
       while (at < text_.size() && (is_json_space(text_[at]) || text_[at] == ':')) {
         ++at;
       }
-      members_->push_back(RawMember{key_, offset_ + at, 0});
+      members_->push_back(RawMember{std::string(s, n), offset_ + at, 0});
     }
-    return true;
+    return doc_.Key(s, n, true);
   }
-  bool StartObject() { return open(json::value_t::object); }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(json::value_t::array); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
+  bool StartObject() {
+    root_is_object_ = root_is_object_ || depth_ == 0;
+    return open() && doc_.StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    if (members_ != nullptr && depth_ == 1) {
+      end_previous_member(in_.Tell());  // the reader stands on the root's closing brace
+    }
+    --depth_;
+    return doc_.EndObject(n);
+  }
+  bool StartArray() { return open() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return doc_.EndArray(n);
+  }
 
-  json take() { return std::move(root_); }
   bool too_deep() const { return too_deep_; }
 
  private:
-  /** Adds `value` where the document is now; the slot it landed in, for containers. */
-  json* place(json&& value) {
-    if (open_.empty()) {
-      root_ = std::move(value);
-      return &root_;
-    }
-    json& parent = *open_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
-    }
-    json& slot = parent[key_];  // a repeated key: the last one wins, as in nlohmann
-    slot = std::move(value);
-    return &slot;
-  }
-  bool put(json&& value) {
-    place(std::move(value));
-    return true;
-  }
   /** The last member's value ends before the spaces, the comma and the spaces in front of
    *  `next` (the next key's quote or the root's closing brace). */
   void end_previous_member(std::size_t next) {
@@ -134,33 +129,91 @@ class DomBuilder {
     }
     members_->back().value_end = offset_ + end;
   }
-  bool open(json::value_t type) {
-    if (open_.size() >= max_depth_) {
+  bool open() {
+    if (depth_ >= max_depth_) {
       too_deep_ = true;  // stops the reader: nothing deeper is built
       return false;
     }
-    // The slot stays put while it is open: nothing is added to its parent until it closes.
-    open_.push_back(place(json(type)));
-    return true;
-  }
-  bool close() {
-    if (members_ != nullptr && open_.size() == 1 && open_.back()->is_object()) {
-      end_previous_member(in_.Tell());  // the reader stands on the root's closing brace
-    }
-    open_.pop_back();
+    ++depth_;
     return true;
   }
 
+  rapidjson::Document& doc_;
   std::vector<RawMember>* members_;
   std::string_view text_;
   rapidjson::InsituStringStream& in_;
   std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
   std::size_t max_depth_;
+  std::size_t depth_ = 0;
+  bool root_is_object_ = false;
   bool too_deep_ = false;
-  json root_;
-  std::vector<json*> open_;
-  std::string key_;
 };
+
+/** Indices of the members of `object` that a later member with the same name overrides. */
+std::vector<bool> overridden_members(const JsonValue& object) {
+  const auto count = object.MemberCount();
+  std::vector<bool> overridden(count, false);
+  constexpr rapidjson::SizeType kPairwise = 16;
+  const auto* members = &*object.MemberBegin();
+  if (count <= kPairwise) {
+    for (rapidjson::SizeType i = 0; i < count; ++i) {
+      for (rapidjson::SizeType j = i + 1; j < count && !overridden[i]; ++j) {
+        overridden[i] = string_of(members[i].name) == string_of(members[j].name);
+      }
+    }
+    return overridden;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(count);
+  for (rapidjson::SizeType i = count; i-- > 0;) {
+    overridden[i] = !seen.insert(string_of(members[i].name)).second;
+  }
+  return overridden;
+}
+
+/** Keeps the last member of each name, as nlohmann does, so that every key of a parsed document
+ *  can be looked up by its first match. Walks the document with
+ *  its own stack, so the depth is no concern. */
+void keep_last_of_each_key(JsonValue& root) {
+  std::vector<JsonValue*> pending{&root};
+  while (!pending.empty()) {
+    JsonValue& value = *pending.back();
+    pending.pop_back();
+    if (value.IsArray()) {
+      for (auto& element : value.GetArray()) {
+        if (element.IsObject() || element.IsArray()) {
+          pending.push_back(&element);
+        }
+      }
+      continue;
+    }
+    if (!value.IsObject()) {
+      continue;
+    }
+    if (value.MemberCount() > 1) {
+      const std::vector<bool> overridden = overridden_members(value);
+      if (std::find(overridden.begin(), overridden.end(), true) != overridden.end()) {
+        auto* members = &*value.MemberBegin();
+        rapidjson::SizeType kept = 0;
+        for (rapidjson::SizeType i = 0; i < overridden.size(); ++i) {
+          if (!overridden[i]) {
+            if (kept != i) {
+              members[kept].name.Swap(members[i].name);
+              members[kept].value.Swap(members[i].value);
+            }
+            ++kept;
+          }
+        }
+        value.EraseMember(value.MemberBegin() + kept, value.MemberEnd());
+      }
+    }
+    for (auto& member : value.GetObject()) {
+      if (member.value.IsObject() || member.value.IsArray()) {
+        pending.push_back(&member.value);
+      }
+    }
+  }
+}
 
 ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::size_t max_depth) {
   // UTF-8 is checked over the whole text first, eight ASCII bytes at a time: RapidJSON's own
@@ -181,14 +234,26 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
   thread_local std::string kept;
   std::string big;
   rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
-  DomBuilder builder(members, text, in, offset, max_depth);
-  const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, builder);
-  // The stream ends at a NUL: a NUL inside the text would end the document early.
-  // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does not.)
-  if (!ok || in.Tell() != text.size()) {
-    return {std::nullopt, builder.too_deep()};
+  // The values and the strings copied into them take about the text's size again.
+  JsonDocument doc(text.size() + text.size() / 2);
+  bool too_deep = false;
+  bool read = false;
+  auto generate = [&](rapidjson::Document& d) {
+    DomBuilder builder(d, members, text, in, offset, max_depth);
+    read = !reader.Parse<kFlags>(in, builder).IsError();
+    too_deep = builder.too_deep();
+    // The stream ends at a NUL: a NUL inside the text would end the document early.
+    // (nlohmann's lexer takes a NUL for the end of input and ignores what follows; this does
+    // not.)
+    read = read && in.Tell() == text.size();
+    return read;
+  };
+  doc.document().Populate(generate);
+  if (!read) {
+    return {std::nullopt, too_deep};
   }
-  return {builder.take(), false};
+  keep_last_of_each_key(doc.root());
+  return {std::move(doc), false};
 }
 
 }  // namespace
@@ -202,7 +267,7 @@ ParsedJson parse_json(std::string_view text, std::vector<RawMember>& members,
   members.clear();
   members.reserve(16);  // a chat request has a handful of members: one allocation, not five
   ParsedJson parsed = parse(text, &members, max_depth);
-  if (!parsed.doc || !parsed.doc->is_object()) {
+  if (!parsed.doc || !parsed.doc->root().IsObject()) {
     members.clear();
   }
   return parsed;

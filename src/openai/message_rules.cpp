@@ -10,20 +10,20 @@ constexpr std::array<std::string_view, 6> kRoles = {"system",    "developer", "u
                                                     "assistant", "tool",      "function"};
 constexpr std::array<std::string_view, 2> kToolCallTypes = {"function", "custom"};
 
-MaybeError check_content_part(const json& part, const FieldPath& path) {
+MaybeError check_content_part(const JsonValue& part, const FieldPath& path) {
   if (auto e = expect_object(part, path)) {
     return e;
   }
   if (auto e = required_string(part, path, "type")) {
     return e;
   }
-  const auto& type = member(part, "type")->get_ref<const std::string&>();
+  const std::string_view type = string_of(*member(part, "type"));
   if (type == "text" || type == "refusal") {
     return required_string(part, path, type);
   }
   if (type == "image_url") {
     const FieldPath image_path = path.child("image_url");
-    const json* image = member(part, "image_url");
+    const JsonValue* image = member(part, "image_url");
     if (image == nullptr) {
       return missing(image_path);
     }
@@ -36,14 +36,14 @@ MaybeError check_content_part(const json& part, const FieldPath& path) {
   return std::nullopt;
 }
 
-MaybeError check_content(const json& content, const FieldPath& path) {
-  if (content.is_string()) {
+MaybeError check_content(const JsonValue& content, const FieldPath& path) {
+  if (content.IsString()) {
     return std::nullopt;
   }
-  if (!content.is_array()) {
+  if (!content.IsArray()) {
     return wrong_type(path, "a string or an array of content parts", content);
   }
-  for (std::size_t i = 0; i < content.size(); ++i) {
+  for (rapidjson::SizeType i = 0; i < content.Size(); ++i) {
     if (auto e = check_content_part(content[i], path.at(i))) {
       return e;
     }
@@ -51,22 +51,22 @@ MaybeError check_content(const json& content, const FieldPath& path) {
   return std::nullopt;
 }
 
-MaybeError check_required_content(const json& message, const FieldPath& path) {
-  const json* content = member(message, "content");
+MaybeError check_required_content(const JsonValue& message, const FieldPath& path) {
+  const JsonValue* content = member(message, "content");
   if (content == nullptr) {
     return missing(path.child("content"));
   }
   return check_content(*content, path.child("content"));
 }
 
-MaybeError check_tool_call(const json& call, const FieldPath& path) {
+MaybeError check_tool_call(const JsonValue& call, const FieldPath& path) {
   if (auto e = expect_object(call, path)) {
     return e;
   }
   if (auto e = required_string(call, path, "id")) {
     return e;
   }
-  const json* type = member(call, "type");
+  const JsonValue* type = member(call, "type");
   if (type == nullptr) {
     return missing(path.child("type"));
   }
@@ -75,10 +75,10 @@ MaybeError check_tool_call(const json& call, const FieldPath& path) {
   }
   // {"type":"function","function":{"name","arguments"}} or, for custom tools,
   // {"type":"custom","custom":{"name","input"}}.
-  const bool is_function = type->get_ref<const std::string&>() == "function";
+  const bool is_function = string_of(*type) == "function";
   const std::string_view key = is_function ? "function" : "custom";
   const FieldPath body_path = path.child(key);
-  const json* body = member(call, key);
+  const JsonValue* body = member(call, key);
   if (body == nullptr) {
     return missing(body_path);
   }
@@ -91,20 +91,20 @@ MaybeError check_tool_call(const json& call, const FieldPath& path) {
   return required_string(*body, body_path, is_function ? "arguments" : "input");
 }
 
-MaybeError check_assistant(const json& message, const FieldPath& path) {
-  const json* tool_calls = member(message, "tool_calls");
+MaybeError check_assistant(const JsonValue& message, const FieldPath& path) {
+  const JsonValue* tool_calls = member(message, "tool_calls");
   if (tool_calls != nullptr) {
     const FieldPath calls_path = path.child("tool_calls");
     if (auto e = expect_array(*tool_calls, calls_path)) {
       return e;
     }
-    for (std::size_t i = 0; i < tool_calls->size(); ++i) {
+    for (rapidjson::SizeType i = 0; i < tool_calls->Size(); ++i) {
       if (auto e = check_tool_call((*tool_calls)[i], calls_path.at(i))) {
         return e;
       }
     }
   }
-  const json* function_call = member(message, "function_call");
+  const JsonValue* function_call = member(message, "function_call");
   if (function_call != nullptr) {
     const FieldPath call_path = path.child("function_call");
     if (auto e = expect_object(*function_call, call_path)) {
@@ -120,12 +120,12 @@ MaybeError check_assistant(const json& message, const FieldPath& path) {
   if (auto e = optional_string(message, path, "refusal")) {
     return e;
   }
-  const json* content = member(message, "content");
+  const JsonValue* content = member(message, "content");
   if (content != nullptr) {
     return check_content(*content, path.child("content"));
   }
   // A turn that only called tools (or refused) has no content; any other turn must have it.
-  const bool has_tool_calls = tool_calls != nullptr && !tool_calls->empty();
+  const bool has_tool_calls = tool_calls != nullptr && !tool_calls->Empty();
   if (!has_tool_calls && function_call == nullptr && member(message, "refusal") == nullptr) {
     return bad_field(path.child("content"),
                      "is required unless the assistant message has tool_calls, function_call or "
@@ -134,18 +134,18 @@ MaybeError check_assistant(const json& message, const FieldPath& path) {
   return std::nullopt;
 }
 
-MaybeError check_message(const json& message, const FieldPath& path) {
+MaybeError check_message(const JsonValue& message, const FieldPath& path) {
   if (auto e = expect_object(message, path)) {
     return e;
   }
-  const json* role = member(message, "role");
+  const JsonValue* role = member(message, "role");
   if (role == nullptr) {
     return missing(path.child("role"));
   }
   if (auto e = expect_one_of(*role, path.child("role"), kRoles)) {
     return e;
   }
-  const auto& role_name = role->get_ref<const std::string&>();
+  const std::string_view role_name = string_of(*role);
   if (role_name == "function") {
     // Deprecated function-calling result: a name and string (or null) content.
     if (auto e = required_string(message, path, "name")) {
@@ -169,22 +169,22 @@ MaybeError check_message(const json& message, const FieldPath& path) {
 
 }  // namespace
 
-MaybeError check_messages(const json& body) {
+MaybeError check_messages(const JsonValue& body) {
   const FieldPath path{"messages"};
-  const json* messages = member(body, "messages");
+  const JsonValue* messages = member(body, "messages");
   if (messages == nullptr) {
     return missing(path);
   }
   if (auto e = expect_array(*messages, path)) {
     return e;
   }
-  if (messages->empty()) {
+  if (messages->Empty()) {
     return bad_field(path, "must contain at least one message");
   }
-  if (messages->size() > kMaxMessages) {
+  if (messages->Size() > kMaxMessages) {
     return bad_field(path, "must contain at most " + std::to_string(kMaxMessages) + " messages");
   }
-  for (std::size_t i = 0; i < messages->size(); ++i) {
+  for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) {
     if (auto e = check_message((*messages)[i], path.at(i))) {
       return e;
     }

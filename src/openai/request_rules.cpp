@@ -41,31 +41,31 @@ constexpr std::array<std::string_view, 3> kResponseFormatTypes = {"text", "json_
                                                                   "json_schema"};
 constexpr std::size_t kMaxStopSequences = 4;
 
-bool is_true(const json* value) {
-  return value != nullptr && value->is_boolean() && *value;
+bool is_true(const JsonValue* value) {
+  return value != nullptr && value->IsTrue();
 }
 
-MaybeError check_response_format(const json& body) {
+MaybeError check_response_format(const JsonValue& body) {
   const FieldPath path{"response_format"};
-  const json* format = member(body, "response_format");
+  const JsonValue* format = member(body, "response_format");
   if (format == nullptr) {
     return std::nullopt;
   }
   if (auto e = expect_object(*format, path)) {
     return e;
   }
-  const json* type = member(*format, "type");
+  const JsonValue* type = member(*format, "type");
   if (type == nullptr) {
     return missing(path.child("type"));
   }
   if (auto e = expect_one_of(*type, path.child("type"), kResponseFormatTypes)) {
     return e;
   }
-  if (*type != "json_schema") {
+  if (!is_string_equal(*type, "json_schema")) {
     return std::nullopt;
   }
   const FieldPath schema_path = path.child("json_schema");
-  const json* schema = member(*format, "json_schema");
+  const JsonValue* schema = member(*format, "json_schema");
   if (schema == nullptr) {
     return missing(schema_path);
   }
@@ -85,36 +85,36 @@ MaybeError check_response_format(const json& body) {
 }
 
 // Governor reads its X-Governor-* fallbacks from here, so the values must be strings.
-MaybeError check_metadata(const json& body) {
+MaybeError check_metadata(const JsonValue& body) {
   const FieldPath path{"metadata"};
-  const json* metadata = member(body, "metadata");
+  const JsonValue* metadata = member(body, "metadata");
   if (metadata == nullptr) {
     return std::nullopt;
   }
   if (auto e = expect_object(*metadata, path)) {
     return e;
   }
-  for (const auto& [key, value] : metadata->items()) {
-    if (auto e = expect_string(value, path.child(key))) {
+  for (const auto& entry : metadata->GetObject()) {
+    if (auto e = expect_string(entry.value, path.child(string_of(entry.name)))) {
       return e;
     }
   }
   return std::nullopt;
 }
 
-MaybeError check_stop(const json& body) {
+MaybeError check_stop(const JsonValue& body) {
   const FieldPath path{"stop"};
-  const json* stop = member(body, "stop");
-  if (stop == nullptr || stop->is_string()) {
+  const JsonValue* stop = member(body, "stop");
+  if (stop == nullptr || stop->IsString()) {
     return std::nullopt;
   }
-  if (!stop->is_array()) {
+  if (!stop->IsArray()) {
     return wrong_type(path, "a string or an array of strings", *stop);
   }
-  if (stop->size() > kMaxStopSequences) {
+  if (stop->Size() > kMaxStopSequences) {
     return bad_field(path, "must contain at most 4 sequences");
   }
-  for (std::size_t i = 0; i < stop->size(); ++i) {
+  for (rapidjson::SizeType i = 0; i < stop->Size(); ++i) {
     if (auto e = expect_string((*stop)[i], path.at(i))) {
       return e;
     }
@@ -124,15 +124,15 @@ MaybeError check_stop(const json& body) {
 
 }  // namespace
 
-MaybeError check_stream(const json& body) {
-  const json* stream = member(body, "stream");
+MaybeError check_stream(const JsonValue& body) {
+  const JsonValue* stream = member(body, "stream");
   if (stream != nullptr) {
     if (auto e = expect_bool(*stream, FieldPath{"stream"})) {
       return e;
     }
   }
   const FieldPath path{"stream_options"};
-  const json* options = member(body, "stream_options");
+  const JsonValue* options = member(body, "stream_options");
   if (options == nullptr) {
     return std::nullopt;
   }
@@ -146,9 +146,9 @@ MaybeError check_stream(const json& body) {
   return optional_bool(*options, path, "include_usage");
 }
 
-MaybeError check_sampling(const json& body) {
+MaybeError check_sampling(const JsonValue& body) {
   for (const auto& rule : kIntegerRules) {
-    const json* value = member(body, rule.key);
+    const JsonValue* value = member(body, rule.key);
     if (value != nullptr) {
       if (auto e = expect_integer(*value, FieldPath{rule.key}, rule.min, rule.max)) {
         return e;
@@ -156,14 +156,14 @@ MaybeError check_sampling(const json& body) {
     }
   }
   for (const auto& rule : kNumberRules) {
-    const json* value = member(body, rule.key);
+    const JsonValue* value = member(body, rule.key);
     if (value != nullptr) {
       if (auto e = expect_number(*value, FieldPath{rule.key}, rule.min, rule.max)) {
         return e;
       }
     }
   }
-  const json* logprobs = member(body, "logprobs");
+  const JsonValue* logprobs = member(body, "logprobs");
   if (logprobs != nullptr) {
     if (auto e = expect_bool(*logprobs, FieldPath{"logprobs"})) {
       return e;
@@ -175,7 +175,7 @@ MaybeError check_sampling(const json& body) {
   return std::nullopt;
 }
 
-MaybeError check_output_options(const json& body) {
+MaybeError check_output_options(const JsonValue& body) {
   if (auto e = check_response_format(body)) {
     return e;
   }

@@ -28,12 +28,12 @@ bool is_valid_tool_name(std::string_view name) {
   return true;
 }
 
-MaybeError check_tool_name(const json& definition, const FieldPath& path) {
+MaybeError check_tool_name(const JsonValue& definition, const FieldPath& path) {
   if (auto e = required_string(definition, path, "name")) {
     return e;
   }
-  const json& name = *member(definition, "name");
-  if (!is_valid_tool_name(name.get_ref<const std::string&>())) {
+  const JsonValue& name = *member(definition, "name");
+  if (!is_valid_tool_name(string_of(name))) {
     return bad_value(path.child("name"), kToolNameRule, name);
   }
   return std::nullopt;
@@ -41,21 +41,21 @@ MaybeError check_tool_name(const json& definition, const FieldPath& path) {
 
 // {"type":"function","function":{"name","description"?,"parameters"?,"strict"?}} or
 // {"type":"custom","custom":{"name","description"?,"format"?}}.
-MaybeError check_tool(const json& tool, const FieldPath& path) {
+MaybeError check_tool(const JsonValue& tool, const FieldPath& path) {
   if (auto e = expect_object(tool, path)) {
     return e;
   }
-  const json* type = member(tool, "type");
+  const JsonValue* type = member(tool, "type");
   if (type == nullptr) {
     return missing(path.child("type"));
   }
   if (auto e = expect_one_of(*type, path.child("type"), kToolTypes)) {
     return e;
   }
-  const bool is_function = type->get_ref<const std::string&>() == "function";
+  const bool is_function = string_of(*type) == "function";
   const std::string_view key = is_function ? "function" : "custom";
   const FieldPath definition_path = path.child(key);
-  const json* definition = member(tool, key);
+  const JsonValue* definition = member(tool, key);
   if (definition == nullptr) {
     return missing(definition_path);
   }
@@ -78,12 +78,12 @@ MaybeError check_tool(const json& tool, const FieldPath& path) {
 }
 
 // True when `tools` offers a tool of `type` ("function" or "custom") called `name`.
-bool offers_tool(const json* tools, std::string_view type, const std::string& name) {
+bool offers_tool(const JsonValue* tools, std::string_view type, std::string_view name) {
   if (tools == nullptr) {
     return false;
   }
-  for (const json& tool : *tools) {
-    const json* definition = member(tool, type);
+  for (const JsonValue& tool : tools->GetArray()) {
+    const JsonValue* definition = member(tool, type);
     if (string_member(tool, "type") == type && definition != nullptr &&
         string_member(*definition, "name") == name) {
       return true;
@@ -94,35 +94,35 @@ bool offers_tool(const json* tools, std::string_view type, const std::string& na
 
 // "none" | "auto" | "required" | {"type":"function","function":{"name"}} naming an offered tool
 // | {"type":"custom","custom":{"name"}} | {"type":"allowed_tools","allowed_tools":{...}}.
-MaybeError check_tool_choice(const json& body, const json* tools) {
+MaybeError check_tool_choice(const JsonValue& body, const JsonValue* tools) {
   const FieldPath path{"tool_choice"};
-  const json* choice = member(body, "tool_choice");
+  const JsonValue* choice = member(body, "tool_choice");
   if (choice == nullptr) {
     return std::nullopt;
   }
-  const bool has_tools = tools != nullptr && !tools->empty();
-  if (choice->is_string()) {
+  const bool has_tools = tools != nullptr && !tools->Empty();
+  if (choice->IsString()) {
     if (auto e = expect_one_of(*choice, path, kToolChoiceModes)) {
       return e;
     }
-    if (*choice == "required" && !has_tools) {
+    if (is_string_equal(*choice, "required") && !has_tools) {
       return bad_field(path, "is 'required' but the request offers no tools");
     }
     return std::nullopt;
   }
-  if (!choice->is_object()) {
+  if (!choice->IsObject()) {
     return wrong_type(path, "a string or an object", *choice);
   }
-  const json* type = member(*choice, "type");
+  const JsonValue* type = member(*choice, "type");
   if (type == nullptr) {
     return missing(path.child("type"));
   }
   if (auto e = expect_one_of(*type, path.child("type"), kToolChoiceTypes)) {
     return e;
   }
-  const auto& type_name = type->get_ref<const std::string&>();
+  const std::string_view type_name = string_of(*type);
   const FieldPath definition_path = path.child(type_name);
-  const json* definition = member(*choice, type_name);
+  const JsonValue* definition = member(*choice, type_name);
   if (definition == nullptr) {
     return missing(definition_path);
   }
@@ -135,8 +135,8 @@ MaybeError check_tool_choice(const json& body, const json* tools) {
   if (auto e = required_string(*definition, definition_path, "name")) {
     return e;
   }
-  const json& name = *member(*definition, "name");
-  if (!offers_tool(tools, type_name, name.get_ref<const std::string&>())) {
+  const JsonValue& name = *member(*definition, "name");
+  if (!offers_tool(tools, type_name, string_of(name))) {
     return bad_value(definition_path.child("name"),
                      type_name == "function" ? "the name of a function in tools"
                                              : "the name of a custom tool in tools",
@@ -147,14 +147,14 @@ MaybeError check_tool_choice(const json& body, const json* tools) {
 
 }  // namespace
 
-MaybeError check_tools(const json& body) {
+MaybeError check_tools(const JsonValue& body) {
   const FieldPath path{"tools"};
-  const json* tools = member(body, "tools");
+  const JsonValue* tools = member(body, "tools");
   if (tools != nullptr) {
     if (auto e = expect_array(*tools, path)) {
       return e;
     }
-    for (std::size_t i = 0; i < tools->size(); ++i) {
+    for (rapidjson::SizeType i = 0; i < tools->Size(); ++i) {
       if (auto e = check_tool((*tools)[i], path.at(i))) {
         return e;
       }

@@ -5,8 +5,6 @@
 #include <limits>
 #include <string>
 
-#include "governor/openai/json_text.hpp"
-
 namespace governor::openai::rules {
 namespace {
 
@@ -25,16 +23,37 @@ std::string_view truncate_utf8(std::string_view text, std::size_t max_bytes) {
   return text.substr(0, cut);
 }
 
-std::string echo(const json& value) {
-  if (value.is_string()) {
-    const auto& text = value.get_ref<const std::string&>();
+/** A number as nlohmann writes it: integers as they are, a double in its shortest round-trip
+ *  form with ".0" when it would read as an integer. */
+std::string number_text(const JsonValue& value) {
+  if (value.IsInt64()) {
+    return std::to_string(value.GetInt64());
+  }
+  if (value.IsUint64()) {
+    return std::to_string(value.GetUint64());
+  }
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value.GetDouble());
+  std::string text(buffer, ec == std::errc{} ? end : buffer);
+  if (text.find_first_of(".e") == std::string::npos) {
+    text += ".0";
+  }
+  return text;
+}
+
+std::string echo(const JsonValue& value) {
+  if (value.IsString()) {
+    const std::string_view text = string_of(value);
     std::string out = "'";
     out += truncate_utf8(text, kMaxEchoedBytes);
     out += text.size() > kMaxEchoedBytes ? "...'" : "'";
     return out;
   }
-  if (value.is_primitive()) {
-    return dump_json(value);
+  if (value.IsNumber()) {
+    return number_text(value);
+  }
+  if (value.IsBool() || value.IsNull()) {
+    return value.IsNull() ? "null" : value.IsTrue() ? "true" : "false";
   }
   return std::string{type_name(value)};
 }
@@ -64,85 +83,55 @@ std::string range_text(std::int64_t min, std::int64_t max, int beyond) {
 
 }  // namespace
 
-const json* member(const json& object, std::string_view key) {
-  if (!object.is_object()) {
-    return nullptr;
-  }
-  // A request's objects hold a handful of members and the rules ask for about 36 names a call,
-  // most of them absent: a scan that compares lengths first beats the map's ordered search, whose
-  // every step calls memcmp (they were 2% of a proxied call's instructions).
-  constexpr std::size_t kScanned = 8;
-  const auto& members = object.get_ref<const json::object_t&>();
-  const json* found = nullptr;
-  if (members.size() <= kScanned) {
-    for (const auto& [name, value] : members) {
-      if (name == key) {  // compares the lengths first
-        found = &value;
-        break;
-      }
-    }
-  } else if (const auto it = members.find(key); it != members.end()) {
-    found = &it->second;
-  }
-  return found == nullptr || found->is_null() ? nullptr : found;
+const JsonValue* member(const JsonValue& object, std::string_view key) {
+  const JsonValue* found = find_member(object, key);
+  return found == nullptr || found->IsNull() ? nullptr : found;
 }
 
-std::string_view string_member(const json& object, std::string_view key) {
-  const json* value = member(object, key);
-  if (value == nullptr || !value->is_string()) {
+std::string_view string_member(const JsonValue& object, std::string_view key) {
+  const JsonValue* value = member(object, key);
+  if (value == nullptr || !value->IsString()) {
     return {};
   }
-  return value->get_ref<const std::string&>();
+  return string_of(*value);
 }
 
-std::string_view type_name(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
+std::string_view type_name(const JsonValue& value) {
+  switch (value.GetType()) {
+    case rapidjson::kNullType:
       return "null";
-    case json::value_t::boolean:
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
       return "boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "integer";
-    case json::value_t::number_float:
-      return "number";
-    case json::value_t::string:
+    case rapidjson::kNumberType:
+      return value.IsDouble() ? "number" : "integer";
+    case rapidjson::kStringType:
       return "string";
-    case json::value_t::array:
+    case rapidjson::kArrayType:
       return "array";
-    case json::value_t::object:
+    case rapidjson::kObjectType:
       return "object";
-    case json::value_t::binary:
-      return "binary";
-    case json::value_t::discarded:
-      break;
   }
   return "invalid";
 }
 
-std::optional<std::int64_t> integer_value(const json& value) {
-  switch (value.type()) {
-    case json::value_t::number_integer:
-      return value.get<std::int64_t>();
-    case json::value_t::number_unsigned: {
-      const auto u = value.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-        return std::nullopt;
-      }
-      return static_cast<std::int64_t>(u);
-    }
-    case json::value_t::number_float: {
-      const double d = value.get<double>();
-      // 2^63 is exactly representable; anything at or above it does not fit.
-      constexpr double kLimit = 9223372036854775808.0;
-      if (std::trunc(d) != d || d >= kLimit || d < -kLimit) {
-        return std::nullopt;
-      }
-      return static_cast<std::int64_t>(d);
-    }
-    default:
-      return std::nullopt;
+std::optional<std::int64_t> integer_value(const JsonValue& value) {
+  if (value.IsInt64()) {
+    return value.GetInt64();
   }
+  if (value.IsUint64()) {
+    return std::nullopt;  // above INT64_MAX
+  }
+  if (value.IsDouble()) {
+    const double d = value.GetDouble();
+    // 2^63 is exactly representable; anything at or above it does not fit.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (std::trunc(d) != d || d >= kLimit || d < -kLimit) {
+      return std::nullopt;
+    }
+    return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
 }
 
 RequestError missing(const FieldPath& path) {
@@ -151,7 +140,7 @@ RequestError missing(const FieldPath& path) {
   return {errc::invalid_request, std::move(message), std::move(p)};
 }
 
-RequestError wrong_type(const FieldPath& path, std::string_view expected, const json& got) {
+RequestError wrong_type(const FieldPath& path, std::string_view expected, const JsonValue& got) {
   std::string p = path.str();
   std::string message = p;
   message += " must be ";
@@ -161,7 +150,7 @@ RequestError wrong_type(const FieldPath& path, std::string_view expected, const 
   return {errc::invalid_request, std::move(message), std::move(p)};
 }
 
-RequestError bad_value(const FieldPath& path, std::string_view requirement, const json& got) {
+RequestError bad_value(const FieldPath& path, std::string_view requirement, const JsonValue& got) {
   std::string p = path.str();
   std::string message = p;
   message += " must be ";
@@ -179,35 +168,35 @@ RequestError bad_field(const FieldPath& path, std::string_view sentence) {
   return {errc::invalid_request, std::move(message), std::move(p)};
 }
 
-MaybeError expect_string(const json& value, const FieldPath& path) {
-  if (!value.is_string()) {
+MaybeError expect_string(const JsonValue& value, const FieldPath& path) {
+  if (!value.IsString()) {
     return wrong_type(path, "a string", value);
   }
   return std::nullopt;
 }
 
-MaybeError expect_bool(const json& value, const FieldPath& path) {
-  if (!value.is_boolean()) {
+MaybeError expect_bool(const JsonValue& value, const FieldPath& path) {
+  if (!value.IsBool()) {
     return wrong_type(path, "a boolean", value);
   }
   return std::nullopt;
 }
 
-MaybeError expect_object(const json& value, const FieldPath& path) {
-  if (!value.is_object()) {
+MaybeError expect_object(const JsonValue& value, const FieldPath& path) {
+  if (!value.IsObject()) {
     return wrong_type(path, "an object", value);
   }
   return std::nullopt;
 }
 
-MaybeError expect_array(const json& value, const FieldPath& path) {
-  if (!value.is_array()) {
+MaybeError expect_array(const JsonValue& value, const FieldPath& path) {
+  if (!value.IsArray()) {
     return wrong_type(path, "an array", value);
   }
   return std::nullopt;
 }
 
-MaybeError expect_integer(const json& value, const FieldPath& path, std::int64_t min,
+MaybeError expect_integer(const JsonValue& value, const FieldPath& path, std::int64_t min,
                           std::int64_t max) {
   const auto n = integer_value(value);
   if (n && *n >= min && *n <= max) {
@@ -215,10 +204,10 @@ MaybeError expect_integer(const json& value, const FieldPath& path, std::int64_t
   }
   // An integer, just one outside int64: 2^64-1, or 1e30 (integral as a double).
   int beyond = 0;
-  if (!n && value.is_number_unsigned()) {
+  if (!n && value.IsUint64()) {
     beyond = 1;
-  } else if (!n && value.is_number_float()) {
-    const double d = value.get<double>();
+  } else if (!n && value.IsDouble()) {
+    const double d = value.GetDouble();
     beyond = std::trunc(d) == d ? (d > 0 ? 1 : -1) : 0;
   }
   if (!n && beyond == 0) {
@@ -227,21 +216,21 @@ MaybeError expect_integer(const json& value, const FieldPath& path, std::int64_t
   return bad_value(path, range_text(min, max, beyond), value);
 }
 
-MaybeError expect_number(const json& value, const FieldPath& path, double min, double max) {
-  if (!value.is_number()) {
+MaybeError expect_number(const JsonValue& value, const FieldPath& path, double min, double max) {
+  if (!value.IsNumber()) {
     return wrong_type(path, "a number", value);
   }
-  const double d = value.get<double>();
+  const double d = value.GetDouble();
   if (!(d >= min && d <= max)) {
     return bad_value(path, "between " + format_bound(min) + " and " + format_bound(max), value);
   }
   return std::nullopt;
 }
 
-MaybeError expect_one_of(const json& value, const FieldPath& path,
+MaybeError expect_one_of(const JsonValue& value, const FieldPath& path,
                          std::span<const std::string_view> allowed) {
-  if (value.is_string()) {
-    const auto& text = value.get_ref<const std::string&>();
+  if (value.IsString()) {
+    const std::string_view text = string_of(value);
     for (const auto candidate : allowed) {
       if (text == candidate) {
         return std::nullopt;
@@ -258,23 +247,27 @@ MaybeError expect_one_of(const json& value, const FieldPath& path,
   return bad_value(path, requirement, value);
 }
 
-MaybeError optional_string(const json& object, const FieldPath& object_path, std::string_view key) {
-  const json* value = member(object, key);
+MaybeError optional_string(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key) {
+  const JsonValue* value = member(object, key);
   return value == nullptr ? std::nullopt : expect_string(*value, object_path.child(key));
 }
 
-MaybeError optional_bool(const json& object, const FieldPath& object_path, std::string_view key) {
-  const json* value = member(object, key);
+MaybeError optional_bool(const JsonValue& object, const FieldPath& object_path,
+                         std::string_view key) {
+  const JsonValue* value = member(object, key);
   return value == nullptr ? std::nullopt : expect_bool(*value, object_path.child(key));
 }
 
-MaybeError optional_object(const json& object, const FieldPath& object_path, std::string_view key) {
-  const json* value = member(object, key);
+MaybeError optional_object(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key) {
+  const JsonValue* value = member(object, key);
   return value == nullptr ? std::nullopt : expect_object(*value, object_path.child(key));
 }
 
-MaybeError required_string(const json& object, const FieldPath& object_path, std::string_view key) {
-  const json* value = member(object, key);
+MaybeError required_string(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key) {
+  const JsonValue* value = member(object, key);
   if (value == nullptr) {
     return missing(object_path.child(key));
   }

@@ -1,60 +1,63 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string_view>
 
 #include "field_path.hpp"
 #include "governor/openai/chat_request.hpp"
+#include "governor/openai/json_document.hpp"
 
 /** Building blocks of request validation: typed checks of one value that name the field when they
  *  fail. Every check returns the first error found, or nullopt. */
 namespace governor::openai::rules {
 
-using json = nlohmann::json;
 using MaybeError = std::optional<RequestError>;
 
 /** The member `key` of `object`, or nullptr when it is absent or null. OpenAI treats an explicit
  *  null like an absent optional parameter, and SDKs do send nulls, so every rule does too. */
-const json* member(const json& object, std::string_view key);
+const JsonValue* member(const JsonValue& object, std::string_view key);
 
 /** The member `key` of `object` when it is a string, else "". */
-std::string_view string_member(const json& object, std::string_view key);
+std::string_view string_member(const JsonValue& object, std::string_view key);
 
 /** "null", "boolean", "integer", "number", "string", "array" or "object". */
-std::string_view type_name(const json& value);
+std::string_view type_name(const JsonValue& value);
 
 /** The value of an integer field. JSON has one number type, and some clients serialize integers
  *  as 100.0, so a float is accepted when it is integral and fits in int64. Booleans are not
  *  numbers. nullopt when the value is not such an integer; an unsigned above INT64_MAX counts as
  *  an integer but yields nullopt from here (see expect_integer). */
-std::optional<std::int64_t> integer_value(const json& value);
+std::optional<std::int64_t> integer_value(const JsonValue& value);
 
 RequestError missing(const FieldPath& path);
-RequestError wrong_type(const FieldPath& path, std::string_view expected, const json& got);
+RequestError wrong_type(const FieldPath& path, std::string_view expected, const JsonValue& got);
 /** "<path> must be <requirement>; got <value>" */
-RequestError bad_value(const FieldPath& path, std::string_view requirement, const json& got);
+RequestError bad_value(const FieldPath& path, std::string_view requirement, const JsonValue& got);
 /** "<path> <sentence>" */
 RequestError bad_field(const FieldPath& path, std::string_view sentence);
 
-MaybeError expect_string(const json& value, const FieldPath& path);
-MaybeError expect_bool(const json& value, const FieldPath& path);
-MaybeError expect_object(const json& value, const FieldPath& path);
-MaybeError expect_array(const json& value, const FieldPath& path);
-MaybeError expect_integer(const json& value, const FieldPath& path, std::int64_t min,
+MaybeError expect_string(const JsonValue& value, const FieldPath& path);
+MaybeError expect_bool(const JsonValue& value, const FieldPath& path);
+MaybeError expect_object(const JsonValue& value, const FieldPath& path);
+MaybeError expect_array(const JsonValue& value, const FieldPath& path);
+MaybeError expect_integer(const JsonValue& value, const FieldPath& path, std::int64_t min,
                           std::int64_t max);
-MaybeError expect_number(const json& value, const FieldPath& path, double min, double max);
-MaybeError expect_one_of(const json& value, const FieldPath& path,
+MaybeError expect_number(const JsonValue& value, const FieldPath& path, double min, double max);
+MaybeError expect_one_of(const JsonValue& value, const FieldPath& path,
                          std::span<const std::string_view> allowed);
 
 /** Checks of an optional member: no error when it is absent or null. */
-MaybeError optional_string(const json& object, const FieldPath& object_path, std::string_view key);
-MaybeError optional_bool(const json& object, const FieldPath& object_path, std::string_view key);
-MaybeError optional_object(const json& object, const FieldPath& object_path, std::string_view key);
+MaybeError optional_string(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key);
+MaybeError optional_bool(const JsonValue& object, const FieldPath& object_path,
+                         std::string_view key);
+MaybeError optional_object(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key);
 
 /** Checks of a required member, which must not be absent or null. */
-MaybeError required_string(const json& object, const FieldPath& object_path, std::string_view key);
+MaybeError required_string(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key);
 
 }  // namespace governor::openai::rules

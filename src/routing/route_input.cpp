@@ -1,19 +1,19 @@
 #include "governor/routing/route_input.hpp"
 
-#include <nlohmann/json.hpp>
-
 namespace governor::routing {
 
 namespace {
 
-using nlohmann::json;
+using openai::find_member;
+using openai::JsonValue;
+using openai::string_of;
 
-Role role_of(const json& message) {
-  const auto it = message.find("role");
-  if (it == message.end() || !it->is_string()) {
+Role role_of(const JsonValue& message) {
+  const JsonValue* value = find_member(message, "role");
+  if (value == nullptr || !value->IsString()) {
     return Role::user;
   }
-  const auto& role = it->get_ref<const std::string&>();
+  const std::string_view role = string_of(*value);
   if (role == "system" || role == "developer") {
     return Role::system;
   }
@@ -26,39 +26,39 @@ Role role_of(const json& message) {
   return Role::user;
 }
 
-void add_content(const json& content, Role role, std::uint32_t index, RouteInput& input) {
-  if (content.is_string()) {
-    input.parts.push_back({role, index, content.get_ref<const std::string&>()});
+void add_content(const JsonValue& content, Role role, std::uint32_t index, RouteInput& input) {
+  if (content.IsString()) {
+    input.parts.push_back({role, index, string_of(content)});
     return;
   }
-  if (!content.is_array()) {
+  if (!content.IsArray()) {
     return;
   }
-  for (const auto& part : content) {
-    if (!part.is_object()) {
+  for (const JsonValue& part : content.GetArray()) {
+    if (!part.IsObject()) {
       continue;
     }
-    const auto text = part.find("text");
-    if (text != part.end() && text->is_string()) {
-      input.parts.push_back({role, index, text->get_ref<const std::string&>()});
+    const JsonValue* text = find_member(part, "text");
+    if (text != nullptr && text->IsString()) {
+      input.parts.push_back({role, index, string_of(*text)});
     } else {
       ++input.media_parts;
     }
   }
 }
 
-ToolChoice tool_choice_of(const json& body) {
-  const auto it = body.find("tool_choice");
-  if (it == body.end() || it->is_null()) {
+ToolChoice tool_choice_of(const JsonValue& body) {
+  const JsonValue* choice = find_member(body, "tool_choice");
+  if (choice == nullptr || choice->IsNull()) {
     return ToolChoice::absent;
   }
-  if (it->is_object()) {
+  if (choice->IsObject()) {
     return ToolChoice::named;
   }
-  if (!it->is_string()) {
+  if (!choice->IsString()) {
     return ToolChoice::absent;
   }
-  const auto& value = it->get_ref<const std::string&>();
+  const std::string_view value = string_of(*choice);
   if (value == "none") {
     return ToolChoice::none;
   }
@@ -68,43 +68,40 @@ ToolChoice tool_choice_of(const json& body) {
   return ToolChoice::automatic;
 }
 
-ResponseFormat response_format_of(const json& body) {
-  const auto it = body.find("response_format");
-  if (it == body.end() || !it->is_object()) {
+ResponseFormat response_format_of(const JsonValue& body) {
+  const JsonValue* format = find_member(body, "response_format");
+  const JsonValue* type = format != nullptr ? find_member(*format, "type") : nullptr;
+  if (type == nullptr || !type->IsString()) {
     return ResponseFormat::text;
   }
-  const auto type = it->find("type");
-  if (type == it->end() || !type->is_string()) {
-    return ResponseFormat::text;
-  }
-  if (*type == "json_object") {
+  if (string_of(*type) == "json_object") {
     return ResponseFormat::json_object;
   }
-  if (*type == "json_schema") {
+  if (string_of(*type) == "json_schema") {
     return ResponseFormat::json_schema;
   }
   return ResponseFormat::text;
 }
 
-std::optional<std::int64_t> integer_field(const json& body, const char* name) {
-  const auto it = body.find(name);
-  if (it != body.end() && it->is_number_integer()) {
-    return it->get<std::int64_t>();
+std::optional<std::int64_t> integer_field(const JsonValue& body, const char* name) {
+  const JsonValue* value = find_member(body, name);
+  if (value != nullptr && value->IsInt64()) {
+    return value->GetInt64();
   }
   return std::nullopt;
 }
 
 }  // namespace
 
-RouteInput route_input_from_body(const json& body, std::size_t body_bytes) {
+RouteInput route_input_from_body(const JsonValue& body, std::size_t body_bytes) {
   RouteInput input;
   input.body_bytes = body_bytes;
-  const auto messages = body.find("messages");
-  if (messages != body.end() && messages->is_array()) {
-    input.parts.reserve(messages->size());
+  const JsonValue* messages = find_member(body, "messages");
+  if (messages != nullptr && messages->IsArray()) {
+    input.parts.reserve(messages->Size());
     std::uint32_t index = 0;
-    for (const auto& message : *messages) {
-      if (!message.is_object()) {
+    for (const JsonValue& message : messages->GetArray()) {
+      if (!message.IsObject()) {
         continue;
       }
       const Role role = role_of(message);
@@ -113,21 +110,20 @@ RouteInput route_input_from_body(const json& body, std::size_t body_bytes) {
       if (role == Role::user) {
         input.last_user_message = index;
       }
-      const auto content = message.find("content");
-      if (content != message.end()) {
+      if (const JsonValue* content = find_member(message, "content")) {
         add_content(*content, role, index, input);
       }
-      const auto calls = message.find("tool_calls");
-      if (calls != message.end() && calls->is_array()) {
-        input.assistant_tool_calls += static_cast<std::uint32_t>(calls->size());
+      const JsonValue* calls = find_member(message, "tool_calls");
+      if (calls != nullptr && calls->IsArray()) {
+        input.assistant_tool_calls += calls->Size();
       }
       ++index;
     }
     input.message_count = index;
   }
-  const auto tools = body.find("tools");
-  if (tools != body.end() && tools->is_array()) {
-    input.tools_offered = static_cast<std::uint32_t>(tools->size());
+  const JsonValue* tools = find_member(body, "tools");
+  if (tools != nullptr && tools->IsArray()) {
+    input.tools_offered = tools->Size();
   }
   input.tool_choice = tool_choice_of(body);
   input.response_format = response_format_of(body);

@@ -2,34 +2,40 @@
 
 #include <algorithm>
 #include <functional>
-#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "governor/openai/usage.hpp"
 
 namespace governor::server {
 namespace {
 
-using nlohmann::json;
+using openai::JsonValue;
 
 /** messages_hash(): the low bits hash the messages, the top 16 count them. */
 constexpr int kContentHashBits = 48;
 constexpr std::uint64_t kContentHashMask = (std::uint64_t{1} << kContentHashBits) - 1;
 
-std::int64_t media_parts(const json& messages) {
+std::int64_t media_parts(const JsonValue& messages) {
   std::int64_t parts = 0;
-  for (const auto& message : messages) {
-    const auto content = message.find("content");
-    if (content == message.end() || !content->is_array()) {
+  for (const JsonValue& message : messages.GetArray()) {
+    const JsonValue* content = openai::find_member(message, "content");
+    if (content == nullptr || !content->IsArray()) {
       continue;
     }
-    for (const auto& part : *content) {
-      const auto type = part.find("type");
-      if (type != part.end() && type->is_string() && *type != "text") {
+    for (const JsonValue& part : content->GetArray()) {
+      const JsonValue* type = openai::find_member(part, "type");
+      if (type != nullptr && type->IsString() && openai::string_of(*type) != "text") {
         ++parts;
       }
     }
   }
   return parts;
+}
+
+/** The number of messages (validation made `messages` an array), 0 without any. */
+std::uint64_t message_count(const openai::ChatRequest& request) {
+  const JsonValue* messages = openai::body_member(request, "messages");
+  return messages != nullptr && messages->IsArray() ? messages->Size() : 0;
 }
 
 }  // namespace
@@ -50,27 +56,28 @@ ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamC
 }
 
 std::int64_t input_token_bound(const openai::ChatRequest& request, std::size_t body_bytes) {
-  const auto messages = request.body.find("messages");
+  const JsonValue* messages = openai::body_member(request, "messages");
   const std::int64_t media =
-      messages != request.body.end() ? media_parts(*messages) : std::int64_t{0};
+      messages != nullptr && messages->IsArray() ? media_parts(*messages) : std::int64_t{0};
   return static_cast<std::int64_t>(body_bytes) + media * kMaxTokensPerMediaPart;
 }
 
 std::uint64_t messages_hash(const openai::ChatRequest& request) {
-  const auto messages = request.body.find("messages");
-  if (messages == request.body.end()) {
+  const std::string_view messages = openai::raw_member(request, "messages");
+  if (messages.empty()) {
     return 0;
   }
-  const std::uint64_t count = messages->size() & 0xffff;
-  const std::uint64_t h = std::hash<json>{}(*messages) & kContentHashMask;
+  const std::uint64_t count = message_count(request) & 0xffff;
+  // The messages as the client wrote them: an agent that sends the same step again sends the
+  // same bytes.
+  const std::uint64_t h = std::hash<std::string_view>{}(messages)&kContentHashMask;
   // Never 0, which means "no hash" to the ledger: a count of 0 with a content hash of 0 is 1.
   const std::uint64_t hash = (count << kContentHashBits) | h;
   return hash == 0 ? 1 : hash;
 }
 
 bool may_repeat(const openai::ChatRequest& request, std::uint64_t last_hash) {
-  const auto messages = request.body.find("messages");
-  const std::uint64_t count = messages == request.body.end() ? 0 : messages->size() & 0xffff;
+  const std::uint64_t count = message_count(request) & 0xffff;
   return (last_hash >> kContentHashBits) == count;
 }
 

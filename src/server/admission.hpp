@@ -36,7 +36,8 @@ struct ChainBound {
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first);
 
 /** A stable hash of `messages`: the same conversation sent again is a retry of its step. The
- *  top 16 bits are the number of messages (mod 2^16) and the low 48 a hash of the messages, so
+ *  top 16 bits are the number of messages (mod 2^16) and the low 48 a hash of the messages' text
+ *  as the client wrote it (an agent sending a step again sends the same bytes), so
  *  may_repeat() can rule a retry out without hashing. Never 0, which means "no hash" to the
  *  ledger. */
 std::uint64_t messages_hash(const openai::ChatRequest& request);

@@ -6,15 +6,16 @@
 
 namespace governor::server {
 
-AnswerQuality read_answer_quality(std::string_view completion_body, const nlohmann::json& request) {
+nlohmann::json answer_checked_members(const openai::ChatRequest& request) {
+  return openai::members_as_nlohmann(request, {"tools", "response_format"});
+}
+
+AnswerQuality read_answer_quality(std::string_view completion_body,
+                                  const openai::ChatRequest& request) {
   AnswerQuality quality;
-  const auto tools = request.find("tools");
-  const bool may_call_tools = tools != request.end() && tools->is_array() && !tools->empty() &&
-                              completion_body.find("\"tool_calls\"") != std::string_view::npos;
-  const auto logprobs = request.find("logprobs");
-  const bool has_logprobs =
-      logprobs != request.end() && logprobs->is_boolean() && logprobs->get<bool>();
-  if (!may_call_tools && !has_logprobs) {
+  const bool may_call_tools =
+      request.has_tools && completion_body.find("\"tool_calls\"") != std::string_view::npos;
+  if (!may_call_tools && !request.wants_logprobs) {
     return quality;
   }
   const auto completion = nlohmann::json::parse(completion_body, nullptr, false);
@@ -25,7 +26,7 @@ AnswerQuality read_answer_quality(std::string_view completion_body, const nlohma
   if (choices == completion.end() || !choices->is_array() || choices->empty()) {
     return quality;
   }
-  const auto signals = cascade::read_signals(choices->front(), request);
+  const auto signals = cascade::read_signals(choices->front(), answer_checked_members(request));
   quality.malformed_tool_call = signals.malformed_tool_call();
   if (signals.confidence) {
     quality.uncertainty = signals.confidence->mean_uncertainty;

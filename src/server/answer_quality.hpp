@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "governor/openai/chat_request.hpp"
+
 namespace governor::server {
 
 /** What Governor reads of a whole (non-streamed) answer's quality. */
@@ -17,6 +19,10 @@ struct AnswerQuality {
 /** Reads `completion_body` answering `request`. The body is parsed only when it can say
  *  something: the request offered tools and the body mentions tool_calls, or the request asked
  *  for logprobs. */
-AnswerQuality read_answer_quality(std::string_view completion_body, const nlohmann::json& request);
+AnswerQuality read_answer_quality(std::string_view completion_body,
+                                  const openai::ChatRequest& request);
+
+/** The members of `request` that cascade::read_signals reads (tools, response_format). */
+nlohmann::json answer_checked_members(const openai::ChatRequest& request);
 
 }  // namespace governor::server

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "answer_quality.hpp"
 #include "call_metrics.hpp"
 #include "governor/cascade/signals.hpp"
 #include "governor/cascade/verdict.hpp"
@@ -119,7 +120,8 @@ net::awaitable<void> hold_stream(upstream::Exchange& up, const openai::ChatReque
     held.broken_reason = "upstream '" + record.upstream + "' ended the stream without [DONE]";
   }
   settle_stream_usage(record, usage, output_chars, request);
-  held.signals = cascade::read_signals(answer.choice(), request.body, !held.broken_reason.empty());
+  held.signals = cascade::read_signals(answer.choice(), answer_checked_members(request),
+                                       !held.broken_reason.empty());
 }
 
 /** Forwards one judged attempt and holds its answer whole. */
@@ -188,7 +190,8 @@ net::awaitable<HeldAnswer> hold_answer(Call& ex, const openai::ChatRequest& requ
   settle_whole_usage(record, scanned, held.body.size(), request);
   record.cost = cost_of(record.usage, served_by.prices);
   held.completion = json::parse(held.body, nullptr, false);
-  held.signals = cascade::read_signals(first_choice_of(held.completion), request.body);
+  held.signals =
+      cascade::read_signals(first_choice_of(held.completion), answer_checked_members(request));
   co_return held;
 }
 

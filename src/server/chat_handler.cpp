@@ -140,9 +140,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   record.stream = request.stream;
 
   // 3. Which task, under which policy.
-  const auto metadata = request.body.find("metadata");
-  auto ref = read_task_ref(governor_headers(ex.request),
-                           metadata != request.body.end() ? &*metadata : nullptr);
+  auto ref = read_task_ref(governor_headers(ex.request), openai::body_member(request, "metadata"));
   if (!ref) {
     co_return co_await refuse(ref.error(), "client_error");
   }

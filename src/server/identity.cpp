@@ -1,7 +1,6 @@
 #include "identity.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "governor/core/sha256.hpp"
 #include "governor/ledger/ledger.hpp"
@@ -21,11 +20,12 @@ bool allows(const std::vector<std::string>& list, std::string_view value) {
 /** One field: header, else metadata key; both present must agree. */
 boost::system::result<std::optional<std::string>, openai::ApiError> field_value(
     std::optional<std::string_view> header, std::string_view header_name,
-    const nlohmann::json* metadata, std::string_view metadata_key) {
+    const openai::JsonValue* metadata, std::string_view metadata_key) {
   std::optional<std::string> from_metadata;
-  if (metadata != nullptr && metadata->is_object()) {
-    if (const auto it = metadata->find(metadata_key); it != metadata->end() && it->is_string()) {
-      from_metadata = it->get<std::string>();
+  if (metadata != nullptr) {
+    if (const auto* value = openai::find_member(*metadata, metadata_key);
+        value != nullptr && value->IsString()) {
+      from_metadata = std::string(openai::string_of(*value));
     }
   }
   if (header && from_metadata && *header != *from_metadata) {
@@ -41,7 +41,7 @@ boost::system::result<std::optional<std::string>, openai::ApiError> field_value(
 /** An id field: absent is fine, present must be a valid id. */
 boost::system::result<std::string, openai::ApiError> id_field(
     std::optional<std::string_view> header, std::string_view header_name,
-    const nlohmann::json* metadata, std::string_view metadata_key) {
+    const openai::JsonValue* metadata, std::string_view metadata_key) {
   auto value = field_value(header, header_name, metadata, metadata_key);
   if (!value) {
     return value.error();
@@ -90,7 +90,7 @@ boost::system::result<Caller, openai::ApiError> authenticate(
 }
 
 boost::system::result<TaskRef, openai::ApiError> read_task_ref(const GovernorHeaders& headers,
-                                                               const nlohmann::json* metadata) {
+                                                               const openai::JsonValue* metadata) {
   TaskRef ref;
   struct IdField {
     std::optional<std::string_view> header;

@@ -4,7 +4,6 @@
 // body's `metadata`, so every rule is unit-tested without sockets.
 
 #include <boost/system/result.hpp>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 #include "governor/core/ids.hpp"
 #include "governor/core/step_type.hpp"
 #include "governor/openai/error_body.hpp"
+#include "governor/openai/json_document.hpp"
 
 namespace governor::server {
 
@@ -55,7 +55,7 @@ struct TaskRef {
 /** Reads each field from its header, else from `metadata.governor_<field>` of the body (a value
  *  in both places must agree), and validates it. 400 names the header. `metadata` may be null. */
 boost::system::result<TaskRef, openai::ApiError> read_task_ref(const GovernorHeaders& headers,
-                                                               const nlohmann::json* metadata);
+                                                               const openai::JsonValue* metadata);
 
 /** 403 when the caller's key may not use the policy or trust domain the call names. */
 std::optional<openai::ApiError> authorize(const Caller& caller, const TaskRef& ref);

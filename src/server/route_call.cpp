@@ -84,7 +84,8 @@ RoutedCall route_call(const RouteCallInput& in) {
   static const config::RoutingPolicy kDefaultRouting;
   const config::RoutingPolicy& policy_routing =
       in.policy != nullptr ? in.policy->routing : kDefaultRouting;
-  const routing::RouteInput input = routing::route_input_from_body(in.request.body, in.body_bytes);
+  const routing::RouteInput input =
+      routing::route_input_from_body(in.request.body.root(), in.body_bytes);
   const bool first_call = !in.ref.task.empty() && (!in.brief || in.brief->calls == 0);
 
   RoutedCall out;

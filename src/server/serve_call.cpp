@@ -67,8 +67,8 @@ void settle_whole_usage(CallRecord& record, const openai::ChunkInfo& scanned,
     return;
   }
   record.usage_estimated = true;
-  record.usage.input_tokens =
-      openai::estimate_tokens(static_cast<std::int64_t>(request.body.at("messages").dump().size()));
+  record.usage.input_tokens = openai::estimate_tokens(
+      static_cast<std::int64_t>(openai::raw_member(request, "messages").size()));
   record.usage.output_tokens = openai::estimate_tokens(static_cast<std::int64_t>(body_bytes));
 }
 
@@ -229,7 +229,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
     settle_whole_usage(record, scanned, body->size(), request);
     record.cost = cost_of(record.usage, served_by.prices);
     // Recovery pressure: a malformed tool call sends the task's next attempt a tier up.
-    const AnswerQuality quality = read_answer_quality(*body, request.body);
+    const AnswerQuality quality = read_answer_quality(*body, request);
     record.malformed_tool_call = quality.malformed_tool_call;
     record.uncertainty = quality.uncertainty;
     record.entropy = quality.entropy;

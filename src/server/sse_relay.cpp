@@ -1,5 +1,7 @@
 #include "sse_relay.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "governor/openai/sse.hpp"
 #include "governor/openai/usage.hpp"
 
@@ -12,8 +14,8 @@ void settle_stream_usage(CallRecord& record, const std::optional<TokenUsage>& us
   }
   record.usage_estimated = true;
   record.usage.output_tokens = openai::estimate_tokens(output_chars);
-  record.usage.input_tokens =
-      openai::estimate_tokens(static_cast<std::int64_t>(request.body.at("messages").dump().size()));
+  record.usage.input_tokens = openai::estimate_tokens(
+      static_cast<std::int64_t>(openai::raw_member(request, "messages").size()));
 }
 
 std::string broken_stream_event(std::string_view reason) {

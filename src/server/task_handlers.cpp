@@ -22,7 +22,8 @@ struct TaskContext {
   const config::Policy* policy = nullptr;
 };
 
-boost::system::result<TaskContext, openai::ApiError> task_context(Call& ex, const json* metadata) {
+boost::system::result<TaskContext, openai::ApiError> task_context(
+    Call& ex, const openai::JsonValue* metadata) {
   const auto& cfg = *ex.worker.config();
   auto caller = authenticate(cfg.auth, header_of(ex.request, "Authorization"));
   if (!caller) {
@@ -102,8 +103,13 @@ net::awaitable<bool> handle_open_task(Call& ex) {
     co_return co_await reply_error(
         ex, openai::make_api_error(errc::invalid_json, "The body must be a JSON object"));
   }
-  const auto metadata = body.find("metadata");
-  auto ctx = task_context(ex, metadata != body.end() ? &*metadata : nullptr);
+  // read_task_ref reads metadata as the chat handler has it: a RapidJSON value.
+  rapidjson::Document metadata;
+  if (const auto m = body.find("metadata"); m != body.end()) {
+    const std::string text = m->dump();
+    metadata.Parse(text.data(), text.size());
+  }
+  auto ctx = task_context(ex, metadata.IsNull() ? nullptr : &metadata);
   if (!ctx) {
     co_return co_await reply_error(ex, ctx.error());
   }

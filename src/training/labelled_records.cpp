@@ -1,5 +1,7 @@
 #include "governor/training/labelled_records.hpp"
 
+#include <rapidjson/document.h>
+
 #include <fstream>
 
 #include "governor/routing/route_input.hpp"
@@ -110,7 +112,10 @@ DataResult<std::vector<LabelledRecord>> load_labelled_records(const std::string&
 }
 
 void record_features(const LabelledRecord& record, routing::FeatureVector& out) {
-  const json body = {{"messages", record.messages}};
+  // The router reads request documents as the gateway parses them.
+  const std::string text = json{{"messages", record.messages}}.dump();
+  rapidjson::Document body;
+  body.Parse(text.data(), text.size());
   const auto input = routing::route_input_from_body(body, 0);
   routing::extract_features(input, routing::TaskHistory{}, out);
 }

@@ -2,13 +2,15 @@
 
 #include <boost/system/result.hpp>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <initializer_list>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "governor/core/error.hpp"
+#include "governor/openai/json_document.hpp"
 
 namespace governor::openai {
 
@@ -31,9 +33,10 @@ struct RawMember {
 /** A validated `POST /v1/chat/completions` body. The document is kept whole: Governor forwards
  *  every field it does not need to change, so new OpenAI fields pass through untouched. */
 struct ChatRequest {
-  nlohmann::json body;  ///< the parsed document
-  /** The body's text and its top-level members in the client's order, so the upstream body can
-   *  copy the members Governor does not change byte for byte instead of serializing them. */
+  JsonDocument body;  ///< the parsed document, a JSON object
+  /** The body's text and its top-level members in the client's order (a repeated key only where
+   *  it last appears, the one the document kept), so the upstream body can copy the members
+   *  Governor does not change byte for byte instead of serializing them. */
   std::string text;
   std::vector<RawMember> members;
   std::string model;  ///< as the client sent it
@@ -44,6 +47,20 @@ struct ChatRequest {
   bool wants_logprobs = false;             ///< `logprobs: true`
   std::size_t message_count = 0;
 };
+
+/** The member `key` of the request's top-level object, or nullptr. */
+inline const JsonValue* body_member(const ChatRequest& request, std::string_view key) {
+  return find_member(request.body.root(), key);
+}
+
+/** The text of the member `key`'s value as the client wrote it; empty when it is absent. */
+std::string_view raw_member(const ChatRequest& request, std::string_view key);
+
+/** The members `keys` of the request (those present) as an nlohmann object, each read again
+ *  from its text: for the checks that work on nlohmann documents (the cascade's answer signals
+ *  read `tools` and `response_format`), so for calls that judge an answer, not for every call. */
+nlohmann::json members_as_nlohmann(const ChatRequest& request,
+                                   std::initializer_list<std::string_view> keys);
 
 using ChatRequestResult = boost::system::result<ChatRequest, RequestError>;
 

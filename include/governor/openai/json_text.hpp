@@ -4,11 +4,16 @@
 #include <string>
 #include <string_view>
 
+#include "governor/openai/json_document.hpp"
+
 namespace governor::openai {
 
 /** Serializes compactly, non-ASCII kept as UTF-8, invalid UTF-8 replaced by U+FFFD instead of
  *  throwing (strict dump() throws type_error 316 on bad UTF-8). */
 std::string dump_json(const nlohmann::json& value);
+
+/** A parsed request's value, serialized compactly by RapidJSON (non-ASCII kept as UTF-8). */
+std::string json_text(const JsonValue& value);
 
 /** `text` as a JSON string literal, quotes included; never throws on invalid UTF-8. */
 std::string quote_json(std::string_view text);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "governor/routing/route_input.hpp"
+#include "support/json_doc.hpp"
 #include "text_scan.hpp"
 
 namespace governor::routing {
@@ -39,7 +40,8 @@ TEST(RouteInputFromBody, ReadsAToolConversation) {
                      {"tools", json::array({json::object(), json::object(), json::object()})},
                      {"tool_choice", "auto"},
                      {"max_tokens", 100}};
-  const RouteInput input = route_input_from_body(body, 1234);
+  const auto body_doc = governor::testing::json_doc(body);
+  const RouteInput input = route_input_from_body(body_doc, 1234);
 
   EXPECT_EQ(4u, input.message_count);
   EXPECT_EQ(1234u, input.body_bytes);
@@ -62,8 +64,7 @@ TEST(RouteInputFromBody, ReadsAToolConversation) {
   EXPECT_EQ(100, *input.max_tokens);
   EXPECT_EQ(0u, input.media_parts);
   // The parts are views into the document, not copies.
-  EXPECT_EQ(body["messages"][1]["content"].get_ref<const std::string&>().data(),
-            input.parts[1].text.data());
+  EXPECT_EQ(body_doc["messages"][1]["content"].GetString(), input.parts[1].text.data());
 }
 
 TEST(RouteInputFromBody, ArrayContentKeepsTextPartsAndCountsMedia) {
@@ -76,7 +77,8 @@ TEST(RouteInputFromBody, ArrayContentKeepsTextPartsAndCountsMedia) {
            {{"type", "image_url"}, {"image_url", {{"url", "https://example.com/a.png"}}}},
            {{"type", "input_audio"}, {"input_audio", {{"data", "AAAA"}, {"format", "wav"}}}},
            {{"type", "text"}, {"text", "briefly."}}}}}}}};
-  const RouteInput input = route_input_from_body(body, 0);
+  const auto body_doc = governor::testing::json_doc(body);
+  const RouteInput input = route_input_from_body(body_doc, 0);
 
   EXPECT_EQ(2u, input.message_count);
   EXPECT_EQ(2u, input.media_parts);
@@ -111,7 +113,7 @@ TEST(RouteInputFromBody, ToolChoiceVariants) {
     if (!c.value.is_null()) {
       body["tool_choice"] = c.value;
     }
-    EXPECT_EQ(c.expected, route_input_from_body(body, 0).tool_choice);
+    EXPECT_EQ(c.expected, route_input_from_body(governor::testing::json_doc(body), 0).tool_choice);
   }
 }
 
@@ -133,7 +135,8 @@ TEST(RouteInputFromBody, ResponseFormatVariants) {
     if (!c.value.is_null()) {
       body["response_format"] = c.value;
     }
-    EXPECT_EQ(c.expected, route_input_from_body(body, 0).response_format);
+    EXPECT_EQ(c.expected,
+              route_input_from_body(governor::testing::json_doc(body), 0).response_format);
   }
 }
 
@@ -141,11 +144,13 @@ TEST(RouteInputFromBody, MaxCompletionTokensWinsOverMaxTokens) {
   json body = {{"messages", {{{"role", "user"}, {"content", "hi"}}}},
                {"max_tokens", 100},
                {"max_completion_tokens", 50}};
-  EXPECT_EQ(50, route_input_from_body(body, 0).max_tokens.value_or(-1));
+  EXPECT_EQ(50,
+            route_input_from_body(governor::testing::json_doc(body), 0).max_tokens.value_or(-1));
   body.erase("max_completion_tokens");
-  EXPECT_EQ(100, route_input_from_body(body, 0).max_tokens.value_or(-1));
+  EXPECT_EQ(100,
+            route_input_from_body(governor::testing::json_doc(body), 0).max_tokens.value_or(-1));
   body.erase("max_tokens");
-  EXPECT_FALSE(route_input_from_body(body, 0).max_tokens.has_value());
+  EXPECT_FALSE(route_input_from_body(governor::testing::json_doc(body), 0).max_tokens.has_value());
 }
 
 TEST(RouteInputFromPrompt, OneUserMessage) {
@@ -263,7 +268,8 @@ TEST(ExtractFeatures, CountsMessagesWithoutText) {
         {{"role", "tool"}, {"content", "21"}},
         {{"role", "user"},
          {"content", {{{"type", "image_url"}, {"image_url", {{"url", "https://x/a.png"}}}}}}}}}};
-  const RouteInput input = route_input_from_body(body, 0);
+  const auto body_doc = governor::testing::json_doc(body);
+  const RouteInput input = route_input_from_body(body_doc, 0);
   auto f = std::make_unique<FeatureVector>();
   extract_features(input, TaskHistory{}, *f);
   EXPECT_FLOAT_EQ(5.0f, (*f)[Feature::message_count]);

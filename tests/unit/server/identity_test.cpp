@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "governor/core/sha256.hpp"
+#include "support/json_doc.hpp"
 
 namespace governor::server {
 namespace {
@@ -101,7 +102,8 @@ TEST(ReadTaskRef, MetadataIsTheFallback) {
   const json metadata = {{"governor_task", "t-2"},    {"governor_session", "s-2"},
                          {"governor_step", "plan"},   {"governor_policy", "ci"},
                          {"governor_retry", "false"}, {"user", "kept-for-upstream"}};
-  const auto ref = read_task_ref({}, &metadata);
+  const auto doc = governor::testing::json_doc(metadata);
+  const auto ref = read_task_ref({}, &doc);
   ASSERT_TRUE(ref) << ref.error().message;
   EXPECT_EQ(ref->task, "t-2");
   EXPECT_EQ(ref->session, "s-2");
@@ -132,7 +134,8 @@ class ReadTaskRefRefuses : public ::testing::TestWithParam<BadRefCase> {};
 
 TEST_P(ReadTaskRefRefuses, With400NamingTheHeader) {
   const auto& c = GetParam();
-  const auto ref = read_task_ref(c.headers, c.metadata.is_null() ? nullptr : &c.metadata);
+  const auto doc = governor::testing::json_doc(c.metadata);
+  const auto ref = read_task_ref(c.headers, doc.IsNull() ? nullptr : &doc);
   ASSERT_FALSE(ref);
   EXPECT_EQ(ref.error().status, 400u);
   EXPECT_EQ(ref.error().param, c.param);

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <string_view>
+
+namespace governor::openai {
+
+/** A value of a parsed request: RapidJSON's, its memory in its document's pool. */
+using JsonValue = rapidjson::Value;
+
+/** A parsed JSON document that owns its memory: one pool, sized to the text it was read from,
+ *  so a request's values cost a few bump allocations and are freed at once. Movable; a moved
+ *  from document is null. Build one with parse_json (src/openai/json_parse.hpp). */
+class JsonDocument {
+ public:
+  using Pool = rapidjson::MemoryPoolAllocator<>;
+
+  JsonDocument() : JsonDocument(0) {}
+  /** An empty (null) document whose pool grows by chunks of at least `chunk_bytes`. */
+  explicit JsonDocument(std::size_t chunk_bytes)
+      : pool_(std::make_unique<Pool>(chunk_bytes == 0 ? kMinChunk
+                                                      : std::max(chunk_bytes, kMinChunk))),
+        doc_(pool_.get()) {}
+
+  const JsonValue& root() const { return doc_; }
+  JsonValue& root() { return doc_; }
+  rapidjson::Document& document() { return doc_; }
+  Pool& pool() { return *pool_; }
+
+ private:
+  static constexpr std::size_t kMinChunk = 1024;
+  std::unique_ptr<Pool> pool_;  // declared first: destroyed after the document using it
+  rapidjson::Document doc_;
+};
+
+/** `value`'s text; `value` must be a string. */
+inline std::string_view string_of(const JsonValue& value) {
+  return {value.GetString(), value.GetStringLength()};
+}
+
+/** The member `key` of `object`, or nullptr when `object` is not an object or has no such
+ *  member (a null member is returned). parse_json keeps one member per key, the last. */
+inline const JsonValue* find_member(const JsonValue& object, std::string_view key) {
+  if (!object.IsObject()) {
+    return nullptr;
+  }
+  for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+    if (it->name.GetStringLength() == key.size() && string_of(it->name) == key) {
+      return &it->value;
+    }
+  }
+  return nullptr;
+}
+
+/** True when `value` is a string equal to `text`. */
+inline bool is_string_equal(const JsonValue& value, std::string_view text) {
+  return value.IsString() && string_of(value) == text;
+}
+
+}  // namespace governor::openai
