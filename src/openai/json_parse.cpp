@@ -87,7 +87,7 @@ class DomBuilder {
       while (at < text_.size() && (is_json_space(text_[at]) || text_[at] == ':')) {
         ++at;
       }
-      members_->push_back(RawMember{std::string(s, n), offset_ + at, 0});
+      members_->push_back(RawMember{std::string(s, n), offset_ + at, 0, offset_ + quote});
     }
     return doc_.Key(s, n, true);
   }

@@ -94,32 +94,68 @@ std::vector<Insert> inserts_for(const JsonValue& body, const UpstreamEdits& edit
   return inserts;
 }
 
-/** The client's members in the client's order, each copied byte for byte unless Governor
- *  replaces or filters it; members Governor adds come last. */
+/** True when only spaces and one comma lie between `before`'s value and `after`'s key: the two
+ *  can be copied as one run of text. Not so where a repeated key was dropped between them. */
+bool adjacent(std::string_view text, const RawMember& before, const RawMember& after) {
+  if (after.key_begin <= before.value_end) {
+    return false;
+  }
+  int commas = 0;
+  for (std::size_t i = before.value_end; i < after.key_begin; ++i) {
+    const char c = text[i];
+    commas += c == ',' ? 1 : 0;
+    if (c != ',' && c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      return false;
+    }
+  }
+  return commas == 1;
+}
+
+/** The client's members in the client's order, copied byte for byte (keys included, in runs of
+ *  adjacent members) unless Governor replaces or filters them; members Governor adds come
+ *  last. */
 std::string spliced(const ChatRequest& request, std::vector<Insert>& inserts) {
   std::string out;
   out.reserve(request.text.size() + 128);
   out += '{';
   const std::string_view text = request.text;
+  const RawMember* run_first = nullptr;  // the run of copied members not yet written
+  const RawMember* run_last = nullptr;
+  const auto flush_run = [&] {
+    if (run_first != nullptr) {
+      if (out.size() > 1) {
+        out += ',';
+      }
+      out += text.substr(run_first->key_begin, run_last->value_end - run_first->key_begin);
+      run_first = run_last = nullptr;
+    }
+  };
   for (const RawMember& m : request.members) {
     const auto insert = std::find_if(inserts.begin(), inserts.end(),
                                      [&](const Insert& i) { return i.key == m.key; });
+    if (insert == inserts.end() && m.key != kMetadata) {
+      if (run_first != nullptr && !adjacent(text, *run_last, m)) {
+        flush_run();
+      }
+      run_first = run_first == nullptr ? &m : run_first;
+      run_last = &m;
+      continue;
+    }
+    flush_run();
     if (insert != inserts.end()) {
       append_member(out, insert->key, insert->value_json);
       insert->written = true;
       continue;
     }
-    if (m.key == kMetadata) {
-      const JsonValue* metadata = body_member(request, kMetadata);
-      if (auto kept = metadata != nullptr && metadata->IsObject() ? metadata_json(*metadata)
-                                                                  : std::string{"null"};
-          !kept.empty()) {
-        append_member(out, m.key, kept);
-      }
-      continue;
+    // The metadata, without Governor's keys.
+    const JsonValue* metadata = body_member(request, kMetadata);
+    if (auto kept = metadata != nullptr && metadata->IsObject() ? metadata_json(*metadata)
+                                                                : std::string{"null"};
+        !kept.empty()) {
+      append_member(out, m.key, kept);
     }
-    append_member(out, m.key, text.substr(m.value_begin, m.value_end - m.value_begin));
   }
+  flush_run();
   for (const Insert& i : inserts) {
     if (!i.written) {
       append_member(out, i.key, i.value_json);

@@ -17,20 +17,6 @@ Response error_response(const Call& ex, const openai::ApiError& error) {
   return json_response(ex, static_cast<http::status>(error.status), openai::error_body_json(error));
 }
 
-std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
-  const auto it = request.find(name);
-  if (it == request.end()) {
-    return std::nullopt;
-  }
-  return std::string_view{it->value().data(), it->value().size()};
-}
-
-GovernorHeaders governor_headers(const Request& request) {
-  return {header_of(request, "X-Governor-Task"),   header_of(request, "X-Governor-Session"),
-          header_of(request, "X-Governor-Step"),   header_of(request, "X-Governor-Trust-Domain"),
-          header_of(request, "X-Governor-Policy"), header_of(request, "X-Governor-Retry")};
-}
-
 net::awaitable<bool> write_response(Call& ex, Response&& response) {
   response.keep_alive(ex.keep_alive && ex.request.keep_alive() && !ex.worker.draining());
   ex.keep_alive = response.keep_alive();

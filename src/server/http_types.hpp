@@ -13,6 +13,7 @@
 
 #include "governor/openai/error_body.hpp"
 #include "identity.hpp"
+#include "request_headers.hpp"
 #include "response.hpp"
 #include "worker.hpp"
 
@@ -20,7 +21,6 @@ namespace governor::server {
 
 namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
 
 inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
@@ -41,12 +41,6 @@ struct Call {
 Response json_response(const Call& ex, http::status status, std::string body);
 /** An OpenAI-shaped error response. */
 Response error_response(const Call& ex, const openai::ApiError& error);
-
-/** A request header's value, nullopt when absent. */
-std::optional<std::string_view> header_of(const Request& request, std::string_view name);
-
-/** The X-Governor-* headers of a request. */
-GovernorHeaders governor_headers(const Request& request);
 
 /** Writes a complete response; false when the client is gone. */
 net::awaitable<bool> write_response(Call& ex, Response&& response);

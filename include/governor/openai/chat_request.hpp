@@ -22,12 +22,14 @@ struct RequestError {
   bool operator==(const RequestError&) const = default;
 };
 
-/** One member of a body's top-level object: its decoded key and where its value's text lies in
- *  the body (offsets from its first byte). */
+/** One member of a body's top-level object: its decoded key and where its text lies in the body
+ *  (offsets from its first byte): the key's opening quote, and its value's first and past-the-end
+ *  bytes. */
 struct RawMember {
   std::string key;
   std::size_t value_begin = 0;
   std::size_t value_end = 0;
+  std::size_t key_begin = 0;
 };
 
 /** A validated `POST /v1/chat/completions` body. The document is kept whole: Governor forwards

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string_view>
 
@@ -48,9 +49,13 @@ inline const JsonValue* find_member(const JsonValue& object, std::string_view ke
   if (!object.IsObject()) {
     return nullptr;
   }
+  // Most names asked for are absent, so most steps end at the length or the first byte.
   for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
-    if (it->name.GetStringLength() == key.size() && string_of(it->name) == key) {
-      return &it->value;
+    if (it->name.GetStringLength() == key.size()) {
+      const char* name = it->name.GetString();
+      if (key.empty() || (name[0] == key[0] && std::memcmp(name, key.data(), key.size()) == 0)) {
+        return &it->value;
+      }
     }
   }
   return nullptr;
