@@ -26,7 +26,7 @@ RequestError invalid_json(std::string_view message) {
   return {errc::invalid_json, std::string{message}, {}};
 }
 
-rules::MaybeError check_model(const JsonValue& body) {
+rules::MaybeError check_model(const JsonDocument& body) {
   if (auto e = rules::required_string(body, FieldPath{}, "model")) {
     return e;
   }
@@ -36,7 +36,7 @@ rules::MaybeError check_model(const JsonValue& body) {
   return std::nullopt;
 }
 
-rules::MaybeError check_body(const JsonValue& body) {
+rules::MaybeError check_body(const JsonDocument& body) {
   for (const auto check :
        {check_model, rules::check_messages, rules::check_stream, rules::check_sampling,
         rules::check_tools, rules::check_output_options}) {
@@ -51,7 +51,7 @@ bool is_true(const JsonValue* value) {
   return value != nullptr && value->IsTrue();
 }
 
-std::optional<std::int64_t> token_limit(const JsonValue& body) {
+std::optional<std::int64_t> token_limit(const JsonDocument& body) {
   for (const char* key : {"max_completion_tokens", "max_tokens"}) {
     if (const JsonValue* value = member(body, key)) {
       return rules::integer_value(*value);
@@ -90,20 +90,19 @@ ChatRequestResult parse_chat_request(std::string_view body) {
   if (!parsed.doc) {
     return invalid_json(kNotJson);
   }
-  const JsonValue& doc = parsed.doc->root();
-  if (!doc.IsObject()) {
+  if (!parsed.doc->root().IsObject()) {
     return invalid_json(kNotObject);
   }
-  if (auto e = check_body(doc)) {
+  if (auto e = check_body(*parsed.doc)) {
     return std::move(*e);
   }
-  if (members.size() != doc.MemberCount()) {
+  if (members.size() != parsed.doc->root().MemberCount()) {
     keep_last_of_each_key(members);
   }
 
   ChatRequest request{
       .body = std::move(*parsed.doc), .text = std::string(body), .members = std::move(members)};
-  const JsonValue& root = request.body.root();
+  const JsonDocument& root = request.body;
   request.model = string_of(*member(root, "model"));
   request.stream = is_true(member(root, "stream"));
   if (const JsonValue* options = member(root, "stream_options")) {

@@ -253,6 +253,7 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
     return {std::nullopt, too_deep};
   }
   keep_last_of_each_key(doc.root());
+  doc.index_root();
   return {std::move(doc), false};
 }
 

@@ -169,7 +169,7 @@ MaybeError check_message(const JsonValue& message, const FieldPath& path) {
 
 }  // namespace
 
-MaybeError check_messages(const JsonValue& body) {
+MaybeError check_messages(const JsonDocument& body) {
   const FieldPath path{"messages"};
   const JsonValue* messages = member(body, "messages");
   if (messages == nullptr) {

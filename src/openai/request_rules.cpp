@@ -45,7 +45,7 @@ bool is_true(const JsonValue* value) {
   return value != nullptr && value->IsTrue();
 }
 
-MaybeError check_response_format(const JsonValue& body) {
+MaybeError check_response_format(const JsonDocument& body) {
   const FieldPath path{"response_format"};
   const JsonValue* format = member(body, "response_format");
   if (format == nullptr) {
@@ -85,7 +85,7 @@ MaybeError check_response_format(const JsonValue& body) {
 }
 
 // Governor reads its X-Governor-* fallbacks from here, so the values must be strings.
-MaybeError check_metadata(const JsonValue& body) {
+MaybeError check_metadata(const JsonDocument& body) {
   const FieldPath path{"metadata"};
   const JsonValue* metadata = member(body, "metadata");
   if (metadata == nullptr) {
@@ -102,7 +102,7 @@ MaybeError check_metadata(const JsonValue& body) {
   return std::nullopt;
 }
 
-MaybeError check_stop(const JsonValue& body) {
+MaybeError check_stop(const JsonDocument& body) {
   const FieldPath path{"stop"};
   const JsonValue* stop = member(body, "stop");
   if (stop == nullptr || stop->IsString()) {
@@ -124,7 +124,7 @@ MaybeError check_stop(const JsonValue& body) {
 
 }  // namespace
 
-MaybeError check_stream(const JsonValue& body) {
+MaybeError check_stream(const JsonDocument& body) {
   const JsonValue* stream = member(body, "stream");
   if (stream != nullptr) {
     if (auto e = expect_bool(*stream, FieldPath{"stream"})) {
@@ -146,7 +146,7 @@ MaybeError check_stream(const JsonValue& body) {
   return optional_bool(*options, path, "include_usage");
 }
 
-MaybeError check_sampling(const JsonValue& body) {
+MaybeError check_sampling(const JsonDocument& body) {
   for (const auto& rule : kIntegerRules) {
     const JsonValue* value = member(body, rule.key);
     if (value != nullptr) {
@@ -175,7 +175,7 @@ MaybeError check_sampling(const JsonValue& body) {
   return std::nullopt;
 }
 
-MaybeError check_output_options(const JsonValue& body) {
+MaybeError check_output_options(const JsonDocument& body) {
   if (auto e = check_response_format(body)) {
     return e;
   }

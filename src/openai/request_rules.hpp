@@ -10,16 +10,16 @@ namespace governor::openai::rules {
 inline constexpr std::size_t kMaxMessages = 100'000;
 
 /** `messages`: required, a non-empty array of well-formed messages (message_rules.cpp). */
-MaybeError check_messages(const JsonValue& body);
+MaybeError check_messages(const JsonDocument& body);
 
 /** `tools` and `tool_choice` (tool_rules.cpp). */
-MaybeError check_tools(const JsonValue& body);
+MaybeError check_tools(const JsonDocument& body);
 
 /** `stream` and `stream_options` (request_rules.cpp). */
-MaybeError check_stream(const JsonValue& body);
+MaybeError check_stream(const JsonDocument& body);
 /** Numeric parameters: token limits, sampling, n, seed, logprobs/top_logprobs. */
-MaybeError check_sampling(const JsonValue& body);
+MaybeError check_sampling(const JsonDocument& body);
 /** `response_format`, `metadata`, `user`, `stop`. */
-MaybeError check_output_options(const JsonValue& body);
+MaybeError check_output_options(const JsonDocument& body);
 
 }  // namespace governor::openai::rules

@@ -94,7 +94,7 @@ bool offers_tool(const JsonValue* tools, std::string_view type, std::string_view
 
 // "none" | "auto" | "required" | {"type":"function","function":{"name"}} naming an offered tool
 // | {"type":"custom","custom":{"name"}} | {"type":"allowed_tools","allowed_tools":{...}}.
-MaybeError check_tool_choice(const JsonValue& body, const JsonValue* tools) {
+MaybeError check_tool_choice(const JsonDocument& body, const JsonValue* tools) {
   const FieldPath path{"tool_choice"};
   const JsonValue* choice = member(body, "tool_choice");
   if (choice == nullptr) {
@@ -147,7 +147,7 @@ MaybeError check_tool_choice(const JsonValue& body, const JsonValue* tools) {
 
 }  // namespace
 
-MaybeError check_tools(const JsonValue& body) {
+MaybeError check_tools(const JsonDocument& body) {
   const FieldPath path{"tools"};
   const JsonValue* tools = member(body, "tools");
   if (tools != nullptr) {

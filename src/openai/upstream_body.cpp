@@ -67,25 +67,24 @@ struct Insert {
 
 /** The members Governor writes itself, sorted by key ("logprobs" < "max_completion_tokens" <
  *  "max_tokens" < "model" < "stream_options" < "top_logprobs"). */
-std::vector<Insert> inserts_for(const JsonValue& body, const UpstreamEdits& edits) {
+std::vector<Insert> inserts_for(const JsonDocument& body, const UpstreamEdits& edits) {
   std::vector<Insert> inserts;
   if (edits.top_logprobs) {
     inserts.push_back({kLogprobs, "true"});
   }
   if (edits.max_output_tokens) {
-    const bool client_used_max_tokens = find_member(body, kMaxTokens) != nullptr &&
-                                        find_member(body, kMaxCompletionTokens) == nullptr;
+    const bool client_used_max_tokens =
+        body.member(kMaxTokens) != nullptr && body.member(kMaxCompletionTokens) == nullptr;
     inserts.push_back({client_used_max_tokens ? kMaxTokens : kMaxCompletionTokens,
                        std::to_string(*edits.max_output_tokens)});
   }
   inserts.push_back({kModel, quote_json(edits.model)});
-  if (const JsonValue* stream = find_member(body, "stream");
-      stream != nullptr && stream->IsTrue()) {
-    inserts.push_back({kStreamOptions, stream_options_json(find_member(body, kStreamOptions))});
+  if (const JsonValue* stream = body.member("stream"); stream != nullptr && stream->IsTrue()) {
+    inserts.push_back({kStreamOptions, stream_options_json(body.member(kStreamOptions))});
   }
   if (edits.top_logprobs) {
     unsigned top = *edits.top_logprobs;
-    if (const JsonValue* client = find_member(body, kTopLogprobs);
+    if (const JsonValue* client = body.member(kTopLogprobs);
         client != nullptr && client->IsUint()) {
       top = std::max(top, client->GetUint());
     }
@@ -170,7 +169,7 @@ std::string spliced(const ChatRequest& request, std::vector<Insert>& inserts) {
 // The client's bytes are copied member by member (the body can hold megabytes of messages, and
 // serializing a document allocates per node); only the members Governor edits are written anew.
 std::string upstream_body(const ChatRequest& request, const UpstreamEdits& edits) {
-  std::vector<Insert> inserts = inserts_for(request.body.root(), edits);
+  std::vector<Insert> inserts = inserts_for(request.body, edits);
   return spliced(request, inserts);
 }
 

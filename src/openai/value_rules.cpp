@@ -88,6 +88,11 @@ const JsonValue* member(const JsonValue& object, std::string_view key) {
   return found == nullptr || found->IsNull() ? nullptr : found;
 }
 
+const JsonValue* member(const JsonDocument& body, std::string_view key) {
+  const JsonValue* found = body.member(key);
+  return found == nullptr || found->IsNull() ? nullptr : found;
+}
+
 std::string_view string_member(const JsonValue& object, std::string_view key) {
   const JsonValue* value = member(object, key);
   if (value == nullptr || !value->IsString()) {
@@ -247,10 +252,31 @@ MaybeError expect_one_of(const JsonValue& value, const FieldPath& path,
   return bad_value(path, requirement, value);
 }
 
+namespace {
+
+MaybeError optional_string_of(const JsonValue* value, const FieldPath& object_path,
+                              std::string_view key) {
+  return value == nullptr ? std::nullopt : expect_string(*value, object_path.child(key));
+}
+
+MaybeError required_string_of(const JsonValue* value, const FieldPath& object_path,
+                              std::string_view key) {
+  if (value == nullptr) {
+    return missing(object_path.child(key));
+  }
+  return expect_string(*value, object_path.child(key));
+}
+
+}  // namespace
+
 MaybeError optional_string(const JsonValue& object, const FieldPath& object_path,
                            std::string_view key) {
-  const JsonValue* value = member(object, key);
-  return value == nullptr ? std::nullopt : expect_string(*value, object_path.child(key));
+  return optional_string_of(member(object, key), object_path, key);
+}
+
+MaybeError optional_string(const JsonDocument& body, const FieldPath& body_path,
+                           std::string_view key) {
+  return optional_string_of(member(body, key), body_path, key);
 }
 
 MaybeError optional_bool(const JsonValue& object, const FieldPath& object_path,
@@ -267,11 +293,12 @@ MaybeError optional_object(const JsonValue& object, const FieldPath& object_path
 
 MaybeError required_string(const JsonValue& object, const FieldPath& object_path,
                            std::string_view key) {
-  const JsonValue* value = member(object, key);
-  if (value == nullptr) {
-    return missing(object_path.child(key));
-  }
-  return expect_string(*value, object_path.child(key));
+  return required_string_of(member(object, key), object_path, key);
+}
+
+MaybeError required_string(const JsonDocument& body, const FieldPath& body_path,
+                           std::string_view key) {
+  return required_string_of(member(body, key), body_path, key);
 }
 
 }  // namespace governor::openai::rules

@@ -19,6 +19,9 @@ using MaybeError = std::optional<RequestError>;
  *  null like an absent optional parameter, and SDKs do send nulls, so every rule does too. */
 const JsonValue* member(const JsonValue& object, std::string_view key);
 
+/** member() of the request's top-level object, its names summarized. */
+const JsonValue* member(const JsonDocument& body, std::string_view key);
+
 /** The member `key` of `object` when it is a string, else "". */
 std::string_view string_member(const JsonValue& object, std::string_view key);
 
@@ -55,9 +58,13 @@ MaybeError optional_bool(const JsonValue& object, const FieldPath& object_path,
                          std::string_view key);
 MaybeError optional_object(const JsonValue& object, const FieldPath& object_path,
                            std::string_view key);
+MaybeError optional_string(const JsonDocument& body, const FieldPath& body_path,
+                           std::string_view key);
 
 /** Checks of a required member, which must not be absent or null. */
 MaybeError required_string(const JsonValue& object, const FieldPath& object_path,
+                           std::string_view key);
+MaybeError required_string(const JsonDocument& body, const FieldPath& body_path,
                            std::string_view key);
 
 }  // namespace governor::openai::rules

@@ -52,7 +52,7 @@ struct ChatRequest {
 
 /** The member `key` of the request's top-level object, or nullptr. */
 inline const JsonValue* body_member(const ChatRequest& request, std::string_view key) {
-  return find_member(request.body.root(), key);
+  return request.body.member(key);
 }
 
 /** The text of the member `key`'s value as the client wrote it; empty when it is absent. */

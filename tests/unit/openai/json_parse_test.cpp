@@ -190,6 +190,49 @@ TEST(JsonParse, RepeatedKeysKeepTheLastValueOnceInSmallAndLargeObjects) {
   EXPECT_EQ(string_of(*find_member(parsed.doc->root(), "k5")), "last");
 }
 
+TEST(JsonParse, TheRootsMemberLookupFindsEveryNameAndOnlyThose) {
+  const std::vector<std::string> names = {"model",
+                                          "messages",
+                                          "stream",
+                                          "stream_options",
+                                          "max_tokens",
+                                          "max_completion_tokens",
+                                          "n",
+                                          "seed",
+                                          "temperature",
+                                          "top_p",
+                                          "tools",
+                                          "tool_choice",
+                                          "metadata",
+                                          "user",
+                                          "stop",
+                                          "logprobs",
+                                          "top_logprobs",
+                                          "response_format",
+                                          "",
+                                          "x",
+                                          "é"};
+  for (std::size_t present = 0; present <= names.size(); ++present) {
+    std::string text = "{";
+    for (std::size_t i = 0; i < present; ++i) {
+      text += (i > 0 ? ",\"" : "\"") + names[i] + "\":" + std::to_string(i);
+    }
+    text += "}";
+    const ParsedJson parsed = parse_json(text);
+    ASSERT_TRUE(parsed.doc) << text;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const JsonValue* found = parsed.doc->member(names[i]);
+      if (i < present) {
+        ASSERT_NE(found, nullptr) << names[i] << " in " << text;
+        EXPECT_EQ(found->GetInt64(), static_cast<std::int64_t>(i));
+      } else {
+        EXPECT_EQ(found, nullptr) << names[i] << " in " << text;
+      }
+    }
+    EXPECT_EQ(parsed.doc->member("absent"), nullptr);
+  }
+}
+
 TEST(JsonParse, MemberSpansHoldExactlyTheValuesText) {
   const std::string text =
       "\xEF\xBB\xBF{ \"a\\\"b\" :\t [1, {\"c\":2}] ,\n \"d\":\"x,}\\\"\" , \"e\" : null }";
