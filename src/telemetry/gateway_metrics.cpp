@@ -3,7 +3,6 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
@@ -11,16 +10,17 @@
 #include <functional>
 #include <unordered_map>
 
+#include "atomic_histogram.hpp"
 #include "label_cache.hpp"
 #include "metric_buckets.hpp"
 
 namespace governor::telemetry {
 namespace {
 
+using detail::AtomicHistogram;
 using detail::LabelCache;
 using prometheus::Counter;
 using prometheus::Gauge;
-using prometheus::Histogram;
 
 double metrics_seconds_of(std::chrono::microseconds us) {
   return static_cast<double>(us.count()) / 1e6;
@@ -47,8 +47,8 @@ struct GatewayMetrics::Impl {
     Counter* output_tokens = nullptr;
     Counter* retries = nullptr;
     Counter* fallbacks = nullptr;
-    Histogram* latency = nullptr;
-    Histogram* first_token = nullptr;
+    AtomicHistogram* latency = nullptr;
+    AtomicHistogram* first_token = nullptr;
   };
 
   MetricsOptions options;
@@ -111,45 +111,40 @@ struct GatewayMetrics::Impl {
           .Name("governor_policy_reloads_total")
           .Help("Policy (re)loads by result: success or failure (the old policies stay).")
           .Register(registry);
-  prometheus::Family<Histogram>& overhead_family =
-      prometheus::BuildHistogram()
-          .Name("governor_gateway_overhead_seconds")
-          .Help("Time a chat call spent in Governor itself: total minus waiting on upstreams.")
-          .Register(registry);
-  prometheus::Family<Histogram>& latency_family =
-      prometheus::BuildHistogram()
-          .Name("governor_upstream_latency_seconds")
-          .Help(
-              "First request byte sent to last upstream byte read (retries included), by "
-              "upstream that answered.")
-          .Register(registry);
-  prometheus::Family<Histogram>& first_token_family =
-      prometheus::BuildHistogram()
-          .Name("governor_time_to_first_token_seconds")
-          .Help("Streamed calls: request received to first output token relayed, by upstream.")
-          .Register(registry);
-  prometheus::Family<Histogram>& decision_family =
-      prometheus::BuildHistogram()
-          .Name("governor_decision_seconds")
-          .Help("Time to pick the step and tier of a call (routing decision).")
-          .Register(registry);
-  prometheus::Family<Histogram>& call_spend_family =
-      prometheus::BuildHistogram()
-          .Name("governor_call_spend_usd")
-          .Help("US dollars charged per settled call.")
-          .Register(registry);
-  prometheus::Family<Histogram>& task_spend_family =
-      prometheus::BuildHistogram()
-          .Name("governor_task_spend_usd")
-          .Help(
-              "A task's total US dollars when its final step settles (a one-step call, or a "
-              "summarize or handoff step).")
-          .Register(registry);
-  prometheus::Family<Histogram>& commit_family =
-      prometheus::BuildHistogram()
-          .Name("governor_ledger_commit_seconds")
-          .Help("Duration of one ledger group commit (a transaction of many operations).")
-          .Register(registry);
+  detail::AtomicHistogramFamily overhead_family{
+      "governor_gateway_overhead_seconds",
+      "Time a chat call spent in Governor itself: total minus waiting on upstreams.",
+      {},
+      detail::kOverheadSeconds};
+  detail::AtomicHistogramFamily latency_family{
+      "governor_upstream_latency_seconds",
+      "First request byte sent to last upstream byte read (retries included), by "
+      "upstream that answered.",
+      {"upstream"},
+      detail::kUpstreamSeconds};
+  detail::AtomicHistogramFamily first_token_family{
+      "governor_time_to_first_token_seconds",
+      "Streamed calls: request received to first output token relayed, by upstream.",
+      {"upstream"},
+      detail::kUpstreamSeconds};
+  detail::AtomicHistogramFamily decision_family{
+      "governor_decision_seconds",
+      "Time to pick the step and tier of a call (routing decision).",
+      {},
+      detail::kDecisionSeconds};
+  detail::AtomicHistogramFamily call_spend_family{
+      "governor_call_spend_usd", "US dollars charged per settled call.", {}, detail::kSpendUsd};
+  detail::AtomicHistogramFamily task_spend_family{
+      "governor_task_spend_usd",
+      "A task's total US dollars when its final step settles (a one-step call, or a "
+      "summarize or handoff step).",
+      {},
+      detail::kSpendUsd};
+  detail::AtomicHistogramFamily commit_family{
+      "governor_ledger_commit_seconds",
+      "Duration of one ledger group commit (a transaction of many operations).",
+      {},
+      detail::kCommitSeconds};
   prometheus::Family<Gauge>& in_flight_family = prometheus::BuildGauge()
                                                     .Name("governor_in_flight_requests")
                                                     .Help("Chat calls being served now.")
@@ -189,17 +184,26 @@ struct GatewayMetrics::Impl {
   LabelCache<Counter> retries{retries_family, {"upstream"}};
   LabelCache<Counter> fallbacks{fallbacks_family, {"upstream"}};
   LabelCache<Counter> errors{errors_family, {"upstream", "kind"}};
-  LabelCache<Histogram> latency{latency_family, {"upstream"}};
-  LabelCache<Histogram> first_token{first_token_family, {"upstream"}};
   LabelCache<Gauge> connections{connections_family, {"listener"}};
 
   Counter& reload_ok = reloads_family.Add({{"result", "success"}});
   Counter& reload_failed = reloads_family.Add({{"result", "failure"}});
-  Histogram& overhead = overhead_family.Add({}, detail::kOverheadSeconds);
-  Histogram& decision = decision_family.Add({}, detail::kDecisionSeconds);
-  Histogram& call_spend = call_spend_family.Add({}, detail::kSpendUsd);
-  Histogram& task_spend = task_spend_family.Add({}, detail::kSpendUsd);
-  Histogram& commit = commit_family.Add({}, detail::kCommitSeconds);
+  AtomicHistogram& overhead = overhead_family.get();
+  AtomicHistogram& decision = decision_family.get();
+  AtomicHistogram& call_spend = call_spend_family.get();
+  AtomicHistogram& task_spend = task_spend_family.get();
+  AtomicHistogram& commit = commit_family.get();
+
+  /** The histograms, rendered after the registry's families. */
+  std::vector<prometheus::MetricFamily> collect_histograms() const {
+    std::vector<prometheus::MetricFamily> families;
+    for (const auto* family :
+         {&overhead_family, &latency_family, &first_token_family, &decision_family,
+          &call_spend_family, &task_spend_family, &commit_family}) {
+      families.push_back(family->collect());
+    }
+    return families;
+  }
   Gauge& in_flight = in_flight_family.Add({});
   Gauge& queue_depth = queue_family.Add({});
   Counter& checkpoints = checkpoints_family.Add({});
@@ -218,12 +222,9 @@ struct GatewayMetrics::Impl {
   }
 
   UpstreamSeries make_series(std::string_view upstream) {
-    return UpstreamSeries{&input_tokens.get({upstream}),
-                          &output_tokens.get({upstream}),
-                          &retries.get({upstream}),
-                          &fallbacks.get({upstream}),
-                          &latency.get({upstream}, detail::kUpstreamSeconds),
-                          &first_token.get({upstream}, detail::kUpstreamSeconds)};
+    return UpstreamSeries{&input_tokens.get({upstream}),   &output_tokens.get({upstream}),
+                          &retries.get({upstream}),        &fallbacks.get({upstream}),
+                          &latency_family.get({upstream}), &first_token_family.get({upstream})};
   }
 
   Gauge& connections_of(std::string_view listener) {
@@ -255,27 +256,27 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
   auto& i = *impl_;
   i.requests.get({call.route, call.tier, call.model, call.step, call.outcome}).Increment();
   const auto overhead = call.total - call.upstream_wait;
-  i.overhead.Observe(
+  i.overhead.observe(
       metrics_seconds_of(overhead.count() > 0 ? overhead : std::chrono::microseconds{0}));
   if (call.decision) {
-    i.decision.Observe(metrics_seconds_of(*call.decision));
+    i.decision.observe(metrics_seconds_of(*call.decision));
   }
   // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
   if (call.upstream_wait.count() > 0) {
-    i.call_spend.Observe(metrics_dollars_of(call.cost + call.escalated_cost));
+    i.call_spend.observe(metrics_dollars_of(call.cost + call.escalated_cost));
   }
   if (call.task_spent) {
-    i.task_spend.Observe(metrics_dollars_of(*call.task_spent));
+    i.task_spend.observe(metrics_dollars_of(*call.task_spent));
   }
   if (call.model.empty()) {
     return;  // nothing was served: no tokens, no spend, no upstream timings
   }
   const Impl::UpstreamSeries s = i.series_of(call.model);
   if (call.upstream_latency) {
-    s.latency->Observe(metrics_seconds_of(*call.upstream_latency));
+    s.latency->observe(metrics_seconds_of(*call.upstream_latency));
   }
   if (call.first_token) {
-    s.first_token->Observe(metrics_seconds_of(*call.first_token));
+    s.first_token->observe(metrics_seconds_of(*call.first_token));
   }
   on_spend(call.tenant, call.model, call.input_tokens, call.output_tokens, call.cost);
 }
@@ -338,7 +339,7 @@ void GatewayMetrics::on_reload(bool ok) {
 }
 
 void GatewayMetrics::on_ledger_commit(std::chrono::microseconds took) {
-  impl_->commit.Observe(metrics_seconds_of(took));
+  impl_->commit.observe(metrics_seconds_of(took));
 }
 
 void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
@@ -373,7 +374,11 @@ void GatewayMetrics::on_connection_close(std::string_view listener) {
 }
 
 std::string GatewayMetrics::render() const {
-  return prometheus::TextSerializer{}.Serialize(impl_->registry.Collect());
+  std::vector<prometheus::MetricFamily> families = impl_->registry.Collect();
+  for (auto& family : impl_->collect_histograms()) {
+    families.push_back(std::move(family));
+  }
+  return prometheus::TextSerializer{}.Serialize(families);
 }
 
 }  // namespace governor::telemetry

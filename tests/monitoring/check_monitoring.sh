@@ -25,8 +25,11 @@ promtool check rules "$tmp/dashboard_rules.yml"
 # Metric names used vs exported (histogram series drop their _bucket/_sum/_count suffix).
 grep -ohE 'governor_[a-z_]+' "$dashboard" "$docker_dir/alerts.yml" |
   sed -E 's/_(bucket|sum|count)$//' | sort -u >"$tmp/used"
-grep -ohE 'Name\("governor_[a-z_]+"\)' "$root"/src/telemetry/*.cpp |
-  sed -E 's/Name\("(.*)"\)/\1/' | sort -u >"$tmp/exported"
+# Counters and gauges are built with Name("..."); the lock-free histograms are families whose
+# first argument is their name.
+cat "$root"/src/telemetry/*.cpp | tr '\n' ' ' |
+  grep -oE '(Name\(|HistogramFamily [a-z_]+\{) *"governor_[a-z_]+"' |
+  grep -oE 'governor_[a-z_]+' | sort -u >"$tmp/exported"
 [[ -s "$tmp/exported" ]] || { echo "no metric names found in src/telemetry"; exit 1; }
 unknown="$(comm -23 "$tmp/used" "$tmp/exported")"
 if [[ -n "$unknown" ]]; then

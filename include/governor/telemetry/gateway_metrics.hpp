@@ -62,10 +62,12 @@ struct UpstreamTry {
   bool fell_back = false;  ///< moved on from this upstream to the next in its chain
 };
 
-/** Governor's metrics: one prometheus-cpp registry and its families, rendered as the Prometheus
- *  text format at GET /metrics on the admin listener. docs/metrics.md is the catalogue.
+/** Governor's metrics: one prometheus-cpp registry and its families, and lock-free histograms
+ *  rendered with them, as the Prometheus text format at GET /metrics on the admin listener.
+ *  docs/metrics.md is the catalogue.
  *  @par Thread safety every member may be called from any thread concurrently: counters and
- *  gauges are atomics, histograms lock per series, and the label caches lock briefly. */
+ *  gauges are atomics, histograms count in relaxed atomics per bucket, and the label caches lock
+ *  briefly. */
 class GatewayMetrics {
  public:
   explicit GatewayMetrics(MetricsOptions options);
