@@ -207,9 +207,11 @@ void keep_last_of_each_key(JsonValue& root) {
         value.EraseMember(value.MemberBegin() + kept, value.MemberEnd());
       }
     }
-    for (auto& member : value.GetObject()) {
-      if (member.value.IsObject() || member.value.IsArray()) {
-        pending.push_back(&member.value);
+    // By address, not by RapidJSON's member iterators, whose comparison C++20 finds ambiguous.
+    auto* member = value.MemberCount() == 0 ? nullptr : &*value.MemberBegin();
+    for (rapidjson::SizeType i = 0; i < value.MemberCount(); ++i) {
+      if (member[i].value.IsObject() || member[i].value.IsArray()) {
+        pending.push_back(&member[i].value);
       }
     }
   }

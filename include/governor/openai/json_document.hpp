@@ -76,9 +76,10 @@ class JsonDocument {
   /** Summarizes the root object's member names for member(); call again after changing them. */
   void index_root() {
     root_names_ = doc_.IsObject() ? 0 : ~std::uint64_t{0};
-    if (doc_.IsObject()) {
-      for (const auto& m : doc_.GetObject()) {
-        root_names_ |= name_bit(string_of(m.name));
+    const JsonValue& root = doc_;
+    if (root.IsObject()) {
+      for (auto m = root.MemberBegin(); m != root.MemberEnd(); ++m) {
+        root_names_ |= name_bit(string_of(m->name));
       }
     }
   }
