@@ -3,11 +3,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-namespace governor::openai {
+#include <nlohmann/json.hpp>
 
-std::string dump_json(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+namespace governor::openai {
 
 std::string json_text(const JsonValue& value) {
   rapidjson::StringBuffer buffer;
@@ -38,7 +36,9 @@ void append_quoted_json(std::string& out, std::string_view text) {
     out += '"';
     return;
   }
-  out += dump_json(nlohmann::json(text));
+  // nlohmann's serializer escapes what JSON requires and, with `replace`, writes invalid UTF-8
+  // as U+FFFD instead of throwing.
+  out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string quote_json(std::string_view text) {

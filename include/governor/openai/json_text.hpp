@@ -1,16 +1,11 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "governor/openai/json_document.hpp"
 
 namespace governor::openai {
-
-/** Serializes compactly, non-ASCII kept as UTF-8, invalid UTF-8 replaced by U+FFFD instead of
- *  throwing (strict dump() throws type_error 316 on bad UTF-8). */
-std::string dump_json(const nlohmann::json& value);
 
 /** A parsed request's value, serialized compactly by RapidJSON (non-ASCII kept as UTF-8). */
 std::string json_text(const JsonValue& value);
