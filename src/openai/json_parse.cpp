@@ -11,7 +11,6 @@
 #include <utility>
 #include <vector>
 
-#include "terminated_copy.hpp"
 #include "utf8.hpp"
 
 namespace governor::openai {
@@ -36,8 +35,8 @@ bool is_json_space(char c) {
 }
 
 /** RapidJSON's handler concept, checking what RapidJSON lets through and nlohmann does not,
- *  bounding the depth, and passing each event on to the document being built (which copies every
- *  string: the in-situ buffer is reused by the next parse).
+ *  bounding the depth, and passing each event on to the document being built (whose strings
+ *  point into the copy of the text in-situ parsing decoded them in, held in the document's pool).
  *
  *  The top-level members' spans are found from two places where the reader's position is known:
  *  a key's opening quote (inside a string RapidJSON reads a local copy of the stream, so Tell()
@@ -67,7 +66,7 @@ class DomBuilder {
   bool Double(double d) { return std::isfinite(d) && doc_.Double(d); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
   bool String(const char* s, rapidjson::SizeType n, bool) {
-    return !has_surrogate(s, n) && doc_.String(s, n, true);
+    return !has_surrogate(s, n) && doc_.String(s, n, false);  // in the document's own copy
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n)) {
@@ -89,7 +88,7 @@ class DomBuilder {
       }
       members_->push_back(RawMember{std::string(s, n), offset_ + at, 0, offset_ + quote});
     }
-    return doc_.Key(s, n, true);
+    return doc_.Key(s, n, false);
   }
   bool StartObject() {
     root_is_object_ = root_is_object_ || depth_ == 0;
@@ -233,11 +232,16 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
     return {};
   }
   thread_local rapidjson::Reader reader;
-  thread_local std::string kept;
-  std::string big;
-  rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
-  // The values and the strings copied into them take about the text's size again.
-  JsonDocument doc(text.size() + text.size() / 2);
+  // The text is copied into the document's own pool and read there in situ: each string stays
+  // where the reader decoded it, and the document points at it instead of copying it again.
+  // RapidJSON's SSE2 scans load aligned 16-byte blocks, up to 15 bytes past the NUL: the copy's
+  // allocation covers them. The values take about the text's size again.
+  constexpr std::size_t kScanSlack = 16;
+  JsonDocument doc(2 * text.size() + kScanSlack + text.size() / 2);
+  auto* copy = static_cast<char*>(doc.pool().Malloc(text.size() + kScanSlack));
+  std::memcpy(copy, text.data(), text.size());
+  std::memset(copy + text.size(), 0, kScanSlack);
+  rapidjson::InsituStringStream in(copy);
   bool too_deep = false;
   bool read = false;
   auto generate = [&](rapidjson::Document& d) {
