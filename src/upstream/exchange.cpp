@@ -61,8 +61,17 @@ unsigned Exchange::status() const {
   return impl_->parser.get().result_int();
 }
 
+// A scan of the few fields an answer has: the field set's lookup maps the name to a known field
+// and walks a tree comparing case-insensitively, some 500 instructions a lookup.
 std::string_view Exchange::header(std::string_view name) const {
-  return impl_->parser.get()[name];
+  for (const auto& field : impl_->parser.get()) {
+    const auto field_name = field.name_string();
+    if (field_name.size() == name.size() &&
+        boost::beast::iequals(std::string_view{field_name.data(), field_name.size()}, name)) {
+      return {field.value().data(), field.value().size()};
+    }
+  }
+  return {};
 }
 
 bool Exchange::body_done() const {
