@@ -3,16 +3,14 @@
 #include <boost/beast/core/string.hpp>
 #include <utility>
 
+#include "governor/upstream/field_scan.hpp"
+
 namespace governor::server {
 
 namespace beast = boost::beast;
 
 std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
-  const auto it = request.find(name);
-  if (it == request.end()) {
-    return std::nullopt;
-  }
-  return std::string_view{it->value().data(), it->value().size()};
+  return upstream::find_field(request, name);
 }
 
 // One pass over the fields, where a lookup per header walked the field set six times a call.

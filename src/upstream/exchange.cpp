@@ -1,6 +1,7 @@
 #include "governor/upstream/exchange.hpp"
 
 #include "exchange_impl.hpp"
+#include "governor/upstream/field_scan.hpp"
 
 namespace governor::upstream {
 namespace {
@@ -61,17 +62,8 @@ unsigned Exchange::status() const {
   return impl_->parser.get().result_int();
 }
 
-// A scan of the few fields an answer has: the field set's lookup maps the name to a known field
-// and walks a tree comparing case-insensitively, some 500 instructions a lookup.
 std::string_view Exchange::header(std::string_view name) const {
-  for (const auto& field : impl_->parser.get()) {
-    const auto field_name = field.name_string();
-    if (field_name.size() == name.size() &&
-        boost::beast::iequals(std::string_view{field_name.data(), field_name.size()}, name)) {
-      return {field.value().data(), field.value().size()};
-    }
-  }
-  return {};
+  return find_field(impl_->parser.get(), name).value_or(std::string_view{});
 }
 
 bool Exchange::body_done() const {

@@ -34,6 +34,9 @@ TEST(GovernorHeaders, AbsentHeadersAreNulloptAndTheFirstOfARepeatCounts) {
   const GovernorHeaders h = governor_headers(req);
   EXPECT_EQ(h.task, "first");
   EXPECT_EQ(header_of(req, "X-Governor-Task"), "first");  // as find() sees it
+  EXPECT_EQ(header_of(req, "x-GOVERNOR-task"), "first");
+  EXPECT_EQ(header_of(req, "X-Governor-Tas"), std::nullopt);
+  EXPECT_EQ(header_of(req, "Authorization"), std::nullopt);
   EXPECT_FALSE(h.session);
   EXPECT_FALSE(h.step);
   EXPECT_FALSE(h.trust_domain);
