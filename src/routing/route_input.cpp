@@ -1,5 +1,7 @@
 #include "governor/routing/route_input.hpp"
 
+#include "governor/openai/json_document.hpp"
+
 namespace governor::routing {
 
 namespace {

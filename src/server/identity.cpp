@@ -4,6 +4,7 @@
 
 #include "governor/core/sha256.hpp"
 #include "governor/ledger/ledger.hpp"
+#include "governor/openai/json_document.hpp"
 
 namespace governor::server {
 namespace {

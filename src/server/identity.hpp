@@ -3,6 +3,8 @@
 // Who is calling and which task the call belongs to: pure functions over header values and the
 // body's `metadata`, so every rule is unit-tested without sockets.
 
+#include <rapidjson/fwd.h>  // the metadata's type only
+
 #include <boost/system/result.hpp>
 #include <optional>
 #include <string>
@@ -13,7 +15,6 @@
 #include "governor/core/ids.hpp"
 #include "governor/core/step_type.hpp"
 #include "governor/openai/error_body.hpp"
-#include "governor/openai/json_document.hpp"
 
 namespace governor::server {
 
@@ -55,7 +56,7 @@ struct TaskRef {
 /** Reads each field from its header, else from `metadata.governor_<field>` of the body (a value
  *  in both places must agree), and validates it. 400 names the header. `metadata` may be null. */
 boost::system::result<TaskRef, openai::ApiError> read_task_ref(const GovernorHeaders& headers,
-                                                               const openai::JsonValue* metadata);
+                                                               const rapidjson::Value* metadata);
 
 /** 403 when the caller's key may not use the policy or trust domain the call names. */
 std::optional<openai::ApiError> authorize(const Caller& caller, const TaskRef& ref);

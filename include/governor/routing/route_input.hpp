@@ -1,12 +1,12 @@
 #pragma once
 
+#include <rapidjson/fwd.h>  // the document's type only: this header is widely included
+
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
-
-#include "governor/openai/json_document.hpp"
 
 namespace governor::routing {
 
@@ -46,7 +46,7 @@ struct RouteInput {
 
 /** Reads a chat-completions document (already validated by openai::parse_chat_request) into a
  *  RouteInput whose views point into `body`. `max_completion_tokens` wins over `max_tokens`. */
-RouteInput route_input_from_body(const openai::JsonValue& body, std::size_t body_bytes);
+RouteInput route_input_from_body(const rapidjson::Value& body, std::size_t body_bytes);
 
 /** A single user prompt (the shape of labelled training records). */
 RouteInput route_input_from_prompt(std::string_view prompt);
