@@ -3,7 +3,6 @@
 #include <boost/system/system_error.hpp>
 #include <boost/throw_exception.hpp>
 #include <nlohmann/json.hpp>
-#include <unordered_set>
 #include <utility>
 
 #include "json_parse.hpp"
@@ -60,22 +59,6 @@ std::optional<std::int64_t> token_limit(const JsonDocument& body) {
   return std::nullopt;
 }
 
-/** Drops the members a later one with the same key overrides, as the document did. */
-void keep_last_of_each_key(std::vector<RawMember>& members) {
-  std::unordered_set<std::string_view> seen;
-  std::vector<bool> overridden(members.size());
-  for (std::size_t i = members.size(); i-- > 0;) {
-    overridden[i] = !seen.insert(members[i].key).second;
-  }
-  std::vector<RawMember> kept;
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    if (!overridden[i]) {
-      kept.push_back(std::move(members[i]));
-    }
-  }
-  members = std::move(kept);
-}
-
 }  // namespace
 
 ChatRequestResult parse_chat_request(std::string_view body) {
@@ -95,9 +78,6 @@ ChatRequestResult parse_chat_request(std::string_view body) {
   }
   if (auto e = check_body(*parsed.doc)) {
     return std::move(*e);
-  }
-  if (members.size() != parsed.doc->root().MemberCount()) {
-    keep_last_of_each_key(members);
   }
 
   ChatRequest request{

@@ -216,6 +216,22 @@ void keep_last_of_each_key(JsonValue& root) {
   }
 }
 
+/** Drops the listed members a later one with the same key overrides, as the document did. */
+void keep_last_of_each_key(std::vector<RawMember>& members) {
+  std::unordered_set<std::string_view> seen;
+  std::vector<bool> overridden(members.size());
+  for (std::size_t i = members.size(); i-- > 0;) {
+    overridden[i] = !seen.insert(members[i].key).second;
+  }
+  std::vector<RawMember> kept;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (!overridden[i]) {
+      kept.push_back(std::move(members[i]));
+    }
+  }
+  members = std::move(kept);
+}
+
 ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::size_t max_depth) {
   // UTF-8 is checked over the whole text first, eight ASCII bytes at a time: RapidJSON's own
   // validation decodes byte by byte and was 4% of a proxied call. Outside strings any non-ASCII
@@ -259,6 +275,9 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
     return {std::nullopt, too_deep};
   }
   keep_last_of_each_key(doc.root());
+  if (members != nullptr && doc.root().IsObject() && members->size() != doc.root().MemberCount()) {
+    keep_last_of_each_key(*members);
+  }
   doc.index_root();
   return {std::move(doc), false};
 }

@@ -27,8 +27,9 @@ struct ParsedJson {
 ParsedJson parse_json(std::string_view text,
                       std::size_t max_depth = std::numeric_limits<std::size_t>::max());
 
-/** parse_json, also listing the top-level object's members in the order they appear (a
- *  repeated key once per appearance). A document that is not an object lists none. */
+/** parse_json, also listing the top-level object's members in the order they appear; a repeated
+ *  key only where it last appears, the member the document kept. A document that is not an
+ *  object lists none. */
 ParsedJson parse_json(std::string_view text, std::vector<RawMember>& members,
                       std::size_t max_depth = std::numeric_limits<std::size_t>::max());
 

@@ -51,20 +51,37 @@ MaybeError expect_number(const JsonValue& value, const FieldPath& path, double m
 MaybeError expect_one_of(const JsonValue& value, const FieldPath& path,
                          std::span<const std::string_view> allowed);
 
+/** `expect` applied to the member `key` of `object`, which must be present unless `optional`.
+ *  `Object` is a JsonValue or the request's JsonDocument (its root, looked up through the
+ *  summary of its names). */
+template <class Object>
+MaybeError check_member(const Object& object, const FieldPath& object_path, std::string_view key,
+                        bool optional, MaybeError (*expect)(const JsonValue&, const FieldPath&)) {
+  const JsonValue* value = member(object, key);
+  if (value == nullptr) {
+    return optional ? std::nullopt : MaybeError{missing(object_path.child(key))};
+  }
+  return expect(*value, object_path.child(key));
+}
+
 /** Checks of an optional member: no error when it is absent or null. */
-MaybeError optional_string(const JsonValue& object, const FieldPath& object_path,
-                           std::string_view key);
-MaybeError optional_bool(const JsonValue& object, const FieldPath& object_path,
-                         std::string_view key);
-MaybeError optional_object(const JsonValue& object, const FieldPath& object_path,
-                           std::string_view key);
-MaybeError optional_string(const JsonDocument& body, const FieldPath& body_path,
-                           std::string_view key);
+template <class Object>
+MaybeError optional_string(const Object& object, const FieldPath& path, std::string_view key) {
+  return check_member(object, path, key, true, expect_string);
+}
+template <class Object>
+MaybeError optional_bool(const Object& object, const FieldPath& path, std::string_view key) {
+  return check_member(object, path, key, true, expect_bool);
+}
+template <class Object>
+MaybeError optional_object(const Object& object, const FieldPath& path, std::string_view key) {
+  return check_member(object, path, key, true, expect_object);
+}
 
 /** Checks of a required member, which must not be absent or null. */
-MaybeError required_string(const JsonValue& object, const FieldPath& object_path,
-                           std::string_view key);
-MaybeError required_string(const JsonDocument& body, const FieldPath& body_path,
-                           std::string_view key);
+template <class Object>
+MaybeError required_string(const Object& object, const FieldPath& path, std::string_view key) {
+  return check_member(object, path, key, false, expect_string);
+}
 
 }  // namespace governor::openai::rules
