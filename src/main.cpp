@@ -22,6 +22,7 @@
 #include "governor/config/policy_loader.hpp"
 #include "governor/core/sha256.hpp"
 #include "governor/routing/prompt_model.hpp"
+#include "governor/server/io_backend.hpp"
 #include "governor/server/server.hpp"
 #include "router_commands.hpp"
 
@@ -77,6 +78,11 @@ int serve(const std::string& config_path, std::optional<int> port, std::optional
     cfg->listen.workers = *workers;
   }
   setup_logging(cfg->logs);
+  if (const auto problem = server::io_backend_problem()) {
+    spdlog::error("cannot start: {}", *problem);
+    spdlog::shutdown();
+    return 1;
+  }
 
   server::Server srv(cfg);
   try {

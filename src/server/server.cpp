@@ -15,6 +15,7 @@
 
 #include "call_lines.hpp"
 #include "governor/ledger/ledger.hpp"
+#include "governor/server/io_backend.hpp"
 #include "http_types.hpp"
 #include "policy_reload.hpp"
 #include "services.hpp"
@@ -62,6 +63,7 @@ telemetry::GatewayMetricsPtr make_gateway_metrics(const config::GatewayConfig& c
   telemetry::MetricsOptions options;
   options.tenant_label = cfg.metrics.tenant_label;
   options.version = GOVERNOR_VERSION;
+  options.io_backend = io_backend_name();
   for (const auto& up : cfg.upstreams) {
     options.upstreams.push_back(up.name);
   }
@@ -220,7 +222,8 @@ void Server::start() {
     w->start();
   }
   i.started = true;
-  spdlog::info("governor listening on {}:{} with {} worker(s)", listen.address, i.port, n);
+  spdlog::info("governor listening on {}:{} with {} worker(s) on {}", listen.address, i.port, n,
+               io_backend_name());
   if (i.admin_acceptor) {
     spdlog::info("admin listener on {}:{}", i.config->admin.address, i.admin_port);
   }

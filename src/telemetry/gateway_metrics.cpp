@@ -244,7 +244,7 @@ GatewayMetrics::GatewayMetrics(MetricsOptions options)
   for (const std::string& name : i.options.upstreams) {
     i.upstreams.emplace(name, i.make_series(name));
   }
-  i.build_family.Add({{"version", i.options.version}}).Set(1);
+  i.build_family.Add({{"version", i.options.version}, {"io", i.options.io_backend}}).Set(1);
   for (const std::string_view reason : kEscalationReasons) {
     i.escalations.get({reason});
   }

@@ -32,6 +32,7 @@ struct MetricsOptions {
   /** Upstream names from the config: their per-upstream series are made once here, so the hot
    *  path never takes the registry's locks for them. Others still work (made on first use). */
   std::vector<std::string> upstreams;
+  std::string io_backend;  ///< governor_build_info{io}: "io_uring" or "epoll"
 };
 
 /** One finished chat call, as the metrics see it. Every string is from a bounded set (config

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "budget_fixture.hpp"
+#include "governor/server/io_backend.hpp"
 #include "support/metrics_text.hpp"
 
 namespace governor::testing {
@@ -115,7 +116,9 @@ TEST_F(MetricsEndpointTest, RealCallsOfEachKindMoveTheirMetrics) {
   EXPECT_EQ(metric_value(t, "governor_open_connections", {{"listener", "data"}}), 1);
   EXPECT_GE(*metric_value(t, "governor_open_connections", {{"listener", "admin"}}), 1);
   EXPECT_EQ(metric_value(t, "governor_policy_reloads_total", {{"result", "success"}}), 1);
-  EXPECT_EQ(metric_value(t, "governor_build_info", {{"version", "0.1.0"}}), 1);
+  EXPECT_EQ(metric_value(t, "governor_build_info",
+                         {{"version", "0.1.0"}, {"io", std::string(server::io_backend_name())}}),
+            1);
   EXPECT_EQ(metric_value(t, "governor_ledger_queue_depth"), 0);
   // A few calls write far less than the 1000 log pages that start a checkpoint.
   EXPECT_EQ(metric_value(t, "governor_ledger_checkpoints_total"), 0);

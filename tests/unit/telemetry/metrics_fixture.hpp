@@ -18,6 +18,7 @@ class MetricsTest : public ::testing::Test {
     MetricsOptions o;
     o.tenant_label = tenant_label;
     o.version = "1.2.3";
+    o.io_backend = "io_uring";
     o.upstreams = {"cheap-up", "strong-up"};
     return o;
   }

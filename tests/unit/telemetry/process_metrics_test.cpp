@@ -55,8 +55,9 @@ TEST_F(MetricsTest, LedgerCheckpointsFollowTheLedgersCountAndNeverGoBack) {
   EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 5);
 }
 
-TEST_F(MetricsTest, BuildInfoCarriesTheVersion) {
-  EXPECT_EQ(metric_value(text(), "governor_build_info", {{"version", "1.2.3"}}), 1);
+TEST_F(MetricsTest, BuildInfoCarriesTheVersionAndIoBackend) {
+  EXPECT_EQ(metric_value(text(), "governor_build_info", {{"version", "1.2.3"}, {"io", "io_uring"}}),
+            1);
 }
 
 TEST_F(MetricsTest, FamiliesWithLabelsFromCallsAppearWithTheirFirstSeries) {
