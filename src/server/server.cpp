@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -143,10 +144,19 @@ struct Server::Impl {
   std::unique_ptr<tcp::acceptor> admin_acceptor;  ///< likewise; null when disabled
   std::uint16_t port = 0;
   std::uint16_t admin_port = 0;
+  /** Accept loops still running. Shutdown waits for them to end after closing the acceptors: on
+   *  io_uring a closed acceptor's pending accept is cancelled by a request to the kernel, and an
+   *  accept whose cancellation has not come back when its io_context is destroyed is destroyed
+   *  after the socket service it refers to (Asio issue #1235). */
+  std::atomic<int> accept_loops{0};
   bool started = false;
   bool stopped = false;
 
   net::awaitable<void> accept_loop(tcp::acceptor& from, Listener listener) {
+    struct Running {
+      std::atomic<int>& loops;
+      ~Running() { --loops; }
+    } running{accept_loops};
     std::size_t next = 0;
     for (;;) {
       Worker& w = *workers[next++ % workers.size()];
@@ -213,6 +223,7 @@ void Server::start() {
         bind_listener(i.workers[0]->io(), i.config->admin.address, i.config->admin.port);
     i.admin_port = i.admin_acceptor->local_endpoint().port();
   }
+  i.accept_loops = i.admin_acceptor ? 2 : 1;
   net::co_spawn(i.workers[0]->io(), i.accept_loop(*i.acceptor, Listener::data), net::detached);
   if (i.admin_acceptor) {
     net::co_spawn(i.workers[0]->io(), i.accept_loop(*i.admin_acceptor, Listener::admin),
@@ -290,6 +301,10 @@ bool Server::shutdown(std::chrono::milliseconds drain_timeout) {
     closed.set_value();
   });
   closed.get_future().wait();
+  const auto accept_deadline = Clock::now() + std::chrono::seconds(1);
+  while (i.accept_loops > 0 && Clock::now() < accept_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   // 2. Drain: idle keep-alive connections close now, busy ones after their response.
   for (auto& w : i.workers) {
     w->begin_drain();
