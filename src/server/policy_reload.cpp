@@ -11,7 +11,7 @@ namespace {
 ReloadReport load_and_swap_policies(const config::GatewayConfig& config, Services& services) {
   ReloadReport report;
   if (config.policies.dir.empty()) {
-    services.policies.store(std::make_shared<const config::PolicySet>(), std::memory_order_release);
+    services.policies.store(std::make_shared<const config::PolicySet>());
     report.ok = true;
     return report;
   }
@@ -51,8 +51,8 @@ ReloadReport load_and_swap_policies(const config::GatewayConfig& config, Service
   report.ok = true;
   report.policies = loaded.policies->policies.size();
   report.models = models->size();
-  services.models.store(std::move(models), std::memory_order_release);
-  services.policies.store(std::move(loaded.policies), std::memory_order_release);
+  services.models.store(std::move(models));
+  services.policies.store(std::move(loaded.policies));
   return report;
 }
 
