@@ -20,12 +20,10 @@ class SharedSnapshot {
     const std::lock_guard lock(mutex_);
     return value_;
   }
-  /** The previous value is released after the lock, by the caller's copy of it. */
+  /** The previous value is released after the lock, with the parameter it is swapped into. */
   void store(Ptr value) {
-    {
-      const std::lock_guard lock(mutex_);
-      value_.swap(value);
-    }
+    const std::lock_guard lock(mutex_);
+    value_.swap(value);
   }
 
  private:

@@ -6,8 +6,8 @@
 
 namespace governor::server {
 
-/** The kernel interface this build's Asio waits on: "io_uring" (GOVERNOR_IO_URING, the default)
- *  or "epoll". Fixed at build time, for every io_context in the process. */
+/** The kernel interface this build's Asio waits on: "epoll" (the default) or "io_uring"
+ *  (-DGOVERNOR_IO_URING=ON). Fixed at build time, for every io_context in the process. */
 std::string_view io_backend_name();
 
 /** Why this build's I/O backend cannot run here, or nullopt when it can. An io_uring build on a
