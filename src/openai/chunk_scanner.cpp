@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "slack_insitu_stream.hpp"
 #include "terminated_copy.hpp"
 #include "utf8.hpp"
 
@@ -305,7 +306,7 @@ std::optional<ChunkInfo> parse_with(std::string_view text, std::size_t depth_lim
   std::string big;
   ChunkSax sax;
   RapidHandler handler{sax, depth_limit};
-  rapidjson::InsituStringStream in(terminated_copy(text, kept, big));
+  SlackInsituStream in(terminated_copy(text, kept, big));
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(in, handler);
   too_deep = handler.too_deep;
   // The stream ends at a NUL: a NUL inside the text would end the document early.

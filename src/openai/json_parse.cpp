@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "slack_insitu_stream.hpp"
 #include "utf8.hpp"
 
 namespace governor::openai {
@@ -48,7 +49,7 @@ class DomBuilder {
   /** `members` (may be null) receives the top-level object's members; `text` and `in` are the
    *  text being parsed and the stream reading it, for the values' offsets. */
   DomBuilder(rapidjson::Document& doc, std::vector<RawMember>* members, std::string_view text,
-             rapidjson::InsituStringStream& in, std::size_t offset, std::size_t max_depth)
+             SlackInsituStream& in, std::size_t offset, std::size_t max_depth)
       : doc_(doc),
         members_(members),
         text_(text),
@@ -140,7 +141,7 @@ class DomBuilder {
   rapidjson::Document& doc_;
   std::vector<RawMember>* members_;
   std::string_view text_;
-  rapidjson::InsituStringStream& in_;
+  SlackInsituStream& in_;
   std::size_t offset_;  ///< bytes skipped before `text_` (a BOM)
   std::size_t max_depth_;
   std::size_t depth_ = 0;
@@ -250,14 +251,13 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
   thread_local rapidjson::Reader reader;
   // The text is copied into the document's own pool and read there in situ: each string stays
   // where the reader decoded it, and the document points at it instead of copying it again.
-  // RapidJSON's SSE2 scans load aligned 16-byte blocks, up to 15 bytes past the NUL: the copy's
-  // allocation covers them. The values take about the text's size again.
-  constexpr std::size_t kScanSlack = 16;
+  // Strings are scanned 16 bytes at a time, up to 15 bytes past the NUL: the copy's allocation
+  // covers them (SlackInsituStream). The values take about the text's size again.
   JsonDocument doc(2 * text.size() + kScanSlack + text.size() / 2);
   auto* copy = static_cast<char*>(doc.pool().Malloc(text.size() + kScanSlack));
   std::memcpy(copy, text.data(), text.size());
   std::memset(copy + text.size(), 0, kScanSlack);
-  rapidjson::InsituStringStream in(copy);
+  SlackInsituStream in(copy);
   bool too_deep = false;
   bool read = false;
   auto generate = [&](rapidjson::Document& d) {
