@@ -152,7 +152,7 @@ net::awaitable<HeldAnswer> hold_answer(Call& ex, const openai::ChatRequest& requ
   record.upstream_model = served_by.model;
   record.tier = tier_name_of(cfg, served_by.name);
   record.status = up.status();
-  held.content_type = std::string(up.header("content-type"));
+  held.content_type = std::string(up.content_type());
   held.streamed =
       request.stream && up.status() == 200 && held.content_type.starts_with("text/event-stream");
   if (held.streamed) {

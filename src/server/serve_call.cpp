@@ -176,7 +176,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   record.tier = tier_name_of(cfg, served_by.name);
   record.status = up.status();
 
-  const bool event_stream = up.header("content-type").starts_with("text/event-stream");
+  const bool event_stream = up.content_type().starts_with("text/event-stream");
   if (request.stream && up.status() == 200 && event_stream) {
     if (!co_await write_stream_head(ex, record)) {
       record.outcome = "client_gone";
@@ -239,7 +239,7 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   co_await budget.settle(record);  // durable before the client sees the answer it paid for
   Response res{static_cast<http::status>(record.status), ex.request.version()};
   res.add(http::field::server, "governor");
-  const auto content_type = up.header("content-type");
+  const auto content_type = up.content_type();
   res.add(http::field::content_type, content_type.empty() ? "application/json" : content_type);
   set_governor_headers(res, record);
   res.add("X-Governor-Cost-Usd", record.call_cost().to_string());

@@ -1,14 +1,13 @@
 #include "governor/upstream/exchange.hpp"
 
 #include "exchange_impl.hpp"
-#include "governor/upstream/field_scan.hpp"
 
 namespace governor::upstream {
 namespace {
 
 template <class Stream>
 net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some_on(
-    Stream& stream, beast::flat_buffer& buffer, http::response_parser<http::buffer_body>& parser) {
+    Stream& stream, beast::flat_buffer& buffer, ResponseParser& parser) {
   co_return co_await http::async_read_some(stream, buffer, parser, nothrow);
 }
 
@@ -59,11 +58,19 @@ Exchange& Exchange::operator=(Exchange&&) noexcept = default;
 Exchange::~Exchange() = default;
 
 unsigned Exchange::status() const {
-  return impl_->parser.get().result_int();
+  return impl_->parser.status();
 }
 
-std::string_view Exchange::header(std::string_view name) const {
-  return find_field(impl_->parser.get(), name).value_or(std::string_view{});
+std::string_view Exchange::content_type() const {
+  return impl_->parser.content_type();
+}
+
+std::string_view Exchange::retry_after() const {
+  return impl_->parser.retry_after();
+}
+
+std::string_view Exchange::retry_after_ms() const {
+  return impl_->parser.retry_after_ms();
 }
 
 bool Exchange::body_done() const {
@@ -80,10 +87,8 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     if (i.failed) {
       co_return i.fail(net::error::broken_pipe, false);
     }
-    auto& body = i.parser.get().body();
     auto& piece = i.connection->piece;
-    body.data = piece.data();
-    body.size = piece.size();
+    i.parser.set_output(piece.data(), piece.size());
     // What the connection's buffer holds already (a whole response usually came with its
     // header) is parsed here: an asynchronous read of it went through the scheduler again.
     if (auto& buffer = i.connection->buffer; buffer.size() > 0) {
@@ -92,7 +97,7 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
       if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
         co_return i.fail(ec, false);
       }
-      if (const std::size_t produced = piece.size() - body.size; produced > 0) {
+      if (const std::size_t produced = piece.size() - i.parser.room(); produced > 0) {
         co_return std::string_view(piece.data(), produced);
       }
       if (i.parser.is_done()) {
@@ -116,7 +121,7 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     if (ec) {
       co_return i.fail(ec, false);
     }
-    const std::size_t produced = piece.size() - i.parser.get().body().size;
+    const std::size_t produced = piece.size() - i.parser.room();
     if (produced > 0) {
       co_return std::string_view(piece.data(), produced);
     }

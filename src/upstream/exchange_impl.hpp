@@ -1,14 +1,15 @@
 #pragma once
 
 #include "connection_pool.hpp"
+#include "response_parser.hpp"
 
 namespace governor::upstream {
 
-/** Beast's buffer_body parser reads the body into the connection's `piece` as it arrives. */
+/** The parser reads the body into the connection's `piece` as it arrives. */
 struct Exchange::Impl {
   std::weak_ptr<ConnectionPool> pool;  // weak: a forced shutdown may destroy pools first
   ConnectionPtr connection;
-  http::response_parser<http::buffer_body> parser;
+  ResponseParser parser;
   Clock::time_point deadline{};
   std::chrono::milliseconds idle{};
   std::string upstream;

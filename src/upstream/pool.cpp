@@ -17,7 +17,7 @@ constexpr std::size_t kErrorBodyLimit = 64 * 1024;
 template <class Stream>
 net::awaitable<boost::system::error_code> send_and_read_header(
     Stream& stream, beast::flat_buffer& buffer, const std::array<net::const_buffer, 2>& request,
-    http::response_parser<http::buffer_body>& parser) {
+    ResponseParser& parser) {
   if (auto [ec, n] = co_await net::async_write(stream, request, nothrow); ec) {
     co_return ec;
   }
@@ -162,8 +162,8 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
       f.kind = FailureKind::http_status;
       f.status = status;
       f.upstream = upstream.name;
-      f.retry_after = parse_retry_after(exchange.header("retry-after"),
-                                        exchange.header("retry-after-ms"), std::time(nullptr));
+      f.retry_after =
+          parse_retry_after(exchange.retry_after(), exchange.retry_after_ms(), std::time(nullptr));
       auto body = co_await exchange.read_all(kErrorBodyLimit);
       if (body) {
         f.body = std::move(*body);

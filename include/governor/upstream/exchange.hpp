@@ -29,8 +29,11 @@ class Exchange {
   ~Exchange();
 
   unsigned status() const;
-  /** A response header's value, or "" when absent. */
-  std::string_view header(std::string_view name) const;
+  /** The response's Content-Type, Retry-After and Retry-After-Ms headers (the first of each),
+   *  "" when absent: the only headers Governor reads of an upstream's response. */
+  std::string_view content_type() const;
+  std::string_view retry_after() const;
+  std::string_view retry_after_ms() const;
   bool body_done() const;
 
   /** Next piece of the body as it arrives (an empty piece means the body ended). The view is
