@@ -1,7 +1,10 @@
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +26,13 @@ namespace governor::ledger {
  *  @par Thread safety Not thread-safe: one owner (the ledger thread). */
 class Book {
  public:
+  Book() = default;
+  // Not copyable: a live reservation points at this book's own spend counters.
+  Book(const Book&) = delete;
+  Book& operator=(const Book&) = delete;
+  Book(Book&&) = default;  // the counters move with their map's nodes
+  Book& operator=(Book&&) = default;
+
   template <class T>
   struct Applied {
     T outcome;
@@ -103,16 +113,56 @@ class Book {
     Scope scope = Scope::task;
     std::optional<MicroUsd> available;
   };
+  /** A call counts in at most three windows: its session, its tenant's day and month. */
+  static constexpr std::size_t kMaxWindows = 3;
+  using WindowCounters = std::array<Counter*, kMaxWindows>;
+  /** A live reservation and the counters of its windows (record.scopes, in order), found once at
+   *  the grant: a node of an unordered_map never moves, so the settlement hashes no key again. */
+  struct Held {
+    ReservationRecord record;
+    WindowCounters counters{};
+  };
+  /** The spend windows of a call (spend_keys()), and the book's counters of them (nullptr where
+   *  the book has none yet). */
+  struct Windows {
+    std::vector<SpendKey> keys;
+    WindowCounters counters{};
+    bool recalled = false;  ///< copied from recent_windows_
+  };
+  /** The windows of the last grant. Calls come in runs from one tenant and session on one day,
+   *  and the windows of such a run are the same: copied from here, with no date to format and no
+   *  key to hash (about 600 instructions a call). The counters stay valid: spend_ keeps every
+   *  window it gets, and an unordered_map's nodes never move. */
+  struct RecentWindows {
+    std::string tenant;
+    std::string session;
+    std::chrono::sys_days day;
+    Windows windows;  ///< every counter set
+    bool match(std::string_view call_tenant, std::string_view call_session,
+               std::chrono::sys_days call_day) const {
+      return day == call_day && tenant == call_tenant && session == call_session;
+    }
+  };
 
   static std::optional<MicroUsd> available_for(const TaskState& task, StepType step);
   static std::optional<MicroUsd> remaining_of(std::optional<MicroUsd> limit, const Counter& c);
   Counter counter(const SpendKey& key) const;
+  /** The window's counter, nullptr when the book has none (nothing spent or held in it yet). */
+  Counter* find_counter(const SpendKey& key);
+  /** The counter of the reservation's `i`th window. */
+  Counter& counter_of(Held& held, std::size_t i);
+  /** The windows a call of `tenant` in `session` at `now` counts in. */
+  Windows windows_of(std::string_view tenant, std::string_view session, TimePoint now);
+  /** Keeps a granted call's windows (its counters all set) for the calls after it. */
+  void remember_windows(std::string_view tenant, std::string_view session, TimePoint now,
+                        const Windows& windows);
   void hold(TaskState& task, StepType step, MicroUsd amount);
   void release(TaskState& task, StepType step, MicroUsd amount, MicroUsd cost);
 
   std::unordered_map<TaskKey, TaskState, TaskKeyHash> tasks_;
   std::unordered_map<SpendKey, Counter, SpendKeyHash> spend_;
-  std::unordered_map<std::uint64_t, ReservationRecord> reservations_;
+  std::unordered_map<std::uint64_t, Held> reservations_;
+  std::optional<RecentWindows> recent_windows_;
   std::uint64_t next_id_ = 1;
   std::uint64_t overruns_ = 0;
 };

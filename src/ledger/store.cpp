@@ -225,23 +225,49 @@ StepRecord reconciled_step_row(const ReservationRecord& r) {
 
 // ---- WriteSet ------------------------------------------------------------------------------
 
+namespace {
+
+/** A row coalesced with a later one of the same key: only the values can differ. A spend
+ *  window's key is two strings, so only its amount is copied. */
+void coalesce(TaskRow& row, TaskRow&& later) {
+  row = std::move(later);
+}
+void coalesce(SpendRow& row, SpendRow&& later) {
+  row.spent = later.spent;
+}
+
+}  // namespace
+
 // `key` may be `row`'s own key: it is not read after `row` is moved.
 template <class Row, class Key, class Hash, class KeyOf>
-void WriteSet::upsert(std::vector<Entry<Row>>& rows,
-                      std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
-                      bool added, const Key& key, const Hash& hash, const KeyOf& key_of) {
+std::size_t WriteSet::upsert(std::vector<Entry<Row>>& rows,
+                             std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
+                             bool added, const Key& key, const Hash& hash, const KeyOf& key_of) {
   const std::size_t h = hash(key);
   const auto [first, last] = index.equal_range(h);
   for (auto it = first; it != last; ++it) {
     Entry<Row>& e = rows[it->second];
     if (key_of(e.row) == key) {
-      e.row = std::move(row);
+      coalesce(e.row, std::move(row));
       e.added = e.added || added;  // inserted earlier in the batch: still an INSERT
-      return;
+      return it->second;
     }
   }
   index.emplace(h, rows.size());
-  rows.push_back(Entry<Row>{std::move(row), added});
+  rows.emplace_back(std::move(row), added);  // in place: a settled task's row is large
+  return rows.size() - 1;
+}
+
+void WriteSet::add_spend(SpendRow&& row) {
+  const auto scope = static_cast<std::size_t>(row.key.scope);
+  std::size_t none = spend_.size();  // for a scope without a slot (there is none)
+  std::size_t& recent = scope < recent_spend_.size() ? recent_spend_[scope] : none;
+  if (recent < spend_.size() && spend_[recent].row.key == row.key) {
+    coalesce(spend_[recent].row, std::move(row));
+    return;
+  }
+  recent = upsert(spend_, spend_index_, std::move(row), false, row.key, SpendKeyHash{},
+                  [](const SpendRow& r) -> const SpendKey& { return r.key; });
 }
 
 void WriteSet::add(Effects&& fx) {
@@ -252,30 +278,37 @@ void WriteSet::add(Effects&& fx) {
            [](const TaskRow& r) -> const TaskKey& { return r.key; });
   }
   for (SpendRow& row : fx.spend) {
-    upsert(spend_, spend_index_, std::move(row), false, row.key, SpendKeyHash{},
-           [](const SpendRow& r) -> const SpendKey& { return r.key; });
+    add_spend(std::move(row));
   }
   if (fx.step) {
     const auto [it, inserted] = step_index_.try_emplace(fx.step->id, steps_.size());
     if (inserted) {
-      steps_.push_back(Entry<StepRecord>{std::move(*fx.step), fx.step_added});
+      steps_.emplace_back(std::move(*fx.step), fx.step_added);
     } else {
       Entry<StepRecord>& e = steps_[it->second];
       e.row = std::move(*fx.step);
       e.added = e.added || fx.step_added;
     }
   }
-  if (fx.reservation_added) {
-    added_index_.emplace(fx.reservation_added->id, added_.size());
-    added_.push_back(std::move(fx.reservation_added));
+  if (fx.reservation_added != nullptr) {
+    const Added grant{fx.reservation_added->id, fx.reservation_added};
+    // At the end unless some caller adds ids out of order (the ledger never does).
+    const auto at =
+        added_.empty() || added_.back().id < grant.id
+            ? added_.end()
+            : std::upper_bound(added_.begin(), added_.end(), grant.id,
+                               [](std::uint64_t id, const Added& a) { return id < a.id; });
+    added_.insert(at, grant);
   }
   if (fx.reservation_removed) {
-    const auto it = added_index_.find(*fx.reservation_removed);
-    if (it != added_index_.end()) {
-      added_[it->second].reset();  // never stored, so nothing to delete
-      added_index_.erase(it);
+    const std::uint64_t id = *fx.reservation_removed;
+    const auto it =
+        std::lower_bound(added_.begin(), added_.end(), id,
+                         [](const Added& a, std::uint64_t wanted) { return a.id < wanted; });
+    if (it != added_.end() && it->id == id && it->record != nullptr) {
+      it->record = nullptr;  // never stored, so nothing to delete
     } else {
-      removed_.push_back(*fx.reservation_removed);
+      removed_.push_back(id);
     }
   }
 }
@@ -292,7 +325,6 @@ void WriteSet::clear() {
   steps_.clear();
   step_index_.clear();
   added_.clear();
-  added_index_.clear();
   removed_.clear();
 }
 
@@ -512,7 +544,7 @@ bool Store::write(const Effects& fx) {
   if (fx.step && !write_step(*fx.step)) {
     return false;
   }
-  if (fx.reservation_added && !write_holds({&*fx.reservation_added})) {
+  if (fx.reservation_added != nullptr && !write_holds({fx.reservation_added})) {
     return false;
   }
   if (fx.reservation_removed && !release_hold(*fx.reservation_removed)) {
@@ -538,9 +570,9 @@ bool Store::write(const WriteSet& w) {
     }
   }
   batch_holds_.clear();
-  for (const std::optional<ReservationRecord>& r : w.added_) {
-    if (r) {
-      batch_holds_.push_back(&*r);
+  for (const WriteSet::Added& a : w.added_) {
+    if (a.record != nullptr) {
+      batch_holds_.push_back(a.record);
     }
   }
   if (!write_holds(batch_holds_)) {

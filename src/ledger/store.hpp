@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <boost/system/result.hpp>
 #include <cstdint>
 #include <memory>
@@ -48,20 +49,32 @@ class WriteSet {
     Row row;
     bool added = false;
   };
+  /** Keeps `row` once per key, at its latest value; returns where it is in `rows`. */
   template <class Row, class Key, class Hash, class KeyOf>
-  static void upsert(std::vector<Entry<Row>>& rows,
-                     std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
-                     bool added, const Key& key, const Hash& hash, const KeyOf& key_of);
+  static std::size_t upsert(std::vector<Entry<Row>>& rows,
+                            std::unordered_multimap<std::size_t, std::size_t>& index, Row&& row,
+                            bool added, const Key& key, const Hash& hash, const KeyOf& key_of);
+  void add_spend(SpendRow&& row);
 
   // Rows in the order first seen; the index maps a key's hash to the rows with that hash.
   std::vector<Entry<TaskRow>> tasks_;
   std::unordered_multimap<std::size_t, std::size_t> task_index_;
   std::vector<Entry<SpendRow>> spend_;
   std::unordered_multimap<std::size_t, std::size_t> spend_index_;
+  /** For each Scope, where the last spend row of that scope went in spend_ (maybe stale, after
+   *  clear(): the key is compared). A batch's settlements mostly count in the same few windows
+   *  (a tenant's day and month), so that row is tried before a key is hashed. */
+  std::array<std::size_t, 4> recent_spend_{};
   std::vector<Entry<StepRecord>> steps_;
   std::unordered_map<std::uint64_t, std::size_t> step_index_;
-  std::vector<std::optional<ReservationRecord>> added_;  ///< nullopt: removed again in the set
-  std::unordered_map<std::uint64_t, std::size_t> added_index_;
+  /** A reservation new in the set; `record` is nullptr once it is removed again in the set. */
+  struct Added {
+    std::uint64_t id = 0;
+    const ReservationRecord* record = nullptr;
+  };
+  /** In id order, so a removal finds its grant by binary search: a book's ids only grow, so each
+   *  grant goes at the end (a hash map here was two allocations per call). */
+  std::vector<Added> added_;
   std::vector<std::uint64_t> removed_;
 };
 

@@ -7,11 +7,6 @@ namespace {
 
 using Days = std::chrono::sys_days;
 
-Days utc_day(TimePoint t) {
-  // floor, not duration_cast: an instant before the epoch still belongs to the day it is in.
-  return std::chrono::floor<std::chrono::days>(t);
-}
-
 /** The keys of one day, formatted once: every reservation needs both, and snprintf for each
  *  was about 3% of the ledger thread. One entry per thread (the ledger has one thread, and
  *  the day changes once a day), so no lock. */
@@ -37,6 +32,11 @@ const DayKeys& keys_of(TimePoint t) {
 }
 
 }  // namespace
+
+std::chrono::sys_days utc_day(TimePoint t) {
+  // floor, not duration_cast: an instant before the epoch still belongs to the day it is in.
+  return std::chrono::floor<std::chrono::days>(t);
+}
 
 std::string day_window(TimePoint t) {
   return keys_of(t).day_text;

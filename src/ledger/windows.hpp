@@ -8,6 +8,9 @@ namespace governor::ledger {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
+/** The UTC calendar day `t` is in (floored: an instant before the epoch is in the day before). */
+std::chrono::sys_days utc_day(TimePoint t);
+
 /** The UTC calendar day of `t` as "YYYY-MM-DD": the key of a tenant's daily spend window. */
 std::string day_window(TimePoint t);
 

@@ -424,7 +424,7 @@ TEST(BookEffects, AOneStepGrantWritesOnlyItsReservationAndItsSettlementAddsTheRo
   const Grant& g = grant_of(reserved.outcome);
   EXPECT_FALSE(reserved.effects.task) << "the task row waits for the settlement";
   EXPECT_FALSE(reserved.effects.step) << "the step row waits for the settlement";
-  ASSERT_TRUE(reserved.effects.reservation_added) << "a crash needs the reservation";
+  ASSERT_NE(reserved.effects.reservation_added, nullptr) << "a crash needs the reservation";
   // The book still has the call in flight, for a view taken meanwhile.
   const auto in_flight = book.view(TaskKey{"acme", "call-1"}, {}, {}, kNoon);
   ASSERT_TRUE(in_flight);
@@ -502,7 +502,7 @@ TEST(BookEffects, AGrantWritesTheTaskTheReservationAndAnInFlightStep) {
   EXPECT_EQ(fx.task->key, (TaskKey{"acme", "t1"}));
   EXPECT_EQ(fx.task->record.last_hash, 42u);
   EXPECT_EQ(fx.task->record.session, "s1");
-  ASSERT_TRUE(fx.reservation_added);
+  ASSERT_NE(fx.reservation_added, nullptr);
   EXPECT_EQ(fx.reservation_added->id, g.reservation);
   EXPECT_EQ(fx.reservation_added->amount, usd(300));
   EXPECT_EQ(fx.reservation_added->scopes,
@@ -577,6 +577,107 @@ TEST(BookWindows, TheMonthSumsItsDays) {
   const Refusal refused = refusal_of(book.reserve(r, sixth).outcome);
   EXPECT_EQ(refused.scope, Scope::tenant_month) << "a fresh day, but the month is nearly spent";
   EXPECT_EQ(refused.remaining, usd(100));
+}
+
+// A run of calls from one tenant and session on one day reuses the windows (and their counters)
+// of the call before it; anything else, the next day above all, must find its own.
+
+std::vector<SpendKey> windows_of_grant(Book& book, const ReserveRequest& r, TimePoint now) {
+  const auto applied = book.reserve(r, now);
+  grant_of(applied.outcome);
+  EXPECT_NE(applied.effects.reservation_added, nullptr);
+  return applied.effects.reservation_added != nullptr ? applied.effects.reservation_added->scopes
+                                                      : std::vector<SpendKey>{};
+}
+
+TEST(BookWindows, ARunOfCallsChangesWindowsAtMidnightAndAtTheMonth) {
+  Book book;
+  ReserveRequest r = call();
+  r.tenant_budget = config::TenantBudget{usd(1000), usd(10'000)};
+  const std::vector<SpendKey> march_31{{Scope::tenant_day, "acme", "2024-03-31"},
+                                       {Scope::tenant_month, "acme", "2024-03"}};
+  const std::vector<SpendKey> april_1{{Scope::tenant_day, "acme", "2024-04-01"},
+                                      {Scope::tenant_month, "acme", "2024-04"}};
+  const std::vector<SpendKey> april_2{{Scope::tenant_day, "acme", "2024-04-02"},
+                                      {Scope::tenant_month, "acme", "2024-04"}};
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / March / 31, 23h)), march_31);
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / March / 31, 24h) - 1ns), march_31);
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / April / 1)), april_1) << "a new day and month";
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / April / 1, 18h)), april_1);
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / April / 2, 1s)), april_2) << "same month";
+
+  // Each window holds its own calls: two on the 31st, two on the 1st, one on the 2nd.
+  const auto day = [&](TimePoint t) { return book.view({"acme", "t1"}, {}, r.tenant_budget, t); };
+  EXPECT_EQ(day(at(2024y / March / 31, 1h))->tenant_day.reserved, usd(600));
+  EXPECT_EQ(day(at(2024y / April / 1, 1h))->tenant_day.reserved, usd(600));
+  EXPECT_EQ(day(at(2024y / April / 2, 1h))->tenant_day.reserved, usd(300));
+  EXPECT_EQ(day(at(2024y / April / 2, 1h))->tenant_month.reserved, usd(900));
+  EXPECT_EQ(day(at(2024y / March / 2, 1h))->tenant_month.reserved, usd(600));
+  // Back on a day seen before (a clock set back): its own windows again, not the last ones.
+  EXPECT_EQ(windows_of_grant(book, r, at(2024y / March / 31, 23h)), march_31);
+  EXPECT_EQ(day(at(2024y / March / 31, 1h))->tenant_day.reserved, usd(900));
+}
+
+TEST(BookWindows, CallsOfOtherTenantsAndSessionsInARunFindTheirOwnWindows) {
+  Book book;
+  ReserveRequest acme = call();
+  ReserveRequest globex = call();
+  globex.tenant = "globex";
+  ReserveRequest session = call("t2");
+  session.session = "s1";
+  session.session_budget.total_dollars = usd(10'000);
+  const std::vector<SpendKey> acme_windows{{Scope::tenant_day, "acme", "2024-03-15"},
+                                           {Scope::tenant_month, "acme", "2024-03"}};
+  const std::vector<SpendKey> globex_windows{{Scope::tenant_day, "globex", "2024-03-15"},
+                                             {Scope::tenant_month, "globex", "2024-03"}};
+  const std::vector<SpendKey> session_windows{{Scope::session, "acme", "s1"},
+                                              {Scope::tenant_day, "acme", "2024-03-15"},
+                                              {Scope::tenant_month, "acme", "2024-03"}};
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(windows_of_grant(book, acme, kNoon), acme_windows);
+    EXPECT_EQ(windows_of_grant(book, acme, kNoon + 1s), acme_windows);
+    EXPECT_EQ(windows_of_grant(book, globex, kNoon), globex_windows);
+    EXPECT_EQ(windows_of_grant(book, session, kNoon), session_windows);
+    EXPECT_EQ(windows_of_grant(book, session, kNoon), session_windows);
+    EXPECT_EQ(windows_of_grant(book, acme, kNoon), acme_windows);
+  }
+  // acme's day holds its 6 calls without a session and its 4 in s1; globex's its 2.
+  const auto view = book.view({"acme", "t2"}, session.session_budget, {}, kNoon);
+  EXPECT_EQ(view->tenant_day.reserved, usd(3000));
+  EXPECT_EQ(view->session_scope.reserved, usd(1200));
+  EXPECT_EQ(book.view({"globex", "t1"}, {}, {}, kNoon)->tenant_day.reserved, usd(600));
+}
+
+TEST(BookWindows, ARefusedCallLeavesTheNextCallsWindowsRight) {
+  Book book;
+  ReserveRequest r = call();
+  r.tenant_budget.dollars_per_day = usd(500);
+  grant_of(book.reserve(r, kNoon).outcome);
+  ReserveRequest other = call();
+  other.tenant = "globex";
+  other.tenant_budget.dollars_per_day = usd(1);
+  refusal_of(book.reserve(other, kNoon).outcome);  // its windows are never held in
+  const Grant clamped = grant_of(book.reserve(r, kNoon).outcome);
+  EXPECT_EQ(clamped.amount, usd(200)) << "acme's day still holds the first call";
+  EXPECT_EQ(clamped.remaining.tenant_day, usd(0));
+  EXPECT_EQ(grant_of(book.reserve(call(), kNoon).outcome).remaining.tenant_day, std::nullopt);
+  EXPECT_EQ(book.view({"globex", "t1"}, {}, {}, kNoon), std::nullopt);
+}
+
+TEST(BookWindows, AMovedBookSettlesIntoTheWindowsItHeld) {
+  // A live reservation keeps its windows' counters: they must move with the book (the ledger
+  // thread swaps in a fresh book after a failed commit).
+  Book first;
+  ReserveRequest r = call();
+  r.tenant_budget.dollars_per_day = usd(1000);
+  const Grant g = grant_of(first.reserve(r, kNoon).outcome);
+  Book book = std::move(first);
+  const auto settled = book.settle(settlement(g.reservation, 120));
+  EXPECT_EQ(settled.outcome.tenant_day, usd(880));
+  EXPECT_EQ(settled.effects.spend,
+            (std::vector<SpendRow>{{{Scope::tenant_day, "acme", "2024-03-15"}, usd(120)},
+                                   {{Scope::tenant_month, "acme", "2024-03"}, usd(120)}}));
+  EXPECT_EQ(grant_of(book.reserve(r, kNoon).outcome).remaining.tenant_day, usd(580));
 }
 
 // ---- cache and views ---------------------------------------------------------------------
@@ -684,6 +785,7 @@ TEST(BookNames, AOneStepCallsTaskIsNamedAfterItsReservationAndARefusalTakesNoNam
 
 TEST(OneStepNames, OnlyTheFormTheLedgerWritesCarriesAnId) {
   EXPECT_EQ(one_step_task_name(1), "call-1");
+  EXPECT_EQ(one_step_task_name(18446744073709551615ULL), "call-18446744073709551615");
   EXPECT_EQ(one_step_call_id("call-1"), 1u);
   EXPECT_EQ(one_step_call_id(one_step_task_name(9223372036854775807ULL)), 9223372036854775807ULL);
   for (const char* other :

@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "governor/core/byte_codec.hpp"
+
 namespace governor::ledger {
 namespace {
 
@@ -128,6 +130,120 @@ TEST(CallCodec, EveryFieldComesBackButTheDecisionAndTheDerived) {
   std::string version = bytes;
   version[0] = 9;
   EXPECT_FALSE(decode_call(version, task_back, step_back));
+}
+
+// ---- the bytes themselves ------------------------------------------------------------------
+// Rows already stored must stay readable and rows written now must be readable by an older build:
+// the encoders must write exactly the formats of docs/ledger.md. These references write them with
+// the byte codec's own put_* functions, field by field.
+
+std::string reference_holds(const std::vector<ReservationRecord>& records) {
+  std::string out(1, '\x01');
+  bytes::put_varint(out, records.size());
+  for (const ReservationRecord& r : records) {
+    std::string_view session, day, month;
+    for (const SpendKey& k : r.scopes) {
+      (k.scope == Scope::session ? session : k.scope == Scope::tenant_day ? day : month) = k.name;
+    }
+    bytes::put_varint(out, r.id);
+    for (std::string_view text : {std::string_view(r.task.tenant), std::string_view(r.task.task),
+                                  session, day, month, to_string(r.step)}) {
+      bytes::put_text(out, text);
+    }
+    bytes::put_signed(out, r.amount.micros());
+    bytes::put_signed(out, r.time_unix_ms);
+    out.push_back(static_cast<char>((r.session_limit ? 1 : 0) | (r.day_limit ? 2 : 0) |
+                                    (r.month_limit ? 4 : 0)));
+    for (const auto& limit : {r.session_limit, r.day_limit, r.month_limit}) {
+      if (limit) {
+        bytes::put_signed(out, limit->micros());
+      }
+    }
+  }
+  return out;
+}
+
+std::string reference_call(const TaskRecord& task, const StepView& step) {
+  const config::TaskBudget& b = task.budget;
+  std::string out(1, '\x01');
+  bytes::put_text(out, task.session);
+  bytes::put_text(out, task.policy);
+  bytes::put_signed(out, task.created_unix_ms);
+  out.push_back(static_cast<char>((b.total_dollars ? 1 : 0) | (b.max_input_tokens ? 2 : 0) |
+                                  (b.max_output_tokens ? 4 : 0) |
+                                  (b.hard_stop_after_retries ? 8 : 0)));
+  if (b.total_dollars) {
+    bytes::put_signed(out, b.total_dollars->micros());
+  }
+  if (b.max_input_tokens) {
+    bytes::put_signed(out, *b.max_input_tokens);
+  }
+  if (b.max_output_tokens) {
+    bytes::put_signed(out, *b.max_output_tokens);
+  }
+  if (b.hard_stop_after_retries) {
+    bytes::put_varint(out, *b.hard_stop_after_retries);
+  }
+  bytes::put_signed(out, b.reserve_for_final_synthesis.micros());
+  bytes::put_signed(out, b.reserve_for_human_handoff.micros());
+  bytes::put_signed(out, b.min_useful_output_tokens);
+  bytes::put_text(out, to_string(step.step));
+  bytes::put_text(out, step.model);
+  bytes::put_text(out, step.tier);
+  bytes::put_signed(out, step.usage.input_tokens);
+  bytes::put_signed(out, step.usage.output_tokens);
+  bytes::put_signed(out, step.cost.micros());
+  bytes::put_signed(out, step.reserved.micros());
+  bytes::put_text(out, step.outcome);
+  bytes::put_text(out, step.reason);
+  bytes::put_signed(out, step.latency_ms);
+  out.push_back(step.usage_estimated ? 1 : 0);
+  return out;
+}
+
+TEST(HoldCodec, WritesExactlyTheDocumentedBytes) {
+  std::vector<ReservationRecord> records{record(1, ""), record(2, "s-1"), record(300000, "")};
+  records[1].session_limit = MicroUsd{5'000'000};
+  records[1].day_limit = MicroUsd{-1};
+  records[2].month_limit = MicroUsd{std::numeric_limits<std::int64_t>::min()};
+  records[2].id = std::numeric_limits<std::uint64_t>::max();
+  records[2].time_unix_ms = -1;
+  records[2].task.task = std::string(300, 'x');  // a length of two bytes
+  EXPECT_EQ(encoded(records), reference_holds(records));
+  EXPECT_EQ(encoded({}), reference_holds({}));
+  // Appended, not replaced: a writer that reuses its buffer clears it itself.
+  std::string out = "prefix";
+  encode_holds({&records[0]}, out);
+  EXPECT_EQ(out, "prefix" + reference_holds({records[0]}));
+}
+
+TEST(CallCodec, WritesExactlyTheDocumentedBytes) {
+  TaskRecord task;
+  task.session = std::string(200, 's');  // a length of two bytes
+  task.policy = "p";
+  task.created_unix_ms = 1'795'455'780'725;
+  task.budget.total_dollars = MicroUsd{std::numeric_limits<std::int64_t>::max()};
+  task.budget.max_input_tokens = -3;
+  task.budget.max_output_tokens = 0;
+  task.budget.hard_stop_after_retries = std::numeric_limits<std::uint32_t>::max();
+  task.budget.reserve_for_human_handoff = MicroUsd{64};
+  StepView step;
+  step.step = StepType::handoff;
+  step.model = "m";
+  step.usage = TokenUsage{127, 128};
+  step.cost = MicroUsd{std::numeric_limits<std::int64_t>::min()};
+  step.outcome = "ok";
+  step.reason = std::string(1000, 'r');
+  step.latency_ms = 16384;
+  std::string out = "prefix";
+  encode_call(task, step, out);
+  EXPECT_EQ(out, "prefix" + reference_call(task, step));
+  // No optional limit at all, and every text empty.
+  const TaskRecord bare;
+  const StepView none;
+  std::string bare_bytes;
+  encode_call(bare, none, bare_bytes);
+  EXPECT_EQ(bare_bytes, reference_call(bare, none));
 }
 
 }  // namespace

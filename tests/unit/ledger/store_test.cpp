@@ -3,6 +3,7 @@
 #include "store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "book.hpp"
 #include "ledger_test_support.hpp"
@@ -110,7 +111,7 @@ TEST(WriteSet, AnUpdateOfAMissingRowStoresTheWholeRow) {
   // storing them in full rather than dropping them.
   reserved.effects.task_added = false;
   reserved.effects.step_added = false;
-  reserved.effects.reservation_added.reset();
+  reserved.effects.reservation_added = nullptr;
   WriteSet writes;
   writes.add(std::move(reserved.effects));
   ASSERT_TRUE(commit(*store, writes));
@@ -119,6 +120,110 @@ TEST(WriteSet, AnUpdateOfAMissingRowStoresTheWholeRow) {
   EXPECT_EQ((*loaded)->record.policy, "default");
   ASSERT_EQ((*loaded)->steps.size(), 1u);
   EXPECT_EQ((*loaded)->steps[0].view.outcome, "in_flight");
+}
+
+/** Rows in `table` of the database at `path`, read through a connection of its own. */
+std::int64_t rows_in(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  std::int64_t rows = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    const std::string sql = "SELECT COUNT(*) FROM " + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      rows = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return rows;
+}
+
+TEST(WriteSet, AGrantSettledInTheSameSetIsDroppedWhateverOrderTheGrantsCameIn) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  StorePtr store = open_store(path);
+  ASSERT_TRUE(store);
+  Book book;
+  std::vector<Book::Applied<ReserveOutcome>> grants;
+  for (int i = 0; i < 6; ++i) {
+    grants.push_back(book.reserve(one_step_call(), kNoon));
+  }
+  std::vector<std::uint64_t> ids;
+  for (const auto& g : grants) {
+    ids.push_back(grant_of(g.outcome).reservation);
+  }
+  // Added last first (the ledger adds them in order; a WriteSet must not depend on it).
+  WriteSet writes;
+  for (auto g = grants.rbegin(); g != grants.rend(); ++g) {
+    writes.add(std::move(g->effects));
+  }
+  for (const std::size_t i : {0, 2, 5}) {
+    settle(book, writes, ids[i], 100);
+  }
+  ASSERT_TRUE(commit(*store, writes));
+  const auto live = store->load_reservations();
+  ASSERT_TRUE(live);
+  ASSERT_EQ(live->size(), 3u);
+  EXPECT_EQ((*live)[0].id, ids[1]);
+  EXPECT_EQ((*live)[1].id, ids[3]);
+  EXPECT_EQ((*live)[2].id, ids[4]);
+  EXPECT_EQ(rows_in(path, "holds"), 1);
+
+  // Once the rest settle, the batch's holds row goes: it held those three only.
+  writes.clear();
+  for (const std::size_t i : {1, 3, 4}) {
+    settle(book, writes, ids[i], 100);
+  }
+  ASSERT_TRUE(commit(*store, writes));
+  EXPECT_TRUE(store->load_reservations()->empty());
+  EXPECT_EQ(rows_in(path, "holds"), 0);
+  EXPECT_EQ(rows_in(path, "calls"), 6);
+}
+
+TEST(WriteSet, EachWindowKeepsItsLastSpendAcrossTenantsAndBatches) {
+  TempDir dir;
+  StorePtr store = open_store(dir.file("ledger.db"));
+  ASSERT_TRUE(store);
+  Book book;
+  WriteSet writes;
+  ReserveRequest acme = one_step_call();
+  ReserveRequest globex = one_step_call();
+  globex.tenant = "globex";
+  ReserveRequest session = one_step_call();
+  session.session = "s1";
+  const SpendKey globex_day{Scope::tenant_day, "globex", "2024-03-15"};
+  const SpendKey session_key{Scope::session, "acme", "s1"};
+  std::int64_t acme_spent = 0;
+  std::int64_t globex_spent = 0;
+  std::int64_t session_spent = 0;
+  // Settlements of several windows interleaved, in two batches (the second after clear(), in
+  // another order, so a row remembered from the first batch is not this batch's).
+  for (int batch = 0; batch < 2; ++batch) {
+    std::vector<std::pair<std::uint64_t, std::int64_t*>> calls;
+    const std::vector<ReserveRequest*> order = batch == 0
+                                                   ? std::vector{&acme, &globex, &session, &acme}
+                                                   : std::vector{&globex, &session, &acme, &globex};
+    for (ReserveRequest* r : order) {
+      auto applied = book.reserve(*r, kNoon);
+      writes.add(std::move(applied.effects));
+      calls.emplace_back(grant_of(applied.outcome).reservation, r == &globex    ? &globex_spent
+                                                                : r == &session ? &session_spent
+                                                                                : &acme_spent);
+    }
+    std::int64_t cost = 10;
+    for (const auto& [id, spent] : calls) {
+      settle(book, writes, id, cost);
+      *spent += cost;
+      cost += 10;
+    }
+    ASSERT_TRUE(commit(*store, writes));
+    writes.clear();
+    EXPECT_EQ(*store->load_spend(kDay), usd(acme_spent + session_spent)) << "batch " << batch;
+    EXPECT_EQ(*store->load_spend(kMonth), usd(acme_spent + session_spent));
+    EXPECT_EQ(*store->load_spend(globex_day), usd(globex_spent));
+    EXPECT_EQ(*store->load_spend(session_key), usd(session_spent));
+  }
 }
 
 }  // namespace
