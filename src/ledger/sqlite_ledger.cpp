@@ -50,11 +50,11 @@ SqliteLedger::~SqliteLedger() {
 // ---- callers' side ------------------------------------------------------------------------
 
 template <class T, class Payload>
-net::awaitable<T> SqliteLedger::submit(Payload payload) {
+net::awaitable<T> SqliteLedger::submit(std::unique_ptr<Payload> payload) {
   // async_initiate runs the initiation when the coroutine awaits; the handler it gets resumes
   // that coroutine on the coroutine's own executor.
   return net::async_initiate<const net::use_awaitable_t<>&, void(T)>(
-      [this](auto handler, Payload p) {
+      [this](auto handler, std::unique_ptr<Payload> p) {
         enqueue(Op{Pending<Payload, T>{std::move(p), Completion<T>(std::move(handler))}});
       },
       net::use_awaitable, std::move(payload));
@@ -87,22 +87,22 @@ void SqliteLedger::enqueue(Op&& op) {
 }
 
 net::awaitable<ReserveOutcome> SqliteLedger::reserve(ReserveRequest request) {
-  return submit<ReserveOutcome>(std::move(request));
+  return submit<ReserveOutcome>(std::make_unique<ReserveRequest>(std::move(request)));
 }
 
 net::awaitable<Remaining> SqliteLedger::settle(Settlement settlement) {
-  return submit<Remaining>(std::move(settlement));
+  return submit<Remaining>(std::make_unique<Settlement>(std::move(settlement)));
 }
 
 net::awaitable<std::optional<TaskView>> SqliteLedger::task(std::string tenant, std::string task,
                                                            config::SessionBudget session_budget,
                                                            config::TenantBudget tenant_budget) {
-  return submit<std::optional<TaskView>>(
-      TaskQuery{TaskKey{std::move(tenant), std::move(task)}, session_budget, tenant_budget});
+  return submit<std::optional<TaskView>>(std::make_unique<TaskQuery>(
+      TaskQuery{TaskKey{std::move(tenant), std::move(task)}, session_budget, tenant_budget}));
 }
 
 net::awaitable<OpenResult> SqliteLedger::open_task(OpenTask request) {
-  return submit<OpenResult>(std::move(request));
+  return submit<OpenResult>(std::make_unique<OpenTask>(std::move(request)));
 }
 
 LedgerStats SqliteLedger::stats() const {
@@ -345,7 +345,7 @@ void SqliteLedger::recover(std::vector<Op>& batch) noexcept {
 }
 
 void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
-  const ReserveRequest& r = op.payload;
+  const ReserveRequest& r = *op.payload;
   // A one-step call's first reservation names a new task (after its reservation id): there is
   // nothing to look up. Its escalation's task is in the book while the call is in flight, or,
   // settled earlier in this batch, in writes_, which ensure_task() writes before it loads.
@@ -380,7 +380,7 @@ void SqliteLedger::apply(SettleOp& op, TimePoint) {
     return;
   }
   const std::uint64_t overruns = book_.overruns();
-  auto applied = book_.settle(op.payload);
+  auto applied = book_.settle(*op.payload);
   batch_overruns_ += book_.overruns() - overruns;
   op.result = applied.outcome;
   if (!applied.effects.empty()) {
@@ -393,25 +393,26 @@ void SqliteLedger::apply(TaskOp& op, TimePoint now) {
   if (!batch_ok_) {
     return;  // answered from the rebuilt book in fail()
   }
-  if (!ensure_task(op.payload.key)) {
+  if (!ensure_task(op.payload->key)) {
     batch_ok_ = false;
     return;
   }
-  if (const TaskRecord* t = book_.find_task(op.payload.key)) {
-    if (!ensure_spend(Book::spend_keys(op.payload.key.tenant, t->session, now))) {
+  if (const TaskRecord* t = book_.find_task(op.payload->key)) {
+    if (!ensure_spend(Book::spend_keys(op.payload->key.tenant, t->session, now))) {
       batch_ok_ = false;
       return;
     }
   }
-  op.result = book_.view(op.payload.key, op.payload.session_budget, op.payload.tenant_budget, now);
+  op.result =
+      book_.view(op.payload->key, op.payload->session_budget, op.payload->tenant_budget, now);
 }
 
 void SqliteLedger::apply(OpenOp& op, TimePoint now) {
-  if (!batch_ok_ || !ensure_task(TaskKey{op.payload.tenant, op.payload.task})) {
+  if (!batch_ok_ || !ensure_task(TaskKey{op.payload->tenant, op.payload->task})) {
     batch_ok_ = false;
     return;
   }
-  auto applied = book_.open(op.payload, now);
+  auto applied = book_.open(*op.payload, now);
   op.result = applied.outcome;
   if (!applied.effects.empty()) {
     op.wrote = true;
@@ -435,7 +436,7 @@ void SqliteLedger::fail(SettleOp& op) {
   spdlog::error(
       "ledger settle_failed reservation={} cost_usd={}: the reservation stays held until a "
       "restart counts it as spent",
-      op.payload.reservation, op.payload.cost.to_string());
+      op.payload->reservation, op.payload->cost.to_string());
   op.result = Remaining{};
 }
 
@@ -443,17 +444,18 @@ void SqliteLedger::fail(TaskOp& op) {
   // A view taken before the failure may show changes that were rolled back: take it again.
   op.result.reset();
   const TimePoint now = clock_();
-  if (degraded_ || !ensure_task(op.payload.key)) {
+  if (degraded_ || !ensure_task(op.payload->key)) {
     op.result = std::optional<TaskView>{};
     return;
   }
-  if (const TaskRecord* t = book_.find_task(op.payload.key)) {
-    if (!ensure_spend(Book::spend_keys(op.payload.key.tenant, t->session, now))) {
+  if (const TaskRecord* t = book_.find_task(op.payload->key)) {
+    if (!ensure_spend(Book::spend_keys(op.payload->key.tenant, t->session, now))) {
       op.result = std::optional<TaskView>{};
       return;
     }
   }
-  op.result = book_.view(op.payload.key, op.payload.session_budget, op.payload.tenant_budget, now);
+  op.result =
+      book_.view(op.payload->key, op.payload->session_budget, op.payload->tenant_budget, now);
 }
 
 void SqliteLedger::fail(OpenOp& op) {
