@@ -142,8 +142,8 @@ Book::Counter Book::counter(const SpendKey& key) const {
 }
 
 Book::Windows Book::windows_of(std::string_view tenant, std::string_view session, TimePoint now) {
-  if (recent_windows_ && recent_windows_->match(tenant, session, utc_day(now))) {
-    Windows w = recent_windows_->windows;
+  if (recent_windows_.match(tenant, session, utc_day(now))) {
+    Windows w = recent_windows_.windows;
     w.recalled = true;
     return w;
   }
@@ -160,14 +160,12 @@ void Book::remember_windows(std::string_view tenant, std::string_view session, T
   if (windows.recalled) {
     return;  // they are these already
   }
-  if (!recent_windows_) {
-    recent_windows_.emplace();
-  }
   // Assigned, not rebuilt: the strings' memory is reused.
-  recent_windows_->tenant.assign(tenant);
-  recent_windows_->session.assign(session);
-  recent_windows_->day = utc_day(now);
-  recent_windows_->windows = windows;
+  recent_windows_.tenant.assign(tenant);
+  recent_windows_.session.assign(session);
+  recent_windows_.day = utc_day(now);
+  recent_windows_.windows = windows;
+  recent_windows_.known = true;
 }
 
 Book::Counter* Book::find_counter(const SpendKey& key) {
@@ -412,7 +410,9 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     c.reserved = c.reserved - res.amount;
     c.spent += cost;
     const Scope scope = res.scopes[i].scope;
-    fx.spend.emplace_back(std::move(res.scopes[i]), c.spent);  // the reservation is gone
+    SpendRow& row = fx.spend.emplace_back();
+    row.key = std::move(res.scopes[i]);  // the reservation is gone
+    row.spent = c.spent;
     switch (scope) {
       case Scope::session:
         remaining.session = remaining_of(res.session_limit, c);

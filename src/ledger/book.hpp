@@ -137,10 +137,11 @@ class Book {
     std::string tenant;
     std::string session;
     std::chrono::sys_days day;
-    Windows windows;  ///< every counter set
+    Windows windows;     ///< every counter set
+    bool known = false;  ///< false until the first grant
     bool match(std::string_view call_tenant, std::string_view call_session,
                std::chrono::sys_days call_day) const {
-      return day == call_day && tenant == call_tenant && session == call_session;
+      return known && day == call_day && tenant == call_tenant && session == call_session;
     }
   };
 
@@ -162,7 +163,7 @@ class Book {
   std::unordered_map<TaskKey, TaskState, TaskKeyHash> tasks_;
   std::unordered_map<SpendKey, Counter, SpendKeyHash> spend_;
   std::unordered_map<std::uint64_t, Held> reservations_;
-  std::optional<RecentWindows> recent_windows_;
+  RecentWindows recent_windows_;
   std::uint64_t next_id_ = 1;
   std::uint64_t overruns_ = 0;
 };

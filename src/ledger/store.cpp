@@ -254,7 +254,11 @@ std::size_t WriteSet::upsert(std::vector<Entry<Row>>& rows,
     }
   }
   index.emplace(h, rows.size());
-  rows.emplace_back(std::move(row), added);  // in place: a settled task's row is large
+  // In place: a settled task's row is large. (Assigned, not aggregate-constructed by
+  // emplace_back's arguments, which clang does not do yet.)
+  Entry<Row>& entry = rows.emplace_back();
+  entry.row = std::move(row);
+  entry.added = added;
   return rows.size() - 1;
 }
 
@@ -283,7 +287,9 @@ void WriteSet::add(Effects&& fx) {
   if (fx.step) {
     const auto [it, inserted] = step_index_.try_emplace(fx.step->id, steps_.size());
     if (inserted) {
-      steps_.emplace_back(std::move(*fx.step), fx.step_added);
+      Entry<StepRecord>& entry = steps_.emplace_back();
+      entry.row = std::move(*fx.step);
+      entry.added = fx.step_added;
     } else {
       Entry<StepRecord>& e = steps_[it->second];
       e.row = std::move(*fx.step);
