@@ -1,8 +1,6 @@
 #include "row_codec.hpp"
 
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 
 #include "governor/core/byte_codec.hpp"
@@ -26,74 +24,11 @@ constexpr unsigned kHasMaxInput = 2;
 constexpr unsigned kHasMaxOutput = 4;
 constexpr unsigned kHasHardStop = 8;
 
-/** Appends a record's fields to a string through a raw pointer, in the byte codec's formats
- *  (bytes::put_varint, put_signed, put_text; row_codec_test checks the bytes against them). Each
- *  append of those was an out-of-line call that checked the string's capacity, about 40
- *  instructions a field, and a call writes some 40 fields. Here the string is grown ahead, a
- *  block at a time (its memory is reused from call to call), and a field checks a pointer only.
- *  The string is cut to what was written when the writer goes. */
-class FieldWriter {
- public:
-  explicit FieldWriter(std::string& out) : out_(out), start_(out.size()) { make_room(0); }
-  ~FieldWriter() { out_.resize(static_cast<std::size_t>(next_ - out_.data())); }
-  FieldWriter(const FieldWriter&) = delete;
-  FieldWriter& operator=(const FieldWriter&) = delete;
-
-  void byte(unsigned v) {
-    ensure(1);
-    *next_++ = static_cast<char>(v);
-  }
-  void varint(std::uint64_t v) {
-    ensure(kVarintBytes);
-    while (v >= 0x80) {
-      *next_++ = static_cast<char>((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    *next_++ = static_cast<char>(v);
-  }
-  /** Zigzag, as bytes::put_signed. */
-  void signed_varint(std::int64_t v) {
-    varint((static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
-  }
-  void text(std::string_view t) {
-    varint(t.size());
-    ensure(t.size());
-    if (!t.empty()) {
-      std::memcpy(next_, t.data(), t.size());
-      next_ += t.size();
-    }
-  }
-
- private:
-  static constexpr std::size_t kVarintBytes = 10;  // 64 bits, 7 a byte
-
-  void ensure(std::size_t n) {
-    if (static_cast<std::size_t>(end_ - next_) < n) {
-      make_room(n);
-    }
-  }
-  /** At least `n` bytes more past next_: the string doubles, from a block of 128 bytes (a
-   *  record is a few dozen). Only what is added is zeroed, not all the buffer's capacity. */
-  void make_room(std::size_t n) {
-    constexpr std::size_t kBlock = 128;
-    const std::size_t used =
-        next_ == nullptr ? start_ : static_cast<std::size_t>(next_ - out_.data());
-    out_.resize(std::max({used + n, out_.size() * 2, used + kBlock}));
-    next_ = out_.data() + used;
-    end_ = out_.data() + out_.size();
-  }
-
-  std::string& out_;
-  std::size_t start_;
-  char* next_ = nullptr;
-  char* end_ = nullptr;
-};
-
 }  // namespace
 
 void encode_call(const TaskRecord& task, const StepView& step, std::string& out) {
   const config::TaskBudget& b = task.budget;
-  FieldWriter w(out);
+  bytes::Writer w(out);
   w.byte(kCallVersion);
   w.text(task.session);
   w.text(task.policy);
@@ -186,7 +121,7 @@ bool decode_call(std::string_view bytes, TaskRecord& task, StepView& step) {
 }
 
 void encode_holds(const std::vector<const ReservationRecord*>& reservations, std::string& out) {
-  FieldWriter w(out);
+  bytes::Writer w(out);
   w.byte(kVersion);
   w.varint(reservations.size());
   for (const ReservationRecord* r : reservations) {

@@ -263,9 +263,7 @@ std::size_t WriteSet::upsert(std::vector<Entry<Row>>& rows,
 }
 
 void WriteSet::add_spend(SpendRow&& row) {
-  const auto scope = static_cast<std::size_t>(row.key.scope);
-  std::size_t none = spend_.size();  // for a scope without a slot (there is none)
-  std::size_t& recent = scope < recent_spend_.size() ? recent_spend_[scope] : none;
+  std::size_t& recent = recent_spend_[static_cast<std::size_t>(row.key.scope)];
   if (recent < spend_.size() && spend_[recent].row.key == row.key) {
     coalesce(spend_[recent].row, std::move(row));
     return;

@@ -64,7 +64,8 @@ class WriteSet {
   /** For each Scope, where the last spend row of that scope went in spend_ (maybe stale, after
    *  clear(): the key is compared). A batch's settlements mostly count in the same few windows
    *  (a tenant's day and month), so that row is tried before a key is hashed. */
-  std::array<std::size_t, 4> recent_spend_{};
+  std::array<std::size_t, 4> recent_spend_{};  // one slot per Scope (task .. tenant_month)
+  static_assert(static_cast<std::size_t>(Scope::tenant_month) == 3);
   std::vector<Entry<StepRecord>> steps_;
   std::unordered_map<std::uint64_t, std::size_t> step_index_;
   /** A reservation new in the set; `record` is nullptr once it is removed again in the set. */
