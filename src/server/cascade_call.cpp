@@ -246,7 +246,7 @@ net::awaitable<bool> write_held(Call& ex, const openai::ChatRequest& request, He
     }
     const std::string out = held_stream_text(held, request);
     auto [ec, n] =
-        co_await net::async_write(ex.stream, http::make_chunk(net::buffer(out)), nothrow);
+        co_await net::async_write(ex.stream.socket(), http::make_chunk(net::buffer(out)), nothrow);
     if (ec) {
       record.outcome = "client_gone";
       co_return false;

@@ -83,14 +83,15 @@ net::awaitable<bool> write_stream_head(Call& ex, const CallRecord& record) {
   ex.keep_alive = head.keep_alive();
   head.chunked(true);
   const std::string text = head.head();
-  auto [ec, n] = co_await net::async_write(ex.stream, net::buffer(text), nothrow);
+  auto [ec, n] = co_await net::async_write(ex.stream.socket(), net::buffer(text), nothrow);
   co_return !ec;
 }
 
 net::awaitable<bool> write_stream_end(Call& ex, const CallRecord& record) {
   http::fields trailers;
   trailers.set("X-Governor-Cost-Usd", record.call_cost().to_string());
-  auto [ec, n] = co_await net::async_write(ex.stream, http::make_chunk_last(trailers), nothrow);
+  auto [ec, n] =
+      co_await net::async_write(ex.stream.socket(), http::make_chunk_last(trailers), nothrow);
   co_return !ec;
 }
 

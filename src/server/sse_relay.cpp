@@ -83,8 +83,8 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
       out.append(event.raw);
     });
     if (!out.empty()) {
-      auto [ec, n] =
-          co_await net::async_write(ex.stream, http::make_chunk(net::buffer(out)), nothrow);
+      auto [ec, n] = co_await net::async_write(ex.stream.socket(),
+                                               http::make_chunk(net::buffer(out)), nothrow);
       if (ec) {
         record.outcome = "client_gone";
         record.error = "client write: " + ec.message();
@@ -112,8 +112,8 @@ net::awaitable<bool> relay_stream(Call& ex, upstream::Exchange& upstream,
     record.outcome = "stream_broken";
     record.error = broken_reason;
     const std::string event = broken_stream_event(broken_reason);
-    auto [ec, n] =
-        co_await net::async_write(ex.stream, http::make_chunk(net::buffer(event)), nothrow);
+    auto [ec, n] = co_await net::async_write(ex.stream.socket(),
+                                             http::make_chunk(net::buffer(event)), nothrow);
     co_return !ec;
   }
   co_return true;

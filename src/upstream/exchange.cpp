@@ -1,17 +1,9 @@
 #include "governor/upstream/exchange.hpp"
 
 #include "exchange_impl.hpp"
+#include "stream_io.hpp"
 
 namespace governor::upstream {
-namespace {
-
-template <class Stream>
-net::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some_on(
-    Stream& stream, beast::flat_buffer& buffer, ResponseParser& parser) {
-  co_return co_await http::async_read_some(stream, buffer, parser, nothrow);
-}
-
-}  // namespace
 
 Exchange::Impl::~Impl() {
   if (!connection) {
@@ -91,10 +83,12 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
     i.parser.set_output(piece.data(), piece.size());
     // What the connection's buffer holds already (a whole response usually came with its
     // header) is parsed here: an asynchronous read of it went through the scheduler again.
+    // The parser takes one step a put (a chunk's header, then its body), so this goes on while
+    // it takes bytes, and reads only once what is held is not enough for the next step.
     if (auto& buffer = i.connection->buffer; buffer.size() > 0) {
-      boost::system::error_code ec;
-      buffer.consume(i.parser.put(buffer.data(), ec));
-      if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
+      const std::size_t held = buffer.size();
+      const boost::system::error_code ec = parse_buffered(buffer, i.parser);
+      if (ec && ec != http::error::need_buffer) {
         co_return i.fail(ec, false);
       }
       if (const std::size_t produced = piece.size() - i.parser.room(); produced > 0) {
@@ -103,17 +97,20 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
       if (i.parser.is_done()) {
         break;
       }
+      if (buffer.size() < held) {
+        continue;
+      }
     }
     // Inter-chunk idle timeout, capped by the request deadline.
     i.connection->deadline.expire_at(std::min(i.deadline, Clock::now() + i.idle));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
     boost::system::error_code ec;
     if (i.connection->is_tls()) {
-      std::tie(ec, std::ignore) =
-          co_await read_some_on(std::get<1>(i.connection->stream), i.connection->buffer, i.parser);
+      ec = co_await read_and_parse(std::get<1>(i.connection->stream), i.connection->buffer,
+                                   i.parser);
     } else {
-      std::tie(ec, std::ignore) =
-          co_await read_some_on(std::get<0>(i.connection->stream), i.connection->buffer, i.parser);
+      ec = co_await read_and_parse(std::get<0>(i.connection->stream).socket(), i.connection->buffer,
+                                   i.parser);
     }
     if (ec == http::error::need_buffer) {
       ec = {};

@@ -5,25 +5,13 @@
 
 #include "exchange_impl.hpp"
 #include "governor/upstream/retry_policy.hpp"
+#include "stream_io.hpp"
 
 namespace governor::upstream {
 namespace {
 
 /** Error bodies of 5xx/429 are kept for the client's error message, bounded. */
 constexpr std::size_t kErrorBodyLimit = 64 * 1024;
-
-/** Sends the request (its head and body in one gather write) and reads the response header on
- *  one concrete stream type. */
-template <class Stream>
-net::awaitable<boost::system::error_code> send_and_read_header(
-    Stream& stream, beast::flat_buffer& buffer, const std::array<net::const_buffer, 2>& request,
-    ResponseParser& parser) {
-  if (auto [ec, n] = co_await net::async_write(stream, request, nothrow); ec) {
-    co_return ec;
-  }
-  auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, nothrow);
-  co_return ec;
-}
 
 /** The request line and headers of a hop, written here rather than by Beast's serializer, which
  *  walks its buffer sequence a piece at a time and cost more than the formatting. */
@@ -143,7 +131,8 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
     if (c.is_tls()) {
       ec = co_await send_and_read_header(std::get<1>(c.stream), c.buffer, request, impl->parser);
     } else {
-      ec = co_await send_and_read_header(std::get<0>(c.stream), c.buffer, request, impl->parser);
+      ec = co_await send_and_read_header(std::get<0>(c.stream).socket(), c.buffer, request,
+                                         impl->parser);
     }
     if (ec) {
       Failure f = impl->fail(ec, /*header_stage=*/true);
