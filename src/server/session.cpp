@@ -100,7 +100,9 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
           break;
         }
       }
-      auto [read_ec, n] = co_await stream.async_read_some(
+      // On the socket itself: no timeout is ever set on the client's tcp_stream (its deadlines
+      // are swept), and the stream's read wrapper was one more layer of handlers per read.
+      auto [read_ec, n] = co_await stream.socket().async_read_some(
           buffer.prepare(beast::read_size(buffer, kMaxReadPiece)), nothrow);
       if (read_ec == net::error::eof) {
         if (parser.got_some()) {
