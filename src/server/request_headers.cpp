@@ -3,18 +3,16 @@
 #include <boost/beast/core/string.hpp>
 #include <utility>
 
-#include "governor/upstream/field_scan.hpp"
-
 namespace governor::server {
 
 namespace beast = boost::beast;
 
 std::optional<std::string_view> header_of(const Request& request, std::string_view name) {
-  return upstream::find_field(request, name);
+  return request.field(name);
 }
 
-// One pass over the fields, where a lookup per header walked the field set six times a call.
-// Like find(), the first of a repeated header counts.
+// One pass over the fields, where a lookup per header walked them six times a call. Like
+// header_of, the first of a repeated header counts.
 GovernorHeaders governor_headers(const Request& request) {
   constexpr std::string_view kPrefix = "x-governor-";
   GovernorHeaders out;
@@ -22,19 +20,18 @@ GovernorHeaders governor_headers(const Request& request) {
       {"task", &out.task},     {"session", &out.session},
       {"step", &out.step},     {"trust-domain", &out.trust_domain},
       {"policy", &out.policy}, {"retry", &out.retry}};
-  for (const auto& field : request) {
-    const std::string_view name{field.name_string().data(), field.name_string().size()};
+  request.for_each_field([&](std::string_view name, std::string_view value) {
     if (name.size() <= kPrefix.size() || !beast::iequals(name.substr(0, kPrefix.size()), kPrefix)) {
-      continue;
+      return;
     }
     const std::string_view rest = name.substr(kPrefix.size());
     for (const auto& [suffix, slot] : names) {
       if (!*slot && beast::iequals(rest, suffix)) {
-        *slot = std::string_view{field.value().data(), field.value().size()};
+        *slot = value;
         break;
       }
     }
-  }
+  });
   return out;
 }
 

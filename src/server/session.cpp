@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http_types.hpp"
+#include "request_parser.hpp"
 #include "router.hpp"
 
 namespace governor::server {
@@ -70,11 +71,13 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
   boost::system::error_code ignored;
   stream.socket().set_option(net::ip::tcp::no_delay(true), ignored);
 
+  // Each request of the connection is read into this one, reusing its storage.
+  Request request;
   for (;;) {
     if (worker.draining()) {
       break;
     }
-    http::request_parser<http::string_body> parser;
+    RequestParser parser{request};
     parser.header_limit(static_cast<std::uint32_t>(listen.max_header_bytes));
     parser.body_limit(listen.max_body_bytes);
 
@@ -97,7 +100,9 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
           break;
         }
       }
-      auto [read_ec, n] = co_await stream.async_read_some(
+      // On the socket itself: no timeout is ever set on the client's tcp_stream (its deadlines
+      // are swept), and the stream's read wrapper was one more layer of handlers per read.
+      auto [read_ec, n] = co_await stream.socket().async_read_some(
           buffer.prepare(beast::read_size(buffer, kMaxReadPiece)), nothrow);
       if (read_ec == net::error::eof) {
         if (parser.got_some()) {
@@ -139,7 +144,6 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
       break;
     }
 
-    Request request = parser.release();
     Call ex{worker,       stream, buffer,     request, worker.next_request_id(),
             Clock::now(), true,   client_left};
     deadline.expire_never();
