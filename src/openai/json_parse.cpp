@@ -149,11 +149,37 @@ class DomBuilder {
   bool too_deep_ = false;
 };
 
+/** Members a pairwise comparison judges; a bigger object's names go through a hash set. */
+constexpr rapidjson::SizeType kPairwise = 16;
+
+/** Whether two members of `object` share a name (rare: the common case allocates nothing). */
+bool has_repeated_name(const JsonValue& object) {
+  const auto count = object.MemberCount();
+  const auto* members = &*object.MemberBegin();
+  if (count <= kPairwise) {
+    for (rapidjson::SizeType i = 0; i < count; ++i) {
+      for (rapidjson::SizeType j = i + 1; j < count; ++j) {
+        if (string_of(members[i].name) == string_of(members[j].name)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(count);
+  for (rapidjson::SizeType i = 0; i < count; ++i) {
+    if (!seen.insert(string_of(members[i].name)).second) {
+      return true;
+    }
+  }
+  return false;
+}
+
 /** Indices of the members of `object` that a later member with the same name overrides. */
 std::vector<bool> overridden_members(const JsonValue& object) {
   const auto count = object.MemberCount();
   std::vector<bool> overridden(count, false);
-  constexpr rapidjson::SizeType kPairwise = 16;
   const auto* members = &*object.MemberBegin();
   if (count <= kPairwise) {
     for (rapidjson::SizeType i = 0; i < count; ++i) {
@@ -172,10 +198,12 @@ std::vector<bool> overridden_members(const JsonValue& object) {
 }
 
 /** Keeps the last member of each name, as nlohmann does, so that every key of a parsed document
- *  can be looked up by its first match. Walks the document with
- *  its own stack, so the depth is no concern. */
+ *  can be looked up by its first match. Walks the document with its own stack (one per thread,
+ *  kept between documents), so the depth is no concern and a request allocates nothing here. */
 void keep_last_of_each_key(JsonValue& root) {
-  std::vector<JsonValue*> pending{&root};
+  thread_local std::vector<JsonValue*> pending;
+  pending.clear();
+  pending.push_back(&root);
   while (!pending.empty()) {
     JsonValue& value = *pending.back();
     pending.pop_back();
@@ -190,22 +218,20 @@ void keep_last_of_each_key(JsonValue& root) {
     if (!value.IsObject()) {
       continue;
     }
-    if (value.MemberCount() > 1) {
+    if (value.MemberCount() > 1 && has_repeated_name(value)) {
       const std::vector<bool> overridden = overridden_members(value);
-      if (std::find(overridden.begin(), overridden.end(), true) != overridden.end()) {
-        auto* members = &*value.MemberBegin();
-        rapidjson::SizeType kept = 0;
-        for (rapidjson::SizeType i = 0; i < overridden.size(); ++i) {
-          if (!overridden[i]) {
-            if (kept != i) {
-              members[kept].name.Swap(members[i].name);
-              members[kept].value.Swap(members[i].value);
-            }
-            ++kept;
+      auto* members = &*value.MemberBegin();
+      rapidjson::SizeType kept = 0;
+      for (rapidjson::SizeType i = 0; i < overridden.size(); ++i) {
+        if (!overridden[i]) {
+          if (kept != i) {
+            members[kept].name.Swap(members[i].name);
+            members[kept].value.Swap(members[i].value);
           }
+          ++kept;
         }
-        value.EraseMember(value.MemberBegin() + kept, value.MemberEnd());
       }
+      value.EraseMember(value.MemberBegin() + kept, value.MemberEnd());
     }
     // By address, not by RapidJSON's member iterators, whose comparison C++20 finds ambiguous.
     auto* member = value.MemberCount() == 0 ? nullptr : &*value.MemberBegin();
@@ -214,6 +240,11 @@ void keep_last_of_each_key(JsonValue& root) {
         pending.push_back(&member[i].value);
       }
     }
+  }
+  // A huge document's stack is not kept for the thread's life.
+  constexpr std::size_t kKeptStack = 4096;
+  if (pending.capacity() > kKeptStack) {
+    std::vector<JsonValue*>().swap(pending);
   }
 }
 
