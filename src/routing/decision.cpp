@@ -101,6 +101,7 @@ Decision decide(const DecisionInput& in) {
     }
   }
 
+  d.candidates.reserve(n);
   for (std::size_t rank = 0; rank < n; ++rank) {
     const TierOption& tier = in.ladder[rank];
     CandidateScore c;

@@ -5,6 +5,7 @@
 #include <boost/system/result.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "governor/config/gateway_config.hpp"
@@ -18,7 +19,8 @@ namespace governor::upstream {
 struct HopRequest {
   std::string body;     ///< JSON body, already rewritten for this upstream
   std::string api_key;  ///< sent as "Authorization: Bearer"; empty: no header
-  std::string target_suffix = "/chat/completions";
+  /** Appended to the base URL's path; static text (every call of a route sends the same). */
+  std::string_view target_suffix = "/chat/completions";
   std::string request_id;  ///< forwarded as X-Request-Id
 };
 
@@ -62,8 +64,14 @@ class UpstreamPools {
     std::string ca_file;
     Endpoint endpoint;
     std::shared_ptr<ConnectionPool> pool;
+    /** The request line and the headers every call of the route sends alike, for the target
+     *  suffix and key they were written with (see request_head). */
+    std::string head_prefix;
+    std::string_view head_suffix;
+    std::string head_key;
   };
-  const Route* route_for(const config::UpstreamConfig& upstream);
+  Route* route_for(const config::UpstreamConfig& upstream);
+  static std::string request_head(Route& route, const HopRequest& hop);
   std::shared_ptr<ConnectionPool> pool_for(const config::UpstreamConfig& upstream,
                                            const Endpoint& endpoint);
   net::any_io_executor executor_;
