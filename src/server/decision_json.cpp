@@ -230,36 +230,37 @@ std::string decision_trace_bytes(const CallRecord& record) {
           : std::string{};
   std::string out;
   out.reserve(64 + 48 * d.candidates.size() + cascade.size());
-  out.push_back(static_cast<char>(kTraceVersion));
-  const unsigned flags =
-      (d.allowance ? kHasAllowance : 0) | (record.budget_before ? kHasBudgetBefore : 0) |
-      (record.prediction ? kHasPrediction : 0) | (record.cascade ? kHasCascade : 0);
-  out.push_back(static_cast<char>(flags));
-  if (d.allowance) {
-    bytes::put_double(out, *d.allowance);
-  }
-  if (record.budget_before) {
-    bytes::put_double(out, *record.budget_before);
-  }
-  bytes::put_varint(out, d.candidates.size());
-  for (const routing::CandidateScore& c : d.candidates) {
-    out.push_back(c.allowed ? 1 : 0);
-    bytes::put_double(out, c.est_cost);
-    bytes::put_double(out, c.p_success);
-    bytes::put_text(out, c.tier);
-    bytes::put_double(out, c.utility);
-    bytes::put_double(out, c.worst_cost);
-  }
-  bytes::put_text(
-      out, d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{});
-  bytes::put_double(out, d.lambda);
-  if (record.prediction) {
-    bytes::put_double(out, record.prediction->strong);
-    bytes::put_double(out, record.prediction->weak);
-  }
-  bytes::put_text(out, d.reason_text());
-  if (record.cascade) {
-    bytes::put_text(out, cascade);
+  {
+    // Through a Writer: some 30 fields, each an out-of-line append with put_*.
+    bytes::Writer w(out);
+    w.byte(kTraceVersion);
+    w.byte((d.allowance ? kHasAllowance : 0) | (record.budget_before ? kHasBudgetBefore : 0) |
+           (record.prediction ? kHasPrediction : 0) | (record.cascade ? kHasCascade : 0));
+    if (d.allowance) {
+      w.real(*d.allowance);
+    }
+    if (record.budget_before) {
+      w.real(*record.budget_before);
+    }
+    w.varint(d.candidates.size());
+    for (const routing::CandidateScore& c : d.candidates) {
+      w.byte(c.allowed ? 1 : 0);
+      w.real(c.est_cost);
+      w.real(c.p_success);
+      w.text(c.tier);
+      w.real(c.utility);
+      w.real(c.worst_cost);
+    }
+    w.text(d.chosen < d.candidates.size() ? d.candidates[d.chosen].tier : std::string_view{});
+    w.real(d.lambda);
+    if (record.prediction) {
+      w.real(record.prediction->strong);
+      w.real(record.prediction->weak);
+    }
+    w.text(d.reason_text());
+    if (record.cascade) {
+      w.text(cascade);
+    }
   }
   return out;
 }

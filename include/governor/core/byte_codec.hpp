@@ -44,7 +44,8 @@ inline void put_double(std::string& out, double v) {
   out.append(raw, sizeof raw);
 }
 
-/** Appends many fields to `out`, in the same formats as put_varint, put_signed and put_text,
+/** Appends many fields to `out`, in the same formats as put_varint, put_signed, put_text and
+ *  put_double,
  *  through a raw pointer: the string is grown ahead a block at a time and cut to what was
  *  written when the writer goes, so a field checks a pointer instead of making an out-of-line
  *  append that checks the string's capacity (about 40 instructions a field; a ledger record has
@@ -70,6 +71,12 @@ class Writer {
   }
   void signed_varint(std::int64_t v) {
     varint((std::bit_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63));
+  }
+  /** A double as put_double writes it. */
+  void real(double v) {
+    ensure(sizeof v);
+    std::memcpy(next_, &v, sizeof v);
+    next_ += sizeof v;
   }
   void text(std::string_view t) {
     varint(t.size());

@@ -41,6 +41,10 @@ TEST(ByteCodec, WriterWritesWhatPutWritesAfterWhatTheStringHeld) {
         put_text(expected, t);
         w.text(t);
       }
+      for (const double d : {0.0, -1.5, 1e-300, std::numeric_limits<double>::infinity()}) {
+        put_double(expected, d);
+        w.real(d);
+      }
       expected.push_back(static_cast<char>(0xab));
       w.byte(0xab);
     }
