@@ -10,7 +10,7 @@ void CallBudget::granted(const ledger::Grant& grant) {
 }
 
 boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
-  if (ledger_ == nullptr || !grant_ || settled_) {
+  if (!owes_settlement()) {
     co_return;
   }
   settled_ = true;  // before the await: a second caller must not settle again meanwhile

@@ -19,6 +19,9 @@ class CallBudget {
   void granted(const ledger::Grant& grant);
   bool reserved() const { return grant_.has_value(); }
   bool settled() const { return settled_; }
+  /** Whether settle() has anything to do: call sites test this first, as awaiting a coroutine
+   *  costs its frame even when it returns at once (every call without a ledger). */
+  bool owes_settlement() const { return ledger_ != nullptr && grant_.has_value() && !settled_; }
   const std::optional<ledger::Grant>& grant() const { return grant_; }
   /** After the reservation, then after the settle. */
   const std::optional<ledger::Remaining>& remaining() const { return remaining_; }

@@ -354,7 +354,9 @@ net::awaitable<bool> serve_cascaded(Call& ex, const openai::ChatRequest& request
     }
     if (verdict.accept || !plan.rule.escalates_on(*verdict.reason)) {
       mark_served(record, held);
-      co_await budget.settle(record);  // durable before the client sees the answer it paid for
+      if (budget.owes_settlement()) {
+        co_await budget.settle(record);  // durable before the client sees the answer it paid for
+      }
       co_return co_await write_held(ex, request, held, record);
     }
     const RungGrant next = co_await reserve_rung(escalation, rung, metrics);
@@ -363,7 +365,9 @@ net::awaitable<bool> serve_cascaded(Call& ex, const openai::ChatRequest& request
       record.cascade->outcome = CascadeOutcome::unaffordable;
       record.cascade->reason = verdict.reason;
       mark_served(record, held);
-      co_await budget.settle(record);
+      if (budget.owes_settlement()) {
+        co_await budget.settle(record);
+      }
       co_return co_await write_held(ex, request, held, record);
     }
     // Escalate: this attempt is paid for and recorded, the next rung answers.
@@ -373,7 +377,9 @@ net::awaitable<bool> serve_cascaded(Call& ex, const openai::ChatRequest& request
                                                        record.cost, *verdict.reason,
                                                        record.uncertainty, record.entropy});
     record.outcome = "escalated";
-    co_await budget.settle(record);
+    if (budget.owes_settlement()) {
+      co_await budget.settle(record);
+    }
     budget = CallBudget(escalation.ledger);
     dispatch.upstream = rung.upstream;
     dispatch.max_output_tokens.reset();

@@ -252,7 +252,9 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     }
   }
   // 7. Settle whatever was not settled on the way (client gone, cancelled mid-call).
-  co_await budget.settle(record);
+  if (budget.owes_settlement()) {
+    co_await budget.settle(record);
+  }
   if (!one_step) {
     const std::uint32_t calls =
         remember_call(services.task_memory, caller->tenant, task_id, record, budget, hash);

@@ -164,7 +164,9 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
     record.status = error.status;
     record.outcome = "upstream_error";
     record.error = failed.last.describe();
-    co_await budget.settle(record);
+    if (budget.owes_settlement()) {
+      co_await budget.settle(record);
+    }
     auto res = error_response(ex, error);
     set_governor_headers(res, record);
     co_return co_await write_response(ex, std::move(res));
@@ -189,7 +191,9 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
       metrics->on_upstream_error(served_by.name, "stream_broken");
     }
     record.cost = cost_of(record.usage, served_by.prices);
-    co_await budget.settle(record);  // durable before the client gets the cost trailer
+    if (budget.owes_settlement()) {
+      co_await budget.settle(record);  // durable before the client gets the cost trailer
+    }
     if (!relayed) {
       co_return false;
     }
@@ -215,7 +219,9 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
     if (metrics != nullptr) {
       metrics->on_upstream_error(served_by.name, upstream::to_string(body.error().kind));
     }
-    co_await budget.settle(record);
+    if (budget.owes_settlement()) {
+      co_await budget.settle(record);
+    }
     const auto error = openai::make_api_error(
         errc::upstream_bad_response, "The upstream response broke off: " + body.error().describe());
     record.status = error.status;
@@ -237,7 +243,9 @@ net::awaitable<bool> serve_call(Call& ex, const openai::ChatRequest& request,
   } else {
     record.outcome = "upstream_client_error";  // e.g. the upstream's own 400: passed through
   }
-  co_await budget.settle(record);  // durable before the client sees the answer it paid for
+  if (budget.owes_settlement()) {
+    co_await budget.settle(record);  // durable before the client sees the answer it paid for
+  }
   Response res{static_cast<http::status>(record.status), ex.request.version()};
   res.add(http::field::server, "governor");
   const auto content_type = up.content_type();

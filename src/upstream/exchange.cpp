@@ -73,34 +73,48 @@ bool Exchange::reused_connection() const {
   return impl_->connection && impl_->connection->reused;
 }
 
+std::optional<boost::system::result<std::string_view, Failure>> Exchange::Impl::take_held() {
+  for (;;) {
+    if (parser.is_done()) {
+      if (connection) {
+        connection->deadline.expire_never();
+      }
+      return std::string_view{};
+    }
+    if (failed) {
+      return fail(net::error::broken_pipe, false);
+    }
+    auto& piece = connection->piece;
+    parser.set_output(piece.data(), piece.size());
+    // The parser takes one step a put (a chunk's header, then its body), so this goes on while
+    // it takes bytes, and stops once what is held is not enough for the next step.
+    auto& buffer = connection->buffer;
+    if (buffer.size() == 0) {
+      return std::nullopt;
+    }
+    const std::size_t held = buffer.size();
+    const boost::system::error_code ec = parse_buffered(buffer, parser);
+    if (ec && ec != http::error::need_buffer) {
+      return fail(ec, false);
+    }
+    if (const std::size_t produced = piece.size() - parser.room(); produced > 0) {
+      return std::string_view(piece.data(), produced);
+    }
+    if (!parser.is_done() && buffer.size() == held) {
+      return std::nullopt;
+    }
+  }
+}
+
 net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_some() {
   Impl& i = *impl_;
-  while (!i.parser.is_done()) {
-    if (i.failed) {
-      co_return i.fail(net::error::broken_pipe, false);
+  for (;;) {
+    // What the connection's buffer holds already (a whole response usually came with its
+    // header) is parsed first: an asynchronous read of it went through the scheduler again.
+    if (auto held = i.take_held()) {
+      co_return std::move(*held);
     }
     auto& piece = i.connection->piece;
-    i.parser.set_output(piece.data(), piece.size());
-    // What the connection's buffer holds already (a whole response usually came with its
-    // header) is parsed here: an asynchronous read of it went through the scheduler again.
-    // The parser takes one step a put (a chunk's header, then its body), so this goes on while
-    // it takes bytes, and reads only once what is held is not enough for the next step.
-    if (auto& buffer = i.connection->buffer; buffer.size() > 0) {
-      const std::size_t held = buffer.size();
-      const boost::system::error_code ec = parse_buffered(buffer, i.parser);
-      if (ec && ec != http::error::need_buffer) {
-        co_return i.fail(ec, false);
-      }
-      if (const std::size_t produced = piece.size() - i.parser.room(); produced > 0) {
-        co_return std::string_view(piece.data(), produced);
-      }
-      if (i.parser.is_done()) {
-        break;
-      }
-      if (buffer.size() < held) {
-        continue;
-      }
-    }
     // Inter-chunk idle timeout, capped by the request deadline.
     i.connection->deadline.expire_at(std::min(i.deadline, Clock::now() + i.idle));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
@@ -123,28 +137,29 @@ net::awaitable<boost::system::result<std::string_view, Failure>> Exchange::read_
       co_return std::string_view(piece.data(), produced);
     }
   }
-  if (i.connection) {
-    i.connection->deadline.expire_never();
-  }
-  co_return std::string_view{};
 }
 
 net::awaitable<boost::system::result<std::string, Failure>> Exchange::read_all(std::size_t limit) {
   std::string out;
   for (;;) {
-    auto piece = co_await read_some();
+    // Held bytes first, without awaiting read_some: a coroutine's frame and resumption for
+    // what is usually the whole body, already read with the header.
+    std::optional<boost::system::result<std::string_view, Failure>> piece = impl_->take_held();
     if (!piece) {
-      co_return piece.error();
+      piece = co_await read_some();
     }
-    if (piece->empty()) {
+    if (!*piece) {
+      co_return piece->error();
+    }
+    if ((*piece)->empty()) {
       co_return out;
     }
-    if (out.size() + piece->size() > limit) {
+    if (out.size() + (*piece)->size() > limit) {
       Failure f = impl_->fail(http::error::body_limit, false);
       f.kind = FailureKind::protocol;
       co_return f;
     }
-    out.append(*piece);
+    out.append(**piece);
   }
 }
 

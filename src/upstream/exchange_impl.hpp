@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "connection_pool.hpp"
 #include "response_parser.hpp"
 
@@ -18,6 +20,9 @@ struct Exchange::Impl {
   ~Impl();
   /** Maps a read error to a Failure, closing the connection. */
   Failure fail(boost::system::error_code ec, bool header_stage);
+  /** The next piece of the body from what the connection's buffer holds, the end (an empty
+   *  piece) or a failure; nullopt when a read is needed first. */
+  std::optional<boost::system::result<std::string_view, Failure>> take_held();
 };
 
 }  // namespace governor::upstream

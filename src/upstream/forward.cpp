@@ -10,18 +10,21 @@
 namespace governor::upstream {
 namespace {
 
-net::awaitable<boost::system::result<std::string, Failure>> read_whole_body(
-    Exchange& exchange, const WholeBody& whole, const std::string& upstream) {
-  auto body = co_await exchange.read_all(whole.limit);
+/** A whole body read, judged: a 2xx body `whole.is_valid` refuses (malformed JSON from the
+ *  upstream) is a protocol failure, retried like any other. Not a coroutine of its own: the
+ *  read is awaited in forward(), one frame and resumption fewer a call. */
+boost::system::result<std::string, Failure> judge_whole_body(
+    boost::system::result<std::string, Failure>&& body, const Exchange& exchange,
+    const WholeBody& whole, const std::string& upstream) {
   if (body && exchange.status() / 100 == 2 && whole.is_valid && !whole.is_valid(*body)) {
     Failure f;
     f.kind = FailureKind::protocol;
     f.upstream = upstream;
     f.status = exchange.status();
     f.body = body->substr(0, 1024);
-    co_return f;
+    return f;
   }
-  co_return body;
+  return std::move(body);
 }
 
 /** The entry of `upstream` in log.retried, added when it is not the last one. */
@@ -52,7 +55,8 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
         co_return Forwarded{std::move(*sent), std::nullopt, upstream, std::move(log)};
       }
       if (sent) {
-        auto body = co_await read_whole_body(*sent, *whole_body, upstream->name);
+        auto body = judge_whole_body(co_await sent->read_all(whole_body->limit), *sent, *whole_body,
+                                     upstream->name);
         if (body) {
           co_return Forwarded{std::move(*sent), std::move(*body), upstream, std::move(log)};
         }
