@@ -77,10 +77,12 @@ net::awaitable<bool> serve_routed(Call& ex, const openai::ChatRequest& request,
                                   const Dispatch& dispatch, CallRecord& record, CallBudget& budget,
                                   const std::optional<CascadePlan>& cascade,
                                   const EscalationBudget& escalation) {
+  // Not a coroutine, one frame fewer a call: it returns the one to await, whose arguments all
+  // live in handle_chat_completion's frame until that await ends.
   if (cascade) {
-    co_return co_await serve_cascaded(ex, request, dispatch, record, budget, *cascade, escalation);
+    return serve_cascaded(ex, request, dispatch, record, budget, *cascade, escalation);
   }
-  co_return co_await serve_call(ex, request, dispatch, record, budget);
+  return serve_call(ex, request, dispatch, record, budget);
 }
 
 }  // namespace

@@ -23,18 +23,18 @@ net::awaitable<bool> method_not_allowed(Call& ex, std::string_view allow) {
   co_return co_await write_response(ex, std::move(res));
 }
 
-}  // namespace
+bool is_chat_completions(std::string_view path) {
+  return path == "/v1/chat/completions" || path == "/chat/completions";
+}
 
-net::awaitable<bool> route_request(Call& ex) {
+/** Every request but a POST of a chat completion. */
+net::awaitable<bool> route_other_request(Call& ex) {
   const std::string_view path = path_of(ex.request.target());
   const auto method = ex.request.method();
   const bool get = method == http::verb::get || method == http::verb::head;
 
-  if (path == "/v1/chat/completions" || path == "/chat/completions") {
-    if (method != http::verb::post) {
-      co_return co_await method_not_allowed(ex, "POST");
-    }
-    co_return co_await handle_chat_completion(ex);
+  if (is_chat_completions(path)) {  // a POST went to route_request's own branch
+    co_return co_await method_not_allowed(ex, "POST");
   }
   constexpr std::string_view kTasks = "/v1/tasks";
   if (path == kTasks) {
@@ -70,6 +70,19 @@ net::awaitable<bool> route_request(Call& ex) {
   co_return co_await write_response(
       ex, error_response(
               ex, openai::make_api_error(errc::not_found, "Unknown path: " + std::string(path))));
+}
+
+}  // namespace
+
+// Not a coroutine: the chat completion, nearly every request, is handed to the session to await
+// directly, one frame and resumption fewer a call. Only what outlives the await (the call) may
+// be passed on this way: an awaitable starts when awaited, after this returns.
+net::awaitable<bool> route_request(Call& ex) {
+  if (ex.request.method() == http::verb::post &&
+      is_chat_completions(path_of(ex.request.target()))) {
+    return handle_chat_completion(ex);
+  }
+  return route_other_request(ex);
 }
 
 net::awaitable<bool> route_admin_request(Call& ex) {
