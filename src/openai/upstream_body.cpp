@@ -68,7 +68,9 @@ struct Insert {
 /** The members Governor writes itself, sorted by key ("logprobs" < "max_completion_tokens" <
  *  "max_tokens" < "model" < "stream_options" < "top_logprobs"). */
 std::vector<Insert> inserts_for(const JsonDocument& body, const UpstreamEdits& edits) {
+  constexpr std::size_t kMostInserts = 5;  // one of each push_back below
   std::vector<Insert> inserts;
+  inserts.reserve(kMostInserts);
   if (edits.top_logprobs) {
     inserts.push_back({kLogprobs, "true"});
   }

@@ -170,7 +170,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   const std::string& task_id = ref->task;  // a one-step call's is named when it is granted
   const PromptModelsPtr models = services.models_snapshot();
   const auto decide_start = Clock::now();
-  const RoutedCall routed =
+  RoutedCall routed =
       route_call({cfg, *policy, *ref, request, ex.request.body().size(), *target,
                   one_step ? std::nullopt : services.task_memory.find(caller->tenant, task_id),
                   Services::model_for(models.get(), *policy), &services.task_lengths});
@@ -181,7 +181,7 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
   if (routed.decision) {
     record.rank = routed.decision->chosen;
   }
-  record.decision = routed.decision;
+  record.decision = std::move(routed.decision);  // read from the record from here on
   record.prediction = routed.prediction;
   record.budget_before = routed.budget_before;
   Dispatch dispatch{routed.target.upstream, std::nullopt, routed.required_context};
