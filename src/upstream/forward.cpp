@@ -60,9 +60,9 @@ net::awaitable<boost::system::result<Forwarded, ForwardFailed>> forward(
         if (body) {
           co_return Forwarded{std::move(*sent), std::move(*body), upstream, std::move(log)};
         }
-        last = std::move(body.error());
+        last = body.error();  // result::error() returns a copy
       } else {
-        last = std::move(sent.error());
+        last = sent.error();
       }
       log.failures.push_back(last);
       if (last.kind == FailureKind::cancelled || last.kind == FailureKind::total_timeout) {
