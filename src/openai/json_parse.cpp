@@ -152,25 +152,19 @@ class DomBuilder {
 /** Members a pairwise comparison judges; a bigger object's names go through a hash set. */
 constexpr rapidjson::SizeType kPairwise = 16;
 
-/** Whether two members of `object` share a name (rare: the common case allocates nothing). */
-bool has_repeated_name(const JsonValue& object) {
+/** Whether two members of `object` may share a name: decided pairwise up to kPairwise members,
+ *  without allocating; a bigger object (rare) is left to overridden_members' hash set. */
+bool may_repeat_a_name(const JsonValue& object) {
   const auto count = object.MemberCount();
-  const auto* members = &*object.MemberBegin();
-  if (count <= kPairwise) {
-    for (rapidjson::SizeType i = 0; i < count; ++i) {
-      for (rapidjson::SizeType j = i + 1; j < count; ++j) {
-        if (string_of(members[i].name) == string_of(members[j].name)) {
-          return true;
-        }
-      }
-    }
-    return false;
+  if (count > kPairwise) {
+    return true;
   }
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(count);
+  const auto* members = &*object.MemberBegin();
   for (rapidjson::SizeType i = 0; i < count; ++i) {
-    if (!seen.insert(string_of(members[i].name)).second) {
-      return true;
+    for (rapidjson::SizeType j = i + 1; j < count; ++j) {
+      if (string_of(members[i].name) == string_of(members[j].name)) {
+        return true;
+      }
     }
   }
   return false;
@@ -218,7 +212,7 @@ void keep_last_of_each_key(JsonValue& root) {
     if (!value.IsObject()) {
       continue;
     }
-    if (value.MemberCount() > 1 && has_repeated_name(value)) {
+    if (value.MemberCount() > 1 && may_repeat_a_name(value)) {
       const std::vector<bool> overridden = overridden_members(value);
       auto* members = &*value.MemberBegin();
       rapidjson::SizeType kept = 0;
