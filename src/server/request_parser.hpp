@@ -13,8 +13,8 @@ namespace governor::server {
  *  Governor reads, Authorization and X-Governor-* (names in any case). Beast's request_parser
  *  also stored every other field in an allocated element linked into a list and a tree (about
  *  1k instructions a call for the proxy benchmark's four headers, and an allocation for each of
- *  the dozen an SDK sends), none of them ever looked up. header_limit, body_limit, eager and
- * keep_alive() are basic_parser's.
+ *  the dozen an SDK sends), none of them ever looked up. Its limits, eagerness and keep-alive
+ *  are basic_parser's own.
  *  @par Thread safety None; one parser per request. */
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
