@@ -10,8 +10,9 @@ namespace {
 
 using bytes::Reader;
 
-constexpr unsigned char kVersion = 1;      // of a holds row
-constexpr unsigned char kCallVersion = 1;  // of a calls row's record
+constexpr unsigned char kVersion = 1;           // of a holds row
+constexpr unsigned char kCallVersion = 1;       // of a stored call's record
+constexpr unsigned char kCallBatchVersion = 1;  // of a call_batches row
 
 // Which optional limits follow a record's fixed fields.
 constexpr unsigned kHasSessionLimit = 1;
@@ -118,6 +119,49 @@ bool decode_call(std::string_view bytes, TaskRecord& task, StepView& step) {
   step.usage_estimated = estimated == 1;
   step.time_unix_ms = task.created_unix_ms;
   return true;
+}
+
+void encode_call_batch(std::uint64_t first_id, std::span<const CallEntry> calls, std::string& out) {
+  bytes::Writer w(out);
+  w.byte(kCallBatchVersion);
+  w.varint(calls.size());
+  std::uint64_t previous = first_id;
+  for (const CallEntry& c : calls) {
+    w.varint(c.id - previous);
+    previous = c.id;
+    w.text(c.tenant);
+    w.text(c.record);
+    w.text(c.decision);
+  }
+}
+
+bool decode_call_batch(std::string_view bytes, std::uint64_t first_id,
+                       std::vector<CallEntry>& out) {
+  out.clear();
+  Reader in(bytes);
+  if (in.byte() != kCallBatchVersion) {
+    return false;
+  }
+  const std::uint64_t count = in.varint();
+  // Each call takes at least 4 bytes: a count above that is not this format.
+  if (!in.ok() || count > bytes.size() / 4) {
+    return false;
+  }
+  out.reserve(count);
+  std::uint64_t id = first_id;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t step = in.varint();
+    if (step > std::numeric_limits<std::uint64_t>::max() - id) {
+      return false;
+    }
+    id += step;
+    CallEntry& c = out.emplace_back();
+    c.id = id;
+    c.tenant = in.text_view();
+    c.record = in.text_view();
+    c.decision = in.text_view();
+  }
+  return in.ok() && in.at_end();
 }
 
 void encode_holds(const std::vector<const ReservationRecord*>& reservations, std::string& out) {

@@ -10,8 +10,9 @@
 namespace governor::ledger {
 namespace {
 
-// Version 4 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta; 3 lacked
-// calls and holds, and kept each live reservation in a `reservations` row). Amounts are integer
+// Version 5 (1 lacked steps.decision; 2 lacked the tasks.step_* columns and meta; 3 lacked
+// calls and holds, and kept each live reservation in a `reservations` row; 4 lacked
+// call_batches, and kept each one-step call in a `calls` row). Amounts are integer
 // micro-dollars; NULL limits mean "no limit". Rows are keyed by what the ledger looks them up by,
 // so every read and write is one primary-key probe.
 constexpr const char* kSchema = R"sql(
@@ -103,7 +104,15 @@ CREATE TABLE IF NOT EXISTS holds (
   id INTEGER PRIMARY KEY,
   reservations BLOB NOT NULL
 );
-PRAGMA user_version = 4;
+CREATE TABLE IF NOT EXISTS call_batches (
+  batch INTEGER PRIMARY KEY,
+  first_id INTEGER NOT NULL,
+  last_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  calls BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS call_batches_by_id ON call_batches (first_id);
+PRAGMA user_version = 5;
 )sql";
 
 /** Version 1 files (before the routing decision was kept per step) gain the column. */
@@ -131,6 +140,12 @@ constexpr const char* kAddStepColumns =
 constexpr std::string_view kNextIdKey = "next_reservation_id";
 /** How many ids past the largest one stored in a task row meta marks as taken (see commit()). */
 constexpr std::uint64_t kIdsAhead = 4096;
+
+/** A `call_batches` row spans fewer than this many ids (last_id - first_id < kCallBatchSpan),
+ *  so the rows that may hold an id are those whose first id is at most this far below it: a
+ *  bounded range of the index, however long a call ran before it settled. The SQL below spells
+ *  it out as 4095. */
+constexpr std::uint64_t kCallBatchSpan = 4096;
 
 constexpr std::string_view kReconciled = "reconciled_after_restart";
 
@@ -219,6 +234,33 @@ StepRecord reconciled_step_row(const ReservationRecord& r) {
   rec.view.cost = r.amount;
   rec.view.outcome = std::string(kReconciled);
   return rec;
+}
+
+/** The one-step task a stored call is: nothing when it is another tenant's. */
+Result<std::optional<LoadedTask>> call_task(const TaskKey& key, std::uint64_t id,
+                                            std::string_view tenant, std::string_view record,
+                                            std::string_view decision) {
+  if (tenant != key.tenant) {
+    return std::optional<LoadedTask>{};  // another tenant's call: no such task for this one
+  }
+  LoadedTask loaded;
+  TaskRecord& r = loaded.record;
+  StepView v;
+  if (!decode_call(record, r, v)) {
+    spdlog::error("ledger corrupt_call id={}: its record cannot be read", id);
+    return errc::internal;
+  }
+  v.decision = decision;
+  r.one_step = true;
+  // What fits_call_row() left out of the row, as it was.
+  r.spent = v.cost;
+  if (v.step == StepType::summarize) {
+    r.synthesis_spent = v.cost;
+  } else if (v.step == StepType::handoff) {
+    r.handoff_spent = v.cost;
+  }
+  loaded.steps.push_back(StepRecord{id, key, std::move(v)});
+  return std::optional<LoadedTask>{std::move(loaded)};
 }
 
 }  // namespace
@@ -428,8 +470,16 @@ bool Store::prepare_all() {
        "step_reason = excluded.step_reason, step_latency_ms = excluded.step_latency_ms, "
        "step_usage_estimated = excluded.step_usage_estimated, "
        "step_decision = excluded.step_decision"},
-      {upsert_call_,
-       "INSERT OR REPLACE INTO calls (id, tenant, record, decision) VALUES (?1, ?2, ?3, ?4)"},
+      {insert_call_batch_,
+       "INSERT INTO call_batches (first_id, last_id, count, calls) VALUES (?1, ?2, ?3, ?4)"},
+      // Newest row first: a call stored twice is as its last write left it.
+      {select_call_batches_,
+       "SELECT batch, first_id, calls FROM call_batches "
+       "WHERE first_id BETWEEN ?1 - 4095 AND ?1 AND last_id >= ?1 ORDER BY batch DESC"},
+      {update_call_batch_,
+       "UPDATE call_batches SET first_id = ?2, last_id = ?3, count = ?4, calls = ?5 "
+       "WHERE batch = ?1"},
+      {delete_call_batch_, "DELETE FROM call_batches WHERE batch = ?1"},
       {upsert_spend_,
        "INSERT INTO spend (scope, tenant, name, spent) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (scope, tenant, name) DO UPDATE SET spent = excluded.spent"},
@@ -455,7 +505,8 @@ bool Store::prepare_all() {
       {delete_holds_, "DELETE FROM holds WHERE id = ?1"},
       {select_holds_, "SELECT id, reservations FROM holds ORDER BY id"},
       // A reservation left in a holds row was settled when its settlement's record exists: its
-      // calls row, its step with an outcome, or (a one-step task in a task row) its step id.
+      // call (in a version-4 calls row here; settled() looks in call_batches), its step with an
+      // outcome, or (a one-step task in a task row) its step id.
       {select_settled_,
        "SELECT EXISTS (SELECT 1 FROM calls WHERE id = ?1) "
        "OR EXISTS (SELECT 1 FROM steps WHERE id = ?1 AND outcome <> 'in_flight') "
@@ -511,6 +562,9 @@ bool Store::begin() {
 }
 
 bool Store::commit() {
+  if (!write_pending_calls()) {
+    return false;
+  }
   // Ids stay unique across restarts without an index on the task rows' step ids: meta records
   // that ids up to `recorded_id_` are taken. It is written ahead, a block of ids at a time, so
   // only about one transaction in kIdsAhead / (calls per commit) writes it (a meta row in every
@@ -534,6 +588,8 @@ void Store::rollback() {
   // Fails harmlessly when no transaction is open (SQLite already rolled back on some errors).
   Use(rollback_)->run();
   unindexed_id_ = recorded_id_;  // the rows that needed it were rolled back with it
+  pending_calls_.clear();
+  pending_bytes_.clear();
 }
 
 bool Store::write(const Effects& fx) {
@@ -670,14 +726,134 @@ bool Store::write_task(const TaskRow& row) {
 
 bool Store::write_call(const TaskRow& row) {
   const StepView& v = row.only_step->view;
-  call_bytes_.clear();
-  encode_call(row.record, v, call_bytes_);
-  Use s(upsert_call_);
-  s->bind(1, static_cast<std::int64_t>(row.only_step->id));
-  s->bind(2, row.key.tenant);
-  s->bind_blob(3, call_bytes_);
-  s->bind(4, sqlite::Blob{v.decision});
-  return s->run() || fail("write_call");
+  PendingCall& p = pending_calls_.emplace_back();
+  p.id = row.only_step->id;
+  p.at = pending_bytes_.size();
+  pending_bytes_.append(row.key.tenant);
+  p.tenant = row.key.tenant.size();
+  encode_call(row.record, v, pending_bytes_);
+  p.record = pending_bytes_.size() - p.at - p.tenant;
+  pending_bytes_.append(v.decision);
+  p.decision = v.decision.size();
+  return true;
+}
+
+bool Store::write_pending_calls() {
+  if (pending_calls_.empty()) {
+    return true;
+  }
+  // In id order; the same id twice (never written so, but as INSERT OR REPLACE allowed) keeps
+  // its later write, the one further on in pending_bytes_.
+  std::sort(pending_calls_.begin(), pending_calls_.end(),
+            [](const PendingCall& a, const PendingCall& b) {
+              return a.id != b.id ? a.id < b.id : a.at < b.at;
+            });
+  batch_calls_.clear();
+  const std::string_view bytes = pending_bytes_;
+  for (const PendingCall& p : pending_calls_) {
+    if (!batch_calls_.empty() && batch_calls_.back().id == p.id) {
+      batch_calls_.pop_back();
+    }
+    batch_calls_.push_back(CallEntry{p.id, bytes.substr(p.at, p.tenant),
+                                     bytes.substr(p.at + p.tenant, p.record),
+                                     bytes.substr(p.at + p.tenant + p.record, p.decision)});
+  }
+  const std::span<const CallEntry> calls = batch_calls_;
+  std::size_t begin = 0;
+  while (begin < calls.size()) {
+    const std::uint64_t first = calls[begin].id;
+    std::size_t end = begin + 1;
+    while (end < calls.size() && calls[end].id - first < kCallBatchSpan) {
+      ++end;
+    }
+    call_bytes_.clear();
+    encode_call_batch(first, calls.subspan(begin, end - begin), call_bytes_);
+    Use s(insert_call_batch_);
+    s->bind_all(static_cast<std::int64_t>(first), static_cast<std::int64_t>(calls[end - 1].id),
+                static_cast<std::int64_t>(end - begin), sqlite::Blob{call_bytes_});
+    if (!s->run()) {
+      return fail("write_call_batch");
+    }
+    begin = end;
+  }
+  pending_calls_.clear();
+  pending_bytes_.clear();
+  return true;
+}
+
+Result<std::optional<Store::BatchedCall>> Store::find_batched_call(std::uint64_t id,
+                                                                   std::string& blob,
+                                                                   std::vector<CallEntry>& calls) {
+  if (!write_pending_calls()) {  // a call of this transaction is found like any other
+    return errc::internal;
+  }
+  const auto by_id = [](const CallEntry& c, std::uint64_t wanted) { return c.id < wanted; };
+  Use s(select_call_batches_);
+  s->bind(1, static_cast<std::int64_t>(id));
+  for (;;) {
+    switch (s->step()) {
+      case sqlite::Statement::Step::done:
+        return std::optional<BatchedCall>{};
+      case sqlite::Statement::Step::error:
+        fail("find_batched_call");
+        return errc::internal;
+      case sqlite::Statement::Step::row:
+        break;
+    }
+    const auto first = static_cast<std::uint64_t>(s->int64(1));
+    if (!decode_call_batch(s->blob(2), first, calls)) {
+      spdlog::error("ledger corrupt_call_batches_row batch={}: its calls cannot be read",
+                    s->int64(0));
+      return errc::internal;
+    }
+    const auto it = std::lower_bound(calls.begin(), calls.end(), id, by_id);
+    if (it != calls.end() && it->id == id) {
+      // Kept past the statement's reset, which frees the column: copied, and read again.
+      blob.assign(s->blob(2));
+      decode_call_batch(blob, first, calls);
+      return std::optional<BatchedCall>{
+          BatchedCall{s->int64(0), static_cast<std::size_t>(it - calls.begin())}};
+    }
+  }
+}
+
+bool Store::delete_call(std::uint64_t id) {
+  {
+    Use s(delete_call_);  // a version-4 row
+    s->bind(1, static_cast<std::int64_t>(id));
+    if (!s->run()) {
+      return fail("delete_call");
+    }
+  }
+  std::string blob;
+  std::vector<CallEntry> calls;
+  for (;;) {  // every row that has it (one, unless it was ever written twice)
+    auto found = find_batched_call(id, blob, calls);
+    if (!found) {
+      return false;
+    }
+    if (!*found) {
+      return true;
+    }
+    calls.erase(calls.begin() + static_cast<std::ptrdiff_t>((*found)->index));
+    if (calls.empty()) {
+      Use s(delete_call_batch_);
+      s->bind(1, (*found)->batch);
+      if (!s->run()) {
+        return fail("delete_call_batch");
+      }
+      continue;
+    }
+    call_bytes_.clear();
+    encode_call_batch(calls.front().id, calls, call_bytes_);
+    Use s(update_call_batch_);
+    s->bind_all((*found)->batch, static_cast<std::int64_t>(calls.front().id),
+                static_cast<std::int64_t>(calls.back().id), static_cast<std::int64_t>(calls.size()),
+                sqlite::Blob{call_bytes_});
+    if (!s->run()) {
+      return fail("update_call_batch");
+    }
+  }
 }
 
 bool Store::write_last_id(std::uint64_t id) {
@@ -750,42 +926,34 @@ bool Store::delete_reservation(std::uint64_t id) {
 }
 
 Result<std::optional<LoadedTask>> Store::load_call(const TaskKey& key, std::uint64_t id) {
-  Use s(select_call_);
-  s->bind_all(static_cast<std::int64_t>(id));
-  switch (s->step()) {
-    case sqlite::Statement::Step::done:
-      return std::optional<LoadedTask>{};
-    case sqlite::Statement::Step::error:
-      fail("load_call");
-      return errc::internal;
-    case sqlite::Statement::Step::row:
-      break;
+  {
+    Use s(select_call_);  // a version-4 row
+    s->bind_all(static_cast<std::int64_t>(id));
+    switch (s->step()) {
+      case sqlite::Statement::Step::done:
+        break;
+      case sqlite::Statement::Step::error:
+        fail("load_call");
+        return errc::internal;
+      case sqlite::Statement::Step::row:
+        return call_task(key, id, s->text(0), s->blob(1), s->text(2));
+    }
   }
-  if (s->text(0) != key.tenant) {
-    return std::optional<LoadedTask>{};  // another tenant's call: no such task for this one
+  std::string blob;
+  std::vector<CallEntry> calls;
+  const auto found = find_batched_call(id, blob, calls);
+  if (!found) {
+    return found.error();
   }
-  LoadedTask loaded;
-  TaskRecord& r = loaded.record;
-  StepView v;
-  if (!decode_call(s->blob(1), r, v)) {
-    spdlog::error("ledger corrupt_calls_row id={}: its record cannot be read", id);
-    return errc::internal;
+  if (!*found) {
+    return std::optional<LoadedTask>{};
   }
-  v.decision = s->text(2);
-  r.one_step = true;
-  // What fits_call_row() left out of the row, as it was.
-  r.spent = v.cost;
-  if (v.step == StepType::summarize) {
-    r.synthesis_spent = v.cost;
-  } else if (v.step == StepType::handoff) {
-    r.handoff_spent = v.cost;
-  }
-  loaded.steps.push_back(StepRecord{id, key, std::move(v)});
-  return std::optional<LoadedTask>{std::move(loaded)};
+  const CallEntry& c = calls[(*found)->index];
+  return call_task(key, id, c.tenant, c.record, c.decision);
 }
 
 Result<std::optional<LoadedTask>> Store::load_task(const TaskKey& key) {
-  // A one-step task is a `calls` row, unless the cascade escalated it (then it has two steps and
+  // A one-step task is a stored call, unless the cascade escalated it (then it has two steps and
   // lives in `tasks` and `steps` like any other).
   if (const auto id = one_step_call_id(key.task)) {
     auto call = load_call(key, *id);
@@ -872,7 +1040,16 @@ Result<bool> Store::settled(const ReservationRecord& r) {
     fail("settled");
     return errc::internal;
   }
-  return s->int64(0) != 0;
+  if (s->int64(0) != 0) {
+    return true;
+  }
+  std::string blob;
+  std::vector<CallEntry> calls;
+  const auto found = find_batched_call(r.id, blob, calls);
+  if (!found) {
+    return errc::internal;  // logged
+  }
+  return found->has_value();
 }
 
 Result<std::vector<ReservationRecord>> Store::load_reservations() {
@@ -954,6 +1131,9 @@ Result<std::uint64_t> Store::next_reservation_id() {
       "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM steps), "
       "(SELECT COALESCE(MAX(id), 0) FROM reservations), "
       "(SELECT COALESCE(MAX(id), 0) FROM calls), "
+      // A row spans fewer than kCallBatchSpan ids: the largest is in one of the last rows.
+      "(SELECT COALESCE(MAX(last_id), 0) FROM call_batches WHERE first_id >= "
+      "(SELECT COALESCE(MAX(first_id), 0) FROM call_batches) - 4095), "
       "(SELECT COALESCE(MAX(value), 1) - 1 FROM meta WHERE key = 'next_reservation_id'))");
   if (!s.valid() || s.step() != sqlite::Statement::Step::row) {
     fail("next_reservation_id");
@@ -978,9 +1158,7 @@ bool Store::move_call_to_task_rows(const ReservationRecord& r) {
   if (!write_task(TaskRow{r.task, task.record}) || !write_step(task.steps.front())) {
     return false;
   }
-  Use s(delete_call_);
-  s->bind(1, static_cast<std::int64_t>(*first));
-  return s->run() || fail("delete_call");
+  return delete_call(*first);
 }
 
 Result<std::size_t> Store::reconcile() {
@@ -1004,8 +1182,8 @@ Result<std::size_t> Store::reconcile() {
     return errc::internal;
   }
   for (const ReservationRecord& r : *left) {
-    // The cascade's escalation of a one-step call whose first step this loop has just stored as
-    // a calls row (both were in flight): a task of two steps lives in tasks and steps.
+    // The cascade's escalation of a one-step call whose first step this loop has just stored
+    // (both were in flight): a task of two steps lives in tasks and steps.
     if (!move_call_to_task_rows(r)) {
       fail("reconcile_escalation");
       rollback();

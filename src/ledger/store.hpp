@@ -11,6 +11,7 @@
 
 #include "governor/core/error.hpp"
 #include "records.hpp"
+#include "row_codec.hpp"
 #include "sqlite_db.hpp"
 #include "wal_checkpoints.hpp"
 
@@ -144,13 +145,30 @@ class Store {
    *  its task row, where next_reservation_id() cannot find it; commit() calls this once for the
    *  transaction's largest such id. */
   bool write_last_id(std::uint64_t id);
-  /** A one-step task of one step (fits_call_row) as its `calls` row, keyed by the step's id. */
+  /** A one-step task of one step (fits_call_row): its call goes into the transaction's
+   *  `call_batches` rows, written by commit() (or by a read that must see it). */
   bool write_call(const TaskRow& row);
-  /** When `r` is the escalated step of a one-step task whose first step is a `calls` row (both
+  /** Writes the calls write_call() took since the last time as `call_batches` rows: one row per
+   *  transaction (more when their ids span kCallBatchSpan or more), not one per call. A row per
+   *  call was about 6k instructions, the largest item of the ledger thread. */
+  bool write_pending_calls();
+  /** Where a call is in `call_batches`: the row, and its place in that row's calls. */
+  struct BatchedCall {
+    std::int64_t batch = 0;
+    std::size_t index = 0;
+  };
+  /** Finds call `id` in the newest `call_batches` row that has it; `blob` gets that row's bytes
+   *  and `calls` its calls (views into `blob`). Writes pending calls first. */
+  Result<std::optional<BatchedCall>> find_batched_call(std::uint64_t id, std::string& blob,
+                                                       std::vector<CallEntry>& calls);
+  /** Removes call `id` wherever it is stored (a version-4 `calls` row, or its batch's row,
+   *  which is rewritten without it). */
+  bool delete_call(std::uint64_t id);
+  /** When `r` is the escalated step of a one-step task whose first step is a stored call (both
    *  were cut short and the first was reconciled just before), moves that task to a `tasks`
    *  row and its first step to a `steps` row, where the second step joins them. */
   bool move_call_to_task_rows(const ReservationRecord& r);
-  /** The one-step task in `calls` row `id`, if it is there and `key`'s tenant's. */
+  /** The one-step task of stored call `id`, if it is there and `key`'s tenant's. */
   Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
   sqlite::Database db_;
@@ -162,14 +180,29 @@ class Store {
   std::uint64_t largest_held_id_ = 0;  ///< the largest reservation id load_reservations() read
   std::vector<const ReservationRecord*> batch_holds_;  ///< write()'s list, kept for its memory
   std::string hold_bytes_;                             ///< write_holds()' buffer, likewise
-  std::string call_bytes_;                             ///< write_call()'s buffer, likewise
-  std::uint64_t unindexed_id_ = 0;  ///< largest step id written in a task row, this transaction
-  std::uint64_t recorded_id_ = 0;   ///< ids up to this are marked taken in meta (committed)
+  std::string call_bytes_;                             ///< a `call_batches` row's buffer, likewise
+  /** A call write_call() took, not yet in a row: its tenant, record and decision, one after the
+   *  other, from `at` in pending_bytes_. */
+  struct PendingCall {
+    std::uint64_t id = 0;
+    std::size_t at = 0;
+    std::size_t tenant = 0;
+    std::size_t record = 0;
+    std::size_t decision = 0;
+  };
+  std::vector<PendingCall> pending_calls_;
+  std::string pending_bytes_;
+  std::vector<CallEntry> batch_calls_;  ///< write_pending_calls()' list, kept for its memory
+  std::uint64_t unindexed_id_ = 0;      ///< largest step id written in a task row, this transaction
+  std::uint64_t recorded_id_ = 0;       ///< ids up to this are marked taken in meta (committed)
   sqlite::Statement begin_;
   sqlite::Statement commit_;
   sqlite::Statement rollback_;
   sqlite::Statement upsert_task_;
-  sqlite::Statement upsert_call_;
+  sqlite::Statement insert_call_batch_;
+  sqlite::Statement select_call_batches_;
+  sqlite::Statement update_call_batch_;
+  sqlite::Statement delete_call_batch_;
   sqlite::Statement upsert_spend_;
   sqlite::Statement update_spend_;
   sqlite::Statement add_spend_;

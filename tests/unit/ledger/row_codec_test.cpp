@@ -246,5 +246,56 @@ TEST(CallCodec, WritesExactlyTheDocumentedBytes) {
   EXPECT_EQ(bare_bytes, reference_call(bare, none));
 }
 
+TEST(CallBatchCodec, EveryCallComesBackInOrder) {
+  const std::string long_decision(300, 'd');  // a length of two bytes
+  const std::vector<CallEntry> calls{
+      {40, "acme", "r1", ""}, {41, "globex", "", long_decision}, {4'135, "", "r3", "x"}};
+  std::string out = "prefix";
+  encode_call_batch(40, calls, out);
+  ASSERT_EQ(out.substr(0, 6), "prefix");
+  std::vector<CallEntry> back{{9, "stale", "", ""}};
+  ASSERT_TRUE(decode_call_batch(std::string_view(out).substr(6), 40, back));
+  ASSERT_EQ(back.size(), 3u);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(back[i].id, calls[i].id) << i;
+    EXPECT_EQ(back[i].tenant, calls[i].tenant) << i;
+    EXPECT_EQ(back[i].record, calls[i].record) << i;
+    EXPECT_EQ(back[i].decision, calls[i].decision) << i;
+  }
+}
+
+TEST(CallBatchCodec, WritesExactlyTheDocumentedBytes) {
+  std::string out;
+  encode_call_batch(7, std::vector<CallEntry>{{7, "a", "rr", ""}, {200, "", "", "d"}}, out);
+  // Version 1, count 2; id 7 as +0, "a", "rr", ""; id 200 as +193 (a varint of two bytes).
+  EXPECT_EQ(out, std::string("\x01\x02"
+                             "\x00\x01"
+                             "a\x02rr\x00"
+                             "\xc1\x01\x00\x00\x01"
+                             "d",
+                             15));
+}
+
+TEST(CallBatchCodec, BytesOfAnotherShapeAreRefusedNotGuessed) {
+  std::string good;
+  encode_call_batch(1, std::vector<CallEntry>{{1, "acme", "rec", "dec"}, {5, "b", "", ""}}, good);
+  std::vector<CallEntry> out;
+  for (std::size_t cut = 0; cut < good.size(); ++cut) {
+    EXPECT_FALSE(decode_call_batch(good.substr(0, cut), 1, out)) << "cut at " << cut;
+  }
+  EXPECT_FALSE(decode_call_batch(good + '\0', 1, out)) << "trailing bytes";
+  std::string version = good;
+  version[0] = 2;
+  EXPECT_FALSE(decode_call_batch(version, 1, out)) << "unknown version";
+  std::string count = good;
+  count[1] = 100;
+  EXPECT_FALSE(decode_call_batch(count, 1, out)) << "count above what the bytes can hold";
+  std::string overflow;
+  encode_call_batch(
+      0, std::vector<CallEntry>{{std::numeric_limits<std::uint64_t>::max(), "", "", ""}}, overflow);
+  EXPECT_FALSE(decode_call_batch(overflow, 1, out)) << "an id past 64 bits";
+  EXPECT_TRUE(decode_call_batch(good, 1, out));
+}
+
 }  // namespace
 }  // namespace governor::ledger

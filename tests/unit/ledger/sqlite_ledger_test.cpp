@@ -13,6 +13,7 @@
 
 #include "governor/ledger/ledger.hpp"
 #include "ledger_test_support.hpp"
+#include "row_codec.hpp"
 #include "sqlite_db.hpp"
 #include "windows.hpp"
 
@@ -138,7 +139,7 @@ TEST(SqliteLedgerDurability, AVersionOneFileGainsTheDecisionColumnAndKeepsItsSte
   sqlite::Database db{path};
   auto version = db.prepare("PRAGMA user_version");
   ASSERT_EQ(version.step(), sqlite::Statement::Step::row);
-  EXPECT_EQ(version.int64(0), 4);
+  EXPECT_EQ(version.int64(0), 5);
 }
 
 TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnesAsCallRows) {
@@ -185,7 +186,7 @@ TEST(SqliteLedgerDurability, AVersionTwoFileKeepsItsOneStepCallsAndStoresNewOnes
   sqlite::Database db{path};
   auto rows = db.prepare(
       "SELECT (SELECT COUNT(*) FROM steps), (SELECT COUNT(*) FROM tasks), "
-      "(SELECT COUNT(*) FROM calls)");
+      "(SELECT SUM(count) FROM call_batches)");
   ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
   EXPECT_EQ(rows.int64(0), 1) << "the new call has no steps row";
   EXPECT_EQ(rows.int64(1), 1) << "nor a tasks row";
@@ -209,7 +210,7 @@ TEST(SqliteLedgerDurability, ReservationIdsNeverRepeatAcrossRestarts) {
   EXPECT_EQ(view_of(*ledger)->task.spent, usd(1));
 }
 
-TEST(SqliteLedgerDurability, AOneStepCallIsOneCallsRowFoundByTheIdInItsName) {
+TEST(SqliteLedgerDurability, AOneStepCallIsACallInABatchRowFoundByTheIdInItsName) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
   ManualClock clock{kNoon};
@@ -232,14 +233,22 @@ TEST(SqliteLedgerDurability, AOneStepCallIsOneCallsRowFoundByTheIdInItsName) {
     sqlite::Database db{path};
     auto rows = db.prepare(
         "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
-        "(SELECT COUNT(*) FROM holds), (SELECT id FROM calls), "
-        "(SELECT tenant || ' ' || decision FROM calls)");
+        "(SELECT COUNT(*) FROM holds), (SELECT first_id FROM call_batches), "
+        "(SELECT last_id FROM call_batches), (SELECT count FROM call_batches), "
+        "(SELECT calls FROM call_batches)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
     EXPECT_EQ(rows.int64(1), 0);
     EXPECT_EQ(rows.int64(2), 0);
     EXPECT_EQ(rows.int64(3), static_cast<std::int64_t>(g.reservation));
-    EXPECT_EQ(rows.text(4), R"(acme {"chosen":"cheap"})");
+    EXPECT_EQ(rows.int64(4), static_cast<std::int64_t>(g.reservation));
+    EXPECT_EQ(rows.int64(5), 1);
+    std::vector<CallEntry> calls;
+    ASSERT_TRUE(decode_call_batch(rows.blob(6), g.reservation, calls));
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].id, g.reservation);
+    EXPECT_EQ(calls[0].tenant, "acme");
+    EXPECT_EQ(calls[0].decision, R"({"chosen":"cheap"})");
   }
   LedgerPtr ledger = open_ledger(path, &clock);
   const auto view = view_of(*ledger, "acme", g.task);
@@ -300,9 +309,10 @@ TEST(SqliteLedgerDurability, AOneStepCallSentAsARetryKeepsItsRetryInATaskRow) {
   }
   {
     sqlite::Database db{path};
-    auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM calls), (SELECT retries FROM tasks)");
+    auto rows =
+        db.prepare("SELECT (SELECT COUNT(*) FROM call_batches), (SELECT retries FROM tasks)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
-    EXPECT_EQ(rows.int64(0), 0) << "a calls row has no room for the retry";
+    EXPECT_EQ(rows.int64(0), 0) << "a stored call has no room for the retry";
     EXPECT_EQ(rows.int64(1), 1);
   }
   LedgerPtr ledger = open_ledger(path);
@@ -334,10 +344,83 @@ TEST(SqliteLedgerReconcile, AnEscalatedOneStepCallCutShortKeepsBothStepsInOneTas
   EXPECT_EQ(view->steps[0].outcome, "reconciled_after_restart");
   EXPECT_EQ(view->steps[1].outcome, "reconciled_after_restart");
   sqlite::Database db{path};
-  auto rows = db.prepare("SELECT (SELECT COUNT(*) FROM calls), (SELECT COUNT(*) FROM tasks)");
+  auto rows =
+      db.prepare("SELECT (SELECT COUNT(*) FROM call_batches), (SELECT COUNT(*) FROM tasks)");
   ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
-  EXPECT_EQ(rows.int64(0), 0);
+  EXPECT_EQ(rows.int64(0), 0) << "the first step's call row went with it";
   EXPECT_EQ(rows.int64(1), 1);
+}
+
+TEST(SqliteLedgerReconcile, AnEscalatedCallLeavesTheOtherCallsOfItsBatchRowWhereTheyAre) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  std::string escalated;
+  std::string other;
+  {
+    LedgerPtr ledger = open_ledger(path);
+    const Grant first = grant_of(await(ledger->reserve(one_step_call())));
+    escalated = first.task;
+    other = grant_of(await(ledger->reserve(one_step_call()))).task;
+    grant_of(await(ledger->reserve(escalation_of(escalated))));
+  }  // all three in flight: reconciled in one transaction, the two calls into one batch row
+  std::size_t reconciled = 0;
+  LedgerPtr ledger = open_ledger(path, nullptr, &reconciled);
+  ASSERT_TRUE(ledger);
+  EXPECT_EQ(reconciled, 3u);
+  const auto view = view_of(*ledger, "acme", escalated);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(600));
+  ASSERT_EQ(view->steps.size(), 2u);
+  const auto kept = view_of(*ledger, "acme", other);
+  ASSERT_TRUE(kept);
+  ASSERT_EQ(kept->steps.size(), 1u);
+  EXPECT_EQ(kept->steps[0].outcome, "reconciled_after_restart");
+  sqlite::Database db{path};
+  auto rows = db.prepare(
+      "SELECT (SELECT COUNT(*) FROM call_batches), (SELECT count FROM call_batches), "
+      "(SELECT first_id = last_id FROM call_batches), (SELECT COUNT(*) FROM tasks)");
+  ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
+  EXPECT_EQ(rows.int64(0), 1);
+  EXPECT_EQ(rows.int64(1), 1) << "the row was written again without the escalated call";
+  EXPECT_EQ(rows.int64(2), 1);
+  EXPECT_EQ(rows.int64(3), 1);
+}
+
+TEST(SqliteLedgerDurability, AVersionFourCallsRowIsStillFoundAndCounted) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  { LedgerPtr ledger = open_ledger(path, &clock); }
+  // What version 4 wrote for a settled one-step call: a calls row of its own.
+  TaskRecord task;
+  task.policy = "default";
+  task.budget = task_budget(1000);
+  task.created_unix_ms = unix_ms(kNoon);
+  StepView step;
+  step.model = "big";
+  step.tier = "premium";
+  step.cost = usd(70);
+  step.reserved = usd(300);
+  step.outcome = "ok";
+  std::string record;
+  encode_call(task, step, record);
+  {
+    sqlite::Database db{path};
+    auto insert =
+        db.prepare("INSERT INTO calls (id, tenant, record, decision) VALUES (77, 'acme', ?1, 'd')");
+    insert.bind_blob(1, record);
+    ASSERT_TRUE(insert.run()) << db.error();
+  }
+  LedgerPtr ledger = open_ledger(path, &clock);
+  ASSERT_TRUE(ledger);
+  const auto view = view_of(*ledger, "acme", one_step_task_name(77));
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(70));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].model, "big");
+  EXPECT_EQ(view->steps[0].decision, "d");
+  EXPECT_GT(grant_of(await(ledger->reserve(one_step_call()))).reservation, 77u)
+      << "its id stays taken";
 }
 
 TEST(SqliteLedgerReconcile, AVersionThreeReservationRowIsStillCounted) {
@@ -357,7 +440,7 @@ TEST(SqliteLedgerReconcile, AVersionThreeReservationRowIsStillCounted) {
   EXPECT_GT(grant_of(await(ledger->reserve(call()))).reservation, 41u);
 }
 
-TEST(SqliteLedgerDurability, ACorruptCallsRowIsAnErrorNotAnEmptyCard) {
+TEST(SqliteLedgerDurability, ACorruptCallBatchRowIsAnErrorNotAnEmptyCard) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");
   std::string task;
@@ -367,7 +450,7 @@ TEST(SqliteLedgerDurability, ACorruptCallsRowIsAnErrorNotAnEmptyCard) {
     task = g.task;
     await(ledger->settle(settlement(g.reservation, 10)));
   }
-  sql(path, "UPDATE calls SET record = x'01ff'");
+  sql(path, "UPDATE call_batches SET calls = x'01ff'");
   LedgerPtr ledger = open_ledger(path);
   ASSERT_TRUE(ledger);
   EXPECT_FALSE(view_of(*ledger, "acme", task));
@@ -514,7 +597,7 @@ TEST(SqliteLedgerReconcile, AOneStepCallCutShortGetsItsRowsAndItsSpendOnReopen) 
     sqlite::Database db{path};
     auto rows = db.prepare(
         "SELECT (SELECT COUNT(*) FROM tasks), (SELECT COUNT(*) FROM steps), "
-        "(SELECT COUNT(*) FROM calls)");
+        "(SELECT COUNT(*) FROM call_batches)");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
     EXPECT_EQ(rows.int64(0), 0);
     EXPECT_EQ(rows.int64(1), 0);
@@ -526,9 +609,9 @@ TEST(SqliteLedgerReconcile, AOneStepCallCutShortGetsItsRowsAndItsSpendOnReopen) 
   EXPECT_EQ(reconciled, 1u);
   {
     sqlite::Database db{path};
-    auto rows = db.prepare("SELECT id FROM calls");
+    auto rows = db.prepare("SELECT first_id FROM call_batches");
     ASSERT_EQ(rows.step(), sqlite::Statement::Step::row);
-    EXPECT_EQ(rows.int64(0), static_cast<std::int64_t>(cut_short)) << "it is now a calls row";
+    EXPECT_EQ(rows.int64(0), static_cast<std::int64_t>(cut_short)) << "it is now a stored call";
   }
   const config::SessionBudget session{usd(1000)};
   const auto view = view_of(*ledger, "acme", task, session);

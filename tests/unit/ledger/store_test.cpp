@@ -122,21 +122,31 @@ TEST(WriteSet, AnUpdateOfAMissingRowStoresTheWholeRow) {
   EXPECT_EQ((*loaded)->steps[0].view.outcome, "in_flight");
 }
 
-/** Rows in `table` of the database at `path`, read through a connection of its own. */
-std::int64_t rows_in(const std::string& path, const std::string& table) {
+/** The number `sql` selects from the database at `path`, read through a connection of its own
+ *  (-1 when it cannot). */
+std::int64_t number_in(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
-  std::int64_t rows = -1;
+  std::int64_t number = -1;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* s = nullptr;
-    const std::string sql = "SELECT COUNT(*) FROM " + table;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
         sqlite3_step(s) == SQLITE_ROW) {
-      rows = sqlite3_column_int64(s, 0);
+      number = sqlite3_column_int64(s, 0);
     }
     sqlite3_finalize(s);
   }
   sqlite3_close(db);
-  return rows;
+  return number;
+}
+
+/** Rows in `table` of the database at `path`. */
+std::int64_t rows_in(const std::string& path, const std::string& table) {
+  return number_in(path, "SELECT COUNT(*) FROM " + table);
+}
+
+/** One-step calls stored in `call_batches` rows. */
+std::int64_t calls_in(const std::string& path) {
+  return number_in(path, "SELECT COALESCE(SUM(count), 0) FROM call_batches");
 }
 
 TEST(WriteSet, AGrantSettledInTheSameSetIsDroppedWhateverOrderTheGrantsCameIn) {
@@ -178,7 +188,90 @@ TEST(WriteSet, AGrantSettledInTheSameSetIsDroppedWhateverOrderTheGrantsCameIn) {
   ASSERT_TRUE(commit(*store, writes));
   EXPECT_TRUE(store->load_reservations()->empty());
   EXPECT_EQ(rows_in(path, "holds"), 0);
-  EXPECT_EQ(rows_in(path, "calls"), 6);
+  EXPECT_EQ(calls_in(path), 6);
+  EXPECT_EQ(rows_in(path, "call_batches"), 2) << "one row for each transaction's calls";
+  for (const std::uint64_t id : ids) {
+    const auto loaded = store->load_task(TaskKey{"acme", one_step_task_name(id)});
+    ASSERT_TRUE(loaded && *loaded) << id;
+    ASSERT_EQ((*loaded)->steps.size(), 1u);
+    EXPECT_EQ((*loaded)->steps[0].id, id);
+    EXPECT_EQ((*loaded)->steps[0].view.cost, usd(100));
+  }
+}
+
+/** The row of a one-step task of one settled step (what a settlement of a one-step call that the
+ *  cascade did not escalate hands the store). */
+TaskRow settled_call(std::uint64_t id, std::int64_t cost) {
+  TaskRow row{TaskKey{"acme", one_step_task_name(id)}, TaskRecord{}};
+  row.record.one_step = true;
+  row.record.created_unix_ms = 1'000;
+  row.record.spent = usd(cost);
+  StepRecord& step = row.only_step.emplace();
+  step.id = id;
+  step.task = row.key;
+  step.view.time_unix_ms = 1'000;
+  step.view.cost = usd(cost);
+  step.view.outcome = "ok";
+  return row;
+}
+
+TEST(Store, CallsWhoseIdsLieFarApartGoInRowsOfTheirOwnAndAreAllFound) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  {
+    StorePtr store = open_store(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->begin());
+    // Settled out of id order, one long call among them (4,096 ids is a row's span).
+    const auto write = [&](std::uint64_t id, std::int64_t cost) {
+      Effects fx;
+      fx.task = settled_call(id, cost);
+      return store->write(fx);
+    };
+    ASSERT_TRUE(write(5'000, 1) && write(10, 2) && write(4'105, 3) && write(12, 4));
+    // A read in the transaction sees its calls (they are written for it).
+    const auto mid = store->load_task(TaskKey{"acme", one_step_task_name(12)});
+    ASSERT_TRUE(mid && *mid);
+    EXPECT_EQ((*mid)->record.spent, usd(4));
+    ASSERT_TRUE(write(4'106, 5));
+    ASSERT_TRUE(store->commit());
+  }
+  EXPECT_EQ(calls_in(path), 5);
+  EXPECT_EQ(rows_in(path, "call_batches"), 3) << "10 to 4105 and 5000 at the read, 4106 after";
+  EXPECT_EQ(number_in(path, "SELECT MAX(last_id - first_id) FROM call_batches"), 4'095);
+  StorePtr store = open_store(path);
+  ASSERT_TRUE(store);
+  for (const auto& [id, cost] : std::vector<std::pair<std::uint64_t, std::int64_t>>{
+           {10, 2}, {12, 4}, {4'105, 3}, {4'106, 5}, {5'000, 1}}) {
+    const auto loaded = store->load_task(TaskKey{"acme", one_step_task_name(id)});
+    ASSERT_TRUE(loaded && *loaded) << id;
+    EXPECT_EQ((*loaded)->record.spent, usd(cost)) << id;
+    EXPECT_EQ((*loaded)->steps.at(0).id, id);
+  }
+  for (const std::uint64_t absent : {11, 4'104, 4'999, 5'001}) {
+    const auto loaded = store->load_task(TaskKey{"acme", one_step_task_name(absent)});
+    ASSERT_TRUE(loaded);
+    EXPECT_FALSE(*loaded) << absent;
+  }
+  EXPECT_FALSE(*store->load_task(TaskKey{"globex", one_step_task_name(10)}))
+      << "another tenant's call";
+  EXPECT_EQ(*store->next_reservation_id(), 5'001u);
+}
+
+TEST(Store, ARolledBackTransactionLeavesNoneOfItsCalls) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  StorePtr store = open_store(path);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->begin());
+  Effects fx;
+  fx.task = settled_call(7, 1);
+  ASSERT_TRUE(store->write(fx));
+  store->rollback();
+  ASSERT_TRUE(store->begin());
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(calls_in(path), 0);
+  EXPECT_FALSE(*store->load_task(TaskKey{"acme", one_step_task_name(7)}));
 }
 
 TEST(WriteSet, EachWindowKeepsItsLastSpendAcrossTenantsAndBatches) {
