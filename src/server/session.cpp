@@ -5,6 +5,7 @@
 #include "http_types.hpp"
 #include "request_parser.hpp"
 #include "router.hpp"
+#include "simple_request.hpp"
 
 namespace governor::server {
 namespace {
@@ -73,6 +74,7 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
 
   // Each request of the connection is read into this one, reusing its storage.
   Request request;
+  const RequestLimits limits{listen.max_header_bytes, listen.max_body_bytes};
   for (;;) {
     if (worker.draining()) {
       break;
@@ -90,8 +92,21 @@ net::awaitable<void> run_session(Worker& worker, net::ip::tcp::socket socket, Li
     slot.idle = buffer.size() == 0;
     deadline.expire_at(Clock::now() + (slot.idle ? listen.idle_timeout : listen.read_timeout));
     boost::system::error_code ec;
+    bool simple_tried = false;
     for (;;) {
       if (buffer.size() > 0) {
+        // A request of the common shape that came whole is read in one pass; any other (or one
+        // still coming) goes to Beast's parser from its first byte.
+        if (!simple_tried) {
+          simple_tried = true;
+          const auto data = buffer.data();
+          const std::size_t n = read_simple_request(
+              {static_cast<const char*>(data.data()), data.size()}, request, limits);
+          if (n > 0) {
+            buffer.consume(n);
+            break;
+          }
+        }
         buffer.consume(parser.put(buffer.data(), ec));
         if (ec == http::error::need_more) {
           ec = {};
