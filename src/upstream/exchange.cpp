@@ -13,7 +13,7 @@ Exchange::Impl::~Impl() {
   if (!p) {
     return;
   }
-  if (!failed && parser.is_done() && parser.keep_alive()) {
+  if (!failed && parser.finished() && parser.reusable()) {
     p->give_back(std::move(connection), Clock::now());
   } else {
     p->discard(std::move(connection));
@@ -66,7 +66,7 @@ std::string_view Exchange::retry_after_ms() const {
 }
 
 bool Exchange::body_done() const {
-  return impl_->parser.is_done();
+  return impl_->parser.finished();
 }
 
 bool Exchange::reused_connection() const {
@@ -75,7 +75,7 @@ bool Exchange::reused_connection() const {
 
 std::optional<boost::system::result<std::string_view, Failure>> Exchange::Impl::take_held() {
   for (;;) {
-    if (parser.is_done()) {
+    if (parser.finished()) {
       if (connection) {
         connection->deadline.expire_never();
       }
@@ -100,7 +100,7 @@ std::optional<boost::system::result<std::string_view, Failure>> Exchange::Impl::
     if (const std::size_t produced = piece.size() - parser.room(); produced > 0) {
       return std::string_view(piece.data(), produced);
     }
-    if (!parser.is_done() && buffer.size() == held) {
+    if (!parser.finished() && buffer.size() == held) {
       return std::nullopt;
     }
   }

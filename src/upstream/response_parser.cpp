@@ -6,6 +6,8 @@
 #include <boost/beast/http/field.hpp>
 #include <cstring>
 
+#include "governor/core/http_scan.hpp"
+
 namespace governor::upstream {
 
 namespace http = boost::beast::http;
@@ -19,6 +21,81 @@ void KeptValue::assign(std::string_view value) {
   } else {
     heap_.assign(value);
   }
+}
+
+std::size_t ResponseParser::read_simple_head(std::string_view bytes) {
+  namespace scan = http_scan;
+  // Beast's limit is 64 kB; a head this far under it needs no check of its own.
+  constexpr std::size_t kMaxSimpleHead = 8 * 1024;
+  bytes = bytes.substr(0, kMaxSimpleHead);
+  const char* const begin = bytes.data();
+  const char* const end = begin + bytes.size();
+  // Status line: HTTP/1.x SP 3DIGIT SP reason CRLF.
+  constexpr std::string_view kHttp = "HTTP/1.";
+  if (bytes.size() < 13 || bytes.substr(0, kHttp.size()) != kHttp ||
+      (bytes[7] != '1' && bytes[7] != '0') || bytes[8] != ' ' || bytes[12] != ' ') {
+    return 0;
+  }
+  unsigned status = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (bytes[i] < '0' || bytes[i] > '9') {
+      return 0;
+    }
+    status = status * 10 + static_cast<unsigned>(bytes[i] - '0');
+  }
+  // Beast reads no body after a 1xx, 204 or 304 whatever the fields say.
+  if (status < 200 || status > 599 || status == 204 || status == 304) {
+    return 0;
+  }
+  const char* p = scan::find_stop<0x1f>(begin + 13, end);  // the reason: printable, tabs, obs-text
+  while (p < end && *p == '\t') {
+    p = scan::find_stop<0x1f>(p + 1, end);
+  }
+  if (end - p < 2 || p[0] != '\r' || p[1] != '\n') {
+    return 0;
+  }
+  const unsigned version = bytes[7] == '1' ? 11 : 10;
+  scan::Framing framing;
+  KeptValue content_type;
+  KeptValue retry_after;
+  KeptValue retry_after_ms;
+  p = scan::read_fields(p + 2, end, [&](std::string_view name, std::string_view value) {
+    if (!framing.read(name, value)) {
+      return false;
+    }
+    KeptValue* kept = scan::equals_lower(name, "content-type")     ? &content_type
+                      : scan::equals_lower(name, "retry-after")    ? &retry_after
+                      : scan::equals_lower(name, "retry-after-ms") ? &retry_after_ms
+                                                                   : nullptr;
+    if (kept != nullptr && !kept->assigned()) {
+      kept->assign(value);  // the first of a repeated one, as on_field_impl
+    }
+    return true;
+  });
+  // Without a Content-Length the body runs to the close (Beast's need_eof).
+  if (p == nullptr || !framing.content_length) {
+    return 0;
+  }
+  simple_ = true;
+  status_ = status;
+  content_type_ = content_type;
+  retry_after_ = retry_after;
+  retry_after_ms_ = retry_after_ms;
+  keep_alive_ = framing.keeps_alive(version);
+  body_left_ = *framing.content_length;
+  return static_cast<std::size_t>(p - begin);
+}
+
+std::size_t ResponseParser::take_body(std::string_view bytes) {
+  const std::size_t n = static_cast<std::size_t>(
+      std::min<std::uint64_t>({body_left_, bytes.size(), static_cast<std::uint64_t>(room_)}));
+  if (n > 0) {
+    std::memcpy(output_, bytes.data(), n);
+    output_ += n;
+    room_ -= n;
+    body_left_ -= n;
+  }
+  return n;
 }
 
 void ResponseParser::on_response_impl(int code, string_view, int, error_code&) {

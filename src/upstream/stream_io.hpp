@@ -21,6 +21,11 @@ inline constexpr std::size_t kMaxReadPiece = 65536;
 /** Feeds the parser what `buffer` holds, consuming what it took. need_more is no error. */
 inline boost::system::error_code parse_buffered(beast::flat_buffer& buffer,
                                                 ResponseParser& parser) {
+  if (parser.simple()) {  // a Content-Length body after a head read in one pass
+    const auto data = buffer.data();
+    buffer.consume(parser.take_body({static_cast<const char*>(data.data()), data.size()}));
+    return {};
+  }
   boost::system::error_code ec;
   buffer.consume(parser.put(buffer.data(), ec));
   if (ec == http::error::need_more) {
@@ -33,6 +38,9 @@ inline boost::system::error_code parse_buffered(beast::flat_buffer& buffer,
  *  response begun is given its end (a body that runs to the close is then done; one cut short is
  *  partial_message), none begun is end_of_stream. */
 inline boost::system::error_code end_of_input(ResponseParser& parser) {
+  if (parser.simple()) {
+    return http::error::partial_message;  // read only while some of its body is missing
+  }
   if (!parser.got_some()) {
     return http::error::end_of_stream;
   }
@@ -66,6 +74,17 @@ net::awaitable<boost::system::error_code> send_and_read_header(
   }
   for (;;) {
     if (buffer.size() > 0) {
+      // A head of the common shape that came whole is read in one pass; any other (or one still
+      // coming) goes to Beast's parser from its first byte.
+      if (!parser.started()) {
+        const auto data = buffer.data();
+        if (const std::size_t n =
+                parser.read_simple_head({static_cast<const char*>(data.data()), data.size()});
+            n > 0) {
+          buffer.consume(n);
+          co_return boost::system::error_code{};
+        }
+      }
       if (auto ec = parse_buffered(buffer, parser); ec || parser.is_header_done()) {
         co_return ec;
       }

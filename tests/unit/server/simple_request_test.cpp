@@ -54,14 +54,15 @@ std::size_t read_checked(std::string_view wire, RequestLimits limits = kLimits) 
   }
   Request beast;
   const BeastRead read = beast_read(wire, beast, limits);
-  EXPECT_TRUE(read.done) << "read one Beast refuses: " << testing::PrintToString(std::string(wire));
-  EXPECT_EQ(read.used, n) << testing::PrintToString(std::string(wire));
+  EXPECT_TRUE(read.done) << "read one Beast refuses: "
+                         << ::testing::PrintToString(std::string(wire));
+  EXPECT_EQ(read.used, n) << ::testing::PrintToString(std::string(wire));
   EXPECT_EQ(simple.method(), beast.method());
   EXPECT_EQ(simple.method_string(), beast.method_string());
   EXPECT_EQ(simple.target(), beast.target());
   EXPECT_EQ(simple.version(), beast.version());
-  EXPECT_EQ(simple.keep_alive(), beast.keep_alive()) << testing::PrintToString(std::string(wire));
-  EXPECT_EQ(fields_of(simple), fields_of(beast)) << testing::PrintToString(std::string(wire));
+  EXPECT_EQ(simple.keep_alive(), beast.keep_alive()) << ::testing::PrintToString(std::string(wire));
+  EXPECT_EQ(fields_of(simple), fields_of(beast)) << ::testing::PrintToString(std::string(wire));
   EXPECT_EQ(simple.body(), beast.body());
   return n;
 }
@@ -108,7 +109,7 @@ TEST(SimpleRequest, ReadsTheCommonShapesAsBeastDoes) {
                        "x-GOVERNOR-a: 2\r\n\r\n"),
            std::string("PUT / HTTP/1.1\r\nX-Tab:\ta\tb\t\r\nContent-Length: 000\r\n\r\n"),
        }) {
-    EXPECT_GT(read_checked(wire), 0u) << testing::PrintToString(wire);
+    EXPECT_GT(read_checked(wire), 0u) << ::testing::PrintToString(wire);
   }
 }
 
@@ -141,7 +142,7 @@ TEST(SimpleRequest, LeavesEveryOtherShapeToBeast) {
            std::string("POST /x HTTP/1.1\r\nContent-Length: 4097\r\n\r\n"),  // over body_bytes
        }) {
     Request r;
-    EXPECT_EQ(read_simple_request(wire, r, kLimits), 0u) << testing::PrintToString(wire);
+    EXPECT_EQ(read_simple_request(wire, r, kLimits), 0u) << ::testing::PrintToString(wire);
   }
   // A head at the header limit or over it: Beast's verdict.
   const std::string big = "GET / HTTP/1.1\r\nX-Big: " + std::string(1000, 'b') + "\r\n\r\n";
@@ -199,7 +200,7 @@ TEST(SimpleRequest, NeverReadsWhatBeastReadsOtherwiseUnderRandomDamage) {
     if (read_checked(wire) > 0) {
       ++read;
     }
-    if (testing::Test::HasFailure()) {
+    if (::testing::Test::HasFailure()) {
       break;  // one case is enough to see
     }
   }
