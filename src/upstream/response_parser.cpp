@@ -5,6 +5,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <cstring>
+#include <optional>
+#include <utility>
 
 #include "governor/core/http_scan.hpp"
 
@@ -56,19 +58,21 @@ std::size_t ResponseParser::read_simple_head(std::string_view bytes) {
   }
   const unsigned version = bytes[7] == '1' ? 11 : 10;
   scan::Framing framing;
-  KeptValue content_type;
-  KeptValue retry_after;
-  KeptValue retry_after_ms;
+  // Kept only once the head is read: a head left to put() must find them unassigned.
+  std::optional<std::string_view> content_type;
+  std::optional<std::string_view> retry_after;
+  std::optional<std::string_view> retry_after_ms;
   p = scan::read_fields(p + 2, end, [&](std::string_view name, std::string_view value) {
     if (!framing.read(name, value)) {
       return false;
     }
-    KeptValue* kept = scan::equals_lower(name, "content-type")     ? &content_type
-                      : scan::equals_lower(name, "retry-after")    ? &retry_after
-                      : scan::equals_lower(name, "retry-after-ms") ? &retry_after_ms
-                                                                   : nullptr;
-    if (kept != nullptr && !kept->assigned()) {
-      kept->assign(value);  // the first of a repeated one, as on_field_impl
+    std::optional<std::string_view>* kept = scan::equals_lower(name, "content-type") ? &content_type
+                                            : scan::equals_lower(name, "retry-after") ? &retry_after
+                                            : scan::equals_lower(name, "retry-after-ms")
+                                                ? &retry_after_ms
+                                                : nullptr;
+    if (kept != nullptr && !*kept) {
+      *kept = value;  // the first of a repeated one, as on_field_impl
     }
     return true;
   });
@@ -78,9 +82,13 @@ std::size_t ResponseParser::read_simple_head(std::string_view bytes) {
   }
   simple_ = true;
   status_ = status;
-  content_type_ = content_type;
-  retry_after_ = retry_after;
-  retry_after_ms_ = retry_after_ms;
+  for (auto [value, kept] :
+       {std::pair{content_type, &content_type_}, std::pair{retry_after, &retry_after_},
+        std::pair{retry_after_ms, &retry_after_ms_}}) {
+    if (value) {
+      kept->assign(*value);
+    }
+  }
   keep_alive_ = framing.keeps_alive(version);
   body_left_ = *framing.content_length;
   return static_cast<std::size_t>(p - begin);

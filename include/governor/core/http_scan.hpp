@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -69,12 +70,29 @@ const char* find_stop(const char* p, const char* end) {
 
 /** `text` (a token, or a checked field value: no control byte) equals `lower` (lower-case
  *  letters, digits and '-') in any case. Setting bit 5 lower-cases a letter; any other byte such
- *  text can hold keeps or gains a value that no letter, digit or '-' has. */
+ *  text can hold keeps or gains a value that no letter, digit or '-' has. Eight bytes at a time
+ *  (the last eight overlapping): a byte loop over the names of a head's fields was a quarter of
+ *  a pass. */
 inline bool equals_lower(std::string_view text, std::string_view lower) {
   if (text.size() != lower.size()) {
     return false;
   }
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  constexpr std::uint64_t kBit5 = 0x2020202020202020ULL;
+  const auto word = [](const char* at) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, at, sizeof w);
+    return w;
+  };
+  const std::size_t n = text.size();
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      if ((word(text.data() + i) | kBit5) != word(lower.data() + i)) {
+        return false;
+      }
+    }
+    return (word(text.data() + n - 8) | kBit5) == word(lower.data() + n - 8);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
     if ((static_cast<unsigned char>(text[i]) | 0x20U) != static_cast<unsigned char>(lower[i])) {
       return false;
     }
