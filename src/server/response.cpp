@@ -3,10 +3,33 @@
 #include <boost/beast/core/string.hpp>
 #include <cassert>
 #include <charconv>
+#include <cstring>
 
 namespace governor::server {
 
 namespace http = boost::beast::http;
+
+namespace {
+
+/** Appends `name: value` CRLF in one growth of `out`: four appends of it (two of them of
+ *  C strings, measured each time) were about 130 instructions a field. */
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  const std::size_t at = out.size();
+  out.resize(at + name.size() + value.size() + 4);
+  char* p = out.data() + at;
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = ':';
+  *p++ = ' ';
+  if (!value.empty()) {
+    std::memcpy(p, value.data(), value.size());
+    p += value.size();
+  }
+  *p++ = '\r';
+  *p = '\n';
+}
+
+}  // namespace
 
 Response::Response(http::status status, unsigned version) : status_(status), version_(version) {
   fields_.reserve(256);
@@ -29,7 +52,7 @@ std::size_t Response::find(std::string_view name) const {
 
 void Response::add(std::string_view name, std::string_view value) {
   assert(find(name) == std::string::npos);
-  fields_.append(name).append(": ").append(value).append("\r\n");
+  append_field(fields_, name, value);
 }
 
 void Response::add(http::field name, std::string_view value) {
@@ -41,7 +64,7 @@ void Response::set(std::string_view name, std::string_view value) {
   if (const std::size_t at = find(name); at != std::string::npos) {
     fields_.erase(at, fields_.find("\r\n", at) + 2 - at);
   }
-  fields_.append(name).append(": ").append(value).append("\r\n");
+  append_field(fields_, name, value);
 }
 
 void Response::set(http::field name, std::string_view value) {
@@ -75,18 +98,18 @@ std::string Response::head() const {
   head.append("\r\n");
   head.append(fields_);
   if (chunked_) {
-    head.append("Transfer-Encoding: chunked\r\n");
+    append_field(head, "Transfer-Encoding", "chunked");
   } else {
     end = std::to_chars(number, number + sizeof number, body_.size()).ptr;
-    head.append("Content-Length: ").append(number, end).append("\r\n");
+    append_field(head, "Content-Length", std::string_view(number, end - number));
   }
   // HTTP/1.1 keeps the connection unless told; HTTP/1.0 closes it unless told.
   if (version_ >= 11 && !keep_alive_) {
-    head.append("Connection: close\r\n");
+    append_field(head, "Connection", "close");
   } else if (version_ < 11 && keep_alive_) {
-    head.append("Connection: keep-alive\r\n");
+    append_field(head, "Connection", "keep-alive");
   }
-  head.append("\r\n");
+  head.append("\r\n", 2);
   return head;
 }
 
