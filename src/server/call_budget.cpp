@@ -4,18 +4,14 @@
 
 namespace governor::server {
 
-void CallBudget::granted(const ledger::Grant& grant) {
-  grant_ = grant;
-  remaining_ = grant.remaining;
-}
+namespace {
 
-boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
-  if (!owes_settlement()) {
-    co_return;
-  }
-  settled_ = true;  // before the await: a second caller must not settle again meanwhile
+/** The settlement of `record`'s call. Returned as a prvalue, which initializes Ledger::settle's
+ *  by-value parameter in place: built in the coroutine and then passed with std::move, its five
+ *  strings were moved once more (about 200 instructions a call). */
+ledger::Settlement call_settlement(const CallRecord& record, std::uint64_t reservation) {
   ledger::Settlement s;
-  s.reservation = grant_->reservation;
+  s.reservation = reservation;
   s.usage = record.usage;
   s.cost = record.cost;
   s.model = record.upstream;
@@ -27,7 +23,22 @@ boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
                      std::chrono::steady_clock::now() - record.started)
                      .count();
   s.usage_estimated = record.usage_estimated;
-  remaining_ = co_await ledger_->settle(std::move(s));
+  return s;
+}
+
+}  // namespace
+
+void CallBudget::granted(const ledger::Grant& grant) {
+  grant_ = grant;
+  remaining_ = grant.remaining;
+}
+
+boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
+  if (!owes_settlement()) {
+    co_return;
+  }
+  settled_ = true;  // before the await: a second caller must not settle again meanwhile
+  remaining_ = co_await ledger_->settle(call_settlement(record, grant_->reservation));
   record.budget_remaining = remaining_header();
   record.task_spent = remaining_->task_spent;
 }
