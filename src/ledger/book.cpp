@@ -43,6 +43,15 @@ void record_settlement(StepView& step, const Settlement& s, MicroUsd cost) {
   step.usage_estimated = s.usage_estimated;
 }
 
+/** `to` = `in_flight` settled, without changing `in_flight`: what set_in_flight() wrote (the
+ *  outcome aside), then the settlement. Those two write every field of a StepView. */
+void settled_step(StepView& to, const StepView& in_flight, const Settlement& s, MicroUsd cost) {
+  to.time_unix_ms = in_flight.time_unix_ms;
+  to.step = in_flight.step;
+  to.reserved = in_flight.reserved;
+  record_settlement(to, s, cost);
+}
+
 /** A call's step as it stands while the call is in flight. */
 void set_in_flight(StepView& step, std::int64_t time_unix_ms, StepType type, MicroUsd reserved) {
   step.time_unix_ms = time_unix_ms;
@@ -446,11 +455,17 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     const bool one_row = t.record.one_step && found && !t.stored && t.steps.size() == 1;
     TaskRow& row = fx.task.emplace();
     if (found) {
-      record_settlement(step->view, s, cost);
       StepRecord& settled = one_row ? row.only_step.emplace() : fx.step.emplace();
       settled.id = res.id;
       settled.task = res.task;
-      take_or_copy(settled.view, step->view, forget);
+      if (forget) {
+        // The book's step goes with its task: settled where the row wants it, not settled in
+        // place and then moved (five strings, about 200 instructions).
+        settled_step(settled.view, step->view, s, cost);
+      } else {
+        record_settlement(step->view, s, cost);
+        settled.view = step->view;
+      }
       fx.step_added = !one_row && !step->stored;
       step->stored = true;
     }
