@@ -216,6 +216,18 @@ void Book::release(TaskState& t, StepType step, MicroUsd amount, MicroUsd cost) 
 }
 
 Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint now) {
+  Applied<ReserveOutcome> applied{Grant{}, {}};
+  applied.outcome = reserve(r, now, applied.effects);
+  return applied;
+}
+
+Book::Applied<Remaining> Book::settle(const Settlement& s) {
+  Applied<Remaining> applied{Remaining{}, {}};
+  applied.outcome = settle(s, applied.effects);
+  return applied;
+}
+
+ReserveOutcome Book::reserve(const ReserveRequest& r, TimePoint now, Effects& fx) {
   // A one-step call's first reservation names its task after the reservation's id, which is
   // next_id_ if it is granted (a refused call leaves no task behind, so no name is wasted).
   TaskKey key{r.tenant, r.one_step && r.task.empty() ? one_step_task_name(next_id_)
@@ -232,11 +244,11 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
     t.record.one_step = r.one_step;
     t.stored = !r.one_step;  // a one-step task's row waits for its settlement
   }
-  const auto refuse = [&](Refusal refused) -> Applied<ReserveOutcome> {
+  const auto refuse = [&](Refusal refused) -> ReserveOutcome {
     if (created) {
       tasks_.erase(it);  // a refused first call leaves no task behind
     }
-    return {std::move(refused), {}};
+    return refused;
   };
 
   const config::TaskBudget& budget = t.record.budget;
@@ -379,7 +391,6 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   grant.binding = binding != nullptr ? binding->scope : Scope::task;
   grant.task = key.task;
 
-  Effects fx;
   if (write_rows) {
     fx.task = TaskRow{key, t.record};
     fx.task_added = created;
@@ -388,22 +399,21 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   }
   reservation.task = std::move(key);
   fx.reservation_added = &reservation;
-  return {std::move(grant), std::move(fx)};
+  return grant;
 }
 
-Book::Applied<Remaining> Book::settle(const Settlement& s) {
-  // Built in place and returned as it is: a settled one-step task's row, with its step in it, is
-  // the largest value the book hands out, and each move of it cost about 500 instructions.
-  Applied<Remaining> applied{Remaining{}, {}};
+Remaining Book::settle(const Settlement& s, Effects& fx) {
+  // The rows are built in place, in the caller's Effects: a settled one-step task's row, with
+  // its step in it, is the largest value the book hands out, and each move of it cost about
+  // 500 instructions.
+  Remaining remaining;
   const auto rit = reservations_.find(s.reservation);
   if (rit == reservations_.end()) {
-    return applied;
+    return remaining;
   }
   // Taken apart in place (its keys move into the rows) and erased at the end.
   Held& held = rit->second;
   ReservationRecord& res = held.record;
-  Remaining& remaining = applied.outcome;
-  Effects& fx = applied.effects;
 
   // Truth wins: the real cost is charged even when it is above what was reserved.
   const MicroUsd cost = at_least_zero(s.cost);
@@ -478,7 +488,7 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     }
   }
   reservations_.erase(rit);
-  return applied;
+  return remaining;
 }
 
 Book::Applied<OpenResult> Book::open(const OpenTask& request, TimePoint now) {

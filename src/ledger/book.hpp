@@ -52,6 +52,12 @@ class Book {
    *  an id writes its task and step rows at its first reservation, so its trace shows calls in
    *  flight. */
   Applied<Remaining> settle(const Settlement& settlement);
+  /** reserve() and settle() with the changed rows written into `effects`, which must be empty
+   *  (as a new Effects is). The ledger thread keeps one Effects for all its operations: GCC 12
+   *  zero-fills the storage of every std::optional it constructs, and a new Effects each
+   *  (about 900 bytes of rows) cost about 120 instructions an operation. */
+  ReserveOutcome reserve(const ReserveRequest& request, TimePoint now, Effects& effects);
+  Remaining settle(const Settlement& settlement, Effects& effects);
   Applied<OpenResult> open(const OpenTask& request, TimePoint now);
   /** The task's card; tenant windows are those of `now`. Nullopt when the tenant has no such
    *  task in the book. */

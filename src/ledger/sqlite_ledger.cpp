@@ -367,11 +367,11 @@ void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
     }
     spend_ensured_ = EnsuredWindows{r.tenant, r.session, now};
   }
-  auto applied = book_.reserve(r, now);
-  op.result = std::move(applied.outcome);
-  if (!applied.effects.empty()) {
+  Effects& effects = fresh_effects();
+  op.result = book_.reserve(r, now, effects);
+  if (!effects.empty()) {
     op.wrote = true;
-    writes_.add(std::move(applied.effects));
+    writes_.add(std::move(effects));
   }
 }
 
@@ -380,12 +380,12 @@ void SqliteLedger::apply(SettleOp& op, TimePoint) {
     return;
   }
   const std::uint64_t overruns = book_.overruns();
-  auto applied = book_.settle(*op.payload);
+  Effects& effects = fresh_effects();
+  op.result = book_.settle(*op.payload, effects);
   batch_overruns_ += book_.overruns() - overruns;
-  op.result = applied.outcome;
-  if (!applied.effects.empty()) {
+  if (!effects.empty()) {
     op.wrote = true;
-    writes_.add(std::move(applied.effects));
+    writes_.add(std::move(effects));
   }
 }
 
@@ -418,6 +418,14 @@ void SqliteLedger::apply(OpenOp& op, TimePoint now) {
     op.wrote = true;
     writes_.add(std::move(applied.effects));
   }
+}
+
+Effects& SqliteLedger::fresh_effects() {
+  // Assigned from a constant empty one: whatever members Effects has, all end up empty, and a
+  // vector keeps its memory. (Not `effects_ = Effects{}`: that constructs one, zero-filled.)
+  static const Effects none;
+  effects_ = none;
+  return effects_;
 }
 
 void SqliteLedger::fail(ReserveOp& op) {
