@@ -197,7 +197,6 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
       routed.target, routed.step, {},      hash};
   if (services.ledger) {
     const AdmissionPlan plan = plan_admission(admission);
-    record.task = plan.request.task;
     const auto outcome = co_await services.ledger->reserve(plan.request);
     if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
       record.budget_remaining = refusal->remaining.to_string();
@@ -217,8 +216,8 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     }
     record.budget_remaining = budget.remaining_header();
     dispatch.upstream = plan.upstreams[grant.candidate];
-    record.tier = plan.tiers[grant.candidate];
     if (grant.candidate > 0) {
+      record.tier = plan.tiers[grant.candidate];  // the first candidate's is routed.target's
       record.reason += "+degraded";
       record.rank = cfg.tier_of(dispatch.upstream->name);
     }
