@@ -1,6 +1,7 @@
 #include "book.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "fit.hpp"
@@ -190,6 +191,35 @@ Book::Counter& Book::counter_of(Held& held, std::size_t i) {
   return spend_[held.record.scopes[i]];
 }
 
+void Book::TaskState::reset() {
+  std::vector<Step> kept = std::move(steps);
+  kept.clear();
+  // Made again in place: assigned from a new TaskState, the temporary cost as much again.
+  std::destroy_at(this);
+  std::construct_at(this);
+  steps = std::move(kept);
+}
+
+std::pair<Book::TaskMap::iterator, bool> Book::emplace_in_spare(const TaskKey& key) {
+  TaskMap::node_type node = std::move(spare_tasks_.back());
+  spare_tasks_.pop_back();
+  node.key() = key;
+  node.mapped().reset();
+  auto inserted = tasks_.insert(std::move(node));
+  if (!inserted.inserted) {
+    spare_tasks_.push_back(std::move(inserted.node));
+  }
+  return {inserted.position, inserted.inserted};
+}
+
+void Book::forget_task(TaskMap::iterator it) {
+  if (spare_tasks_.size() < kSpareTasks) {
+    spare_tasks_.push_back(tasks_.extract(it));
+  } else {
+    tasks_.erase(it);
+  }
+}
+
 void Book::hold(TaskState& t, StepType step, MicroUsd amount) {
   t.reserved += amount;
   if (step == StepType::summarize) {
@@ -232,7 +262,9 @@ ReserveOutcome Book::reserve(const ReserveRequest& r, TimePoint now, Effects& fx
   // next_id_ if it is granted (a refused call leaves no task behind, so no name is wasted).
   TaskKey key{r.tenant, r.one_step && r.task.empty() ? one_step_task_name(next_id_)
                                                      : r.task};  // moved into the reservation
-  const auto emplaced = tasks_.try_emplace(key);
+  const auto emplaced = r.one_step && r.task.empty() && !spare_tasks_.empty()
+                            ? emplace_in_spare(key)
+                            : tasks_.try_emplace(key);
   const auto it = emplaced.first;
   const bool created = emplaced.second;
   TaskState& t = it->second;
@@ -484,7 +516,7 @@ Remaining Book::settle(const Settlement& s, Effects& fx) {
     fx.task_added = !t.stored;
     t.stored = true;
     if (forget) {
-      tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
+      forget_task(tit);  // nothing can touch it again; its rows stay for the trace card
     }
   }
   reservations_.erase(rit);
