@@ -46,6 +46,8 @@ class Response {
  private:
   /** Where the line of the field `name` starts in fields_, npos when it is not set. */
   std::size_t find(std::string_view name) const;
+  /** Appends "name: value\r\n" to fields_. */
+  void append_field(std::string_view name, std::string_view value);
 
   boost::beast::http::status status_;
   unsigned version_;
