@@ -69,11 +69,15 @@ void SqliteLedger::enqueue(Op&& op) {
   {
     const std::lock_guard lock(mutex_);
     if (std::find(kicks_pending_.begin(), kicks_pending_.end(), caller) == kicks_pending_.end()) {
-      kicks_pending_.push_back(caller);
       kick = caller;
     }
     queue_.push_back(std::move(op));  // `caller` is gone with it
     queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+    if (kick) {
+      // Only now: had the queue's push thrown, a kick registered but never posted would hold
+      // back this executor's kicks, and the ledger thread would sleep.
+      kicks_pending_.push_back(*kick);
+    }
   }
   // The ledger thread is not woken now but by a function posted behind whatever the caller's
   // event loop already has ready: every operation those handlers submit joins the same batch,
