@@ -97,6 +97,10 @@ net::awaitable<ReserveOutcome> SqliteLedger::reserve(ReserveRequest request) {
   return submit<ReserveOutcome>(std::make_unique<ReserveRequest>(std::move(request)));
 }
 
+net::awaitable<ReserveOutcome> SqliteLedger::reserve(std::unique_ptr<ReserveRequest> request) {
+  return submit<ReserveOutcome>(std::move(request));
+}
+
 net::awaitable<Remaining> SqliteLedger::settle(Settlement settlement) {
   return submit<Remaining>(std::make_unique<Settlement>(std::move(settlement)));
 }

@@ -40,6 +40,7 @@ class SqliteLedger final : public Ledger {
   SqliteLedger& operator=(const SqliteLedger&) = delete;
 
   net::awaitable<ReserveOutcome> reserve(ReserveRequest request) override;
+  net::awaitable<ReserveOutcome> reserve(std::unique_ptr<ReserveRequest> request) override;
   net::awaitable<Remaining> settle(Settlement settlement) override;
   net::awaitable<std::optional<TaskView>> task(std::string tenant, std::string task,
                                                config::SessionBudget session_budget,
