@@ -105,6 +105,10 @@ net::awaitable<Remaining> SqliteLedger::settle(Settlement settlement) {
   return submit<Remaining>(std::make_unique<Settlement>(std::move(settlement)));
 }
 
+net::awaitable<Remaining> SqliteLedger::settle(std::unique_ptr<Settlement> settlement) {
+  return submit<Remaining>(std::move(settlement));
+}
+
 net::awaitable<std::optional<TaskView>> SqliteLedger::task(std::string tenant, std::string task,
                                                            config::SessionBudget session_budget,
                                                            config::TenantBudget tenant_budget) {

@@ -42,6 +42,7 @@ class SqliteLedger final : public Ledger {
   net::awaitable<ReserveOutcome> reserve(ReserveRequest request) override;
   net::awaitable<ReserveOutcome> reserve(std::unique_ptr<ReserveRequest> request) override;
   net::awaitable<Remaining> settle(Settlement settlement) override;
+  net::awaitable<Remaining> settle(std::unique_ptr<Settlement> settlement) override;
   net::awaitable<std::optional<TaskView>> task(std::string tenant, std::string task,
                                                config::SessionBudget session_budget,
                                                config::TenantBudget tenant_budget) override;

@@ -1,16 +1,20 @@
 #include "call_budget.hpp"
 
+#include <memory>
+
 #include "decision_json.hpp"
 
 namespace governor::server {
 
 namespace {
 
-/** The settlement of `record`'s call. Returned as a prvalue, which initializes Ledger::settle's
- *  by-value parameter in place: built in the coroutine and then passed with std::move, its five
- *  strings were moved once more (about 200 instructions a call). */
-ledger::Settlement call_settlement(const CallRecord& record, std::uint64_t reservation) {
-  ledger::Settlement s;
+/** The settlement of `record`'s call, built where the ledger's queue keeps it: built in the
+ *  coroutine's frame and passed by value, its five strings were moved twice on their way
+ *  (about 200 instructions each time). */
+std::unique_ptr<ledger::Settlement> call_settlement(const CallRecord& record,
+                                                    std::uint64_t reservation) {
+  auto settlement = std::make_unique<ledger::Settlement>();
+  ledger::Settlement& s = *settlement;
   s.reservation = reservation;
   s.usage = record.usage;
   s.cost = record.cost;
@@ -23,7 +27,7 @@ ledger::Settlement call_settlement(const CallRecord& record, std::uint64_t reser
                      std::chrono::steady_clock::now() - record.started)
                      .count();
   s.usage_estimated = record.usage_estimated;
-  return s;
+  return settlement;
 }
 
 }  // namespace

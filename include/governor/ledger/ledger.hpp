@@ -226,6 +226,11 @@ class Ledger {
   /** Returns the remaining budgets after settling (with the limits the call was reserved
    *  under). Unknown reservation ids are ignored and return a Remaining with no figures. */
   virtual boost::asio::awaitable<Remaining> settle(Settlement settlement) = 0;
+  /** settle() of a settlement already on the heap, taken as it is (as reserve() of a boxed
+   *  request): its five strings are moved once fewer. */
+  virtual boost::asio::awaitable<Remaining> settle(std::unique_ptr<Settlement> settlement) {
+    return settle(std::move(*settlement));
+  }
   /** nullopt when the tenant has no such task (another tenant's task is "no such task"). */
   virtual boost::asio::awaitable<std::optional<TaskView>> task(
       std::string tenant, std::string task, config::SessionBudget session_budget,
