@@ -2,12 +2,19 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 
 namespace governor {
 namespace {
 // 128-bit intermediate for token x price products; __extension__ keeps -Wpedantic quiet.
 __extension__ typedef __int128 Int128;
+
+/** "00", "01", ... "99": two decimal digits at 2 * n. */
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 }  // namespace
 
 std::string MicroUsd::to_string() const {
@@ -21,13 +28,15 @@ std::string MicroUsd::to_string() const {
   if (negative) {
     *out++ = '-';
   }
-  out = std::to_chars(out, std::end(text), magnitude / 1'000'000).ptr;
+  out = std::to_chars(out, std::end(text) - 7, magnitude / 1'000'000).ptr;  // room for 7 more
   *out++ = '.';
-  std::uint64_t fraction = magnitude % 1'000'000;
-  for (int digit = 5; digit >= 0; --digit) {
-    out[digit] = static_cast<char>('0' + fraction % 10);
-    fraction /= 10;
-  }
+  // The six fraction digits two at a time from a table: a loop of one digit a step cost about
+  // 40 instructions more (this runs up to three times a call: the cost header and, with
+  // budgets on, the remaining budget after the grant and after the settle).
+  const std::uint64_t fraction = magnitude % 1'000'000;
+  std::memcpy(out, &kDigitPairs[2 * (fraction / 10'000)], 2);
+  std::memcpy(out + 2, &kDigitPairs[2 * (fraction / 100 % 100)], 2);
+  std::memcpy(out + 4, &kDigitPairs[2 * (fraction % 100)], 2);
   out += 6;
   return std::string(text, out);
 }

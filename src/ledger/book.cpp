@@ -1,6 +1,7 @@
 #include "book.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "fit.hpp"
@@ -41,6 +42,15 @@ void record_settlement(StepView& step, const Settlement& s, MicroUsd cost) {
   step.decision = s.decision;
   step.latency_ms = s.latency_ms;
   step.usage_estimated = s.usage_estimated;
+}
+
+/** `to` = `in_flight` settled, without changing `in_flight`: what set_in_flight() wrote (the
+ *  outcome aside), then the settlement. Those two write every field of a StepView. */
+void settled_step(StepView& to, const StepView& in_flight, const Settlement& s, MicroUsd cost) {
+  to.time_unix_ms = in_flight.time_unix_ms;
+  to.step = in_flight.step;
+  to.reserved = in_flight.reserved;
+  record_settlement(to, s, cost);
 }
 
 /** A call's step as it stands while the call is in flight. */
@@ -181,6 +191,35 @@ Book::Counter& Book::counter_of(Held& held, std::size_t i) {
   return spend_[held.record.scopes[i]];
 }
 
+void Book::TaskState::reset() {
+  std::vector<Step> kept = std::move(steps);
+  kept.clear();
+  // Made again in place: assigned from a new TaskState, the temporary cost as much again.
+  std::destroy_at(this);
+  std::construct_at(this);
+  steps = std::move(kept);
+}
+
+std::pair<Book::TaskMap::iterator, bool> Book::emplace_in_spare(const TaskKey& key) {
+  TaskMap::node_type node = std::move(spare_tasks_.back());
+  spare_tasks_.pop_back();
+  node.key() = key;
+  node.mapped().reset();
+  auto inserted = tasks_.insert(std::move(node));
+  if (!inserted.inserted) {
+    spare_tasks_.push_back(std::move(inserted.node));
+  }
+  return {inserted.position, inserted.inserted};
+}
+
+void Book::forget_task(TaskMap::iterator it) {
+  if (spare_tasks_.size() < kSpareTasks) {
+    spare_tasks_.push_back(tasks_.extract(it));
+  } else {
+    tasks_.erase(it);
+  }
+}
+
 void Book::hold(TaskState& t, StepType step, MicroUsd amount) {
   t.reserved += amount;
   if (step == StepType::summarize) {
@@ -207,11 +246,25 @@ void Book::release(TaskState& t, StepType step, MicroUsd amount, MicroUsd cost) 
 }
 
 Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint now) {
+  Applied<ReserveOutcome> applied{Grant{}, {}};
+  applied.outcome = reserve(r, now, applied.effects);
+  return applied;
+}
+
+Book::Applied<Remaining> Book::settle(const Settlement& s) {
+  Applied<Remaining> applied{Remaining{}, {}};
+  applied.outcome = settle(s, applied.effects);
+  return applied;
+}
+
+ReserveOutcome Book::reserve(const ReserveRequest& r, TimePoint now, Effects& fx) {
   // A one-step call's first reservation names its task after the reservation's id, which is
   // next_id_ if it is granted (a refused call leaves no task behind, so no name is wasted).
   TaskKey key{r.tenant, r.one_step && r.task.empty() ? one_step_task_name(next_id_)
                                                      : r.task};  // moved into the reservation
-  const auto emplaced = tasks_.try_emplace(key);
+  const auto emplaced = r.one_step && r.task.empty() && !spare_tasks_.empty()
+                            ? emplace_in_spare(key)
+                            : tasks_.try_emplace(key);
   const auto it = emplaced.first;
   const bool created = emplaced.second;
   TaskState& t = it->second;
@@ -223,11 +276,11 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
     t.record.one_step = r.one_step;
     t.stored = !r.one_step;  // a one-step task's row waits for its settlement
   }
-  const auto refuse = [&](Refusal refused) -> Applied<ReserveOutcome> {
+  const auto refuse = [&](Refusal refused) -> ReserveOutcome {
     if (created) {
       tasks_.erase(it);  // a refused first call leaves no task behind
     }
-    return {std::move(refused), {}};
+    return refused;
   };
 
   const config::TaskBudget& budget = t.record.budget;
@@ -370,7 +423,6 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   grant.binding = binding != nullptr ? binding->scope : Scope::task;
   grant.task = key.task;
 
-  Effects fx;
   if (write_rows) {
     fx.task = TaskRow{key, t.record};
     fx.task_added = created;
@@ -379,22 +431,21 @@ Book::Applied<ReserveOutcome> Book::reserve(const ReserveRequest& r, TimePoint n
   }
   reservation.task = std::move(key);
   fx.reservation_added = &reservation;
-  return {std::move(grant), std::move(fx)};
+  return grant;
 }
 
-Book::Applied<Remaining> Book::settle(const Settlement& s) {
-  // Built in place and returned as it is: a settled one-step task's row, with its step in it, is
-  // the largest value the book hands out, and each move of it cost about 500 instructions.
-  Applied<Remaining> applied{Remaining{}, {}};
+Remaining Book::settle(const Settlement& s, Effects& fx) {
+  // The rows are built in place, in the caller's Effects: a settled one-step task's row, with
+  // its step in it, is the largest value the book hands out, and each move of it cost about
+  // 500 instructions.
+  Remaining remaining;
   const auto rit = reservations_.find(s.reservation);
   if (rit == reservations_.end()) {
-    return applied;
+    return remaining;
   }
   // Taken apart in place (its keys move into the rows) and erased at the end.
   Held& held = rit->second;
   ReservationRecord& res = held.record;
-  Remaining& remaining = applied.outcome;
-  Effects& fx = applied.effects;
 
   // Truth wins: the real cost is charged even when it is above what was reserved.
   const MicroUsd cost = at_least_zero(s.cost);
@@ -446,11 +497,17 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     const bool one_row = t.record.one_step && found && !t.stored && t.steps.size() == 1;
     TaskRow& row = fx.task.emplace();
     if (found) {
-      record_settlement(step->view, s, cost);
       StepRecord& settled = one_row ? row.only_step.emplace() : fx.step.emplace();
       settled.id = res.id;
       settled.task = res.task;
-      take_or_copy(settled.view, step->view, forget);
+      if (forget) {
+        // The book's step goes with its task: settled where the row wants it, not settled in
+        // place and then moved (five strings, about 200 instructions).
+        settled_step(settled.view, step->view, s, cost);
+      } else {
+        record_settlement(step->view, s, cost);
+        settled.view = step->view;
+      }
       fx.step_added = !one_row && !step->stored;
       step->stored = true;
     }
@@ -459,11 +516,11 @@ Book::Applied<Remaining> Book::settle(const Settlement& s) {
     fx.task_added = !t.stored;
     t.stored = true;
     if (forget) {
-      tasks_.erase(tit);  // nothing can touch it again; its rows stay for the trace card
+      forget_task(tit);  // nothing can touch it again; its rows stay for the trace card
     }
   }
   reservations_.erase(rit);
-  return applied;
+  return remaining;
 }
 
 Book::Applied<OpenResult> Book::open(const OpenTask& request, TimePoint now) {

@@ -61,15 +61,22 @@ net::awaitable<T> SqliteLedger::submit(std::unique_ptr<Payload> payload) {
 }
 
 void SqliteLedger::enqueue(Op&& op) {
-  net::any_io_executor caller = std::visit([](const auto& o) { return o.done.executor(); }, op);
-  bool kick = false;
+  // Looked at in place, and copied only for a kick (one per executor and batch): a copy and
+  // destruction of an any_io_executor for every operation cost about 40 instructions.
+  const net::any_io_executor& caller = std::visit(
+      [](const auto& o) -> const net::any_io_executor& { return o.done.executor(); }, op);
+  std::optional<net::any_io_executor> kick;
   {
     const std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(op));
-    queue_depth_.store(queue_.size(), std::memory_order_relaxed);
     if (std::find(kicks_pending_.begin(), kicks_pending_.end(), caller) == kicks_pending_.end()) {
-      kicks_pending_.push_back(caller);
-      kick = true;
+      kick = caller;
+    }
+    queue_.push_back(std::move(op));  // `caller` is gone with it
+    queue_depth_.store(queue_.size(), std::memory_order_relaxed);
+    if (kick) {
+      // Only now: had the queue's push thrown, a kick registered but never posted would hold
+      // back this executor's kicks, and the ledger thread would sleep.
+      kicks_pending_.push_back(*kick);
     }
   }
   // The ledger thread is not woken now but by a function posted behind whatever the caller's
@@ -81,7 +88,7 @@ void SqliteLedger::enqueue(Op&& op) {
   // microsecond or two. It holds the wake-up by shared_ptr: it may run after the ledger is gone
   // (then it wakes nobody).
   if (kick) {
-    auto ex = net::prefer(caller, net::execution::outstanding_work.untracked);
+    auto ex = net::prefer(*kick, net::execution::outstanding_work.untracked);
     net::post(ex, [ex, wake = wake_] { net::post(ex, [wake] { wake->notify_one(); }); });
   }
 }
@@ -90,8 +97,16 @@ net::awaitable<ReserveOutcome> SqliteLedger::reserve(ReserveRequest request) {
   return submit<ReserveOutcome>(std::make_unique<ReserveRequest>(std::move(request)));
 }
 
+net::awaitable<ReserveOutcome> SqliteLedger::reserve(std::unique_ptr<ReserveRequest> request) {
+  return submit<ReserveOutcome>(std::move(request));
+}
+
 net::awaitable<Remaining> SqliteLedger::settle(Settlement settlement) {
   return submit<Remaining>(std::make_unique<Settlement>(std::move(settlement)));
+}
+
+net::awaitable<Remaining> SqliteLedger::settle(std::unique_ptr<Settlement> settlement) {
+  return submit<Remaining>(std::move(settlement));
 }
 
 net::awaitable<std::optional<TaskView>> SqliteLedger::task(std::string tenant, std::string task,
@@ -367,11 +382,11 @@ void SqliteLedger::apply(ReserveOp& op, TimePoint now) {
     }
     spend_ensured_ = EnsuredWindows{r.tenant, r.session, now};
   }
-  auto applied = book_.reserve(r, now);
-  op.result = std::move(applied.outcome);
-  if (!applied.effects.empty()) {
+  Effects& effects = fresh_effects();
+  op.result = book_.reserve(r, now, effects);
+  if (!effects.empty()) {
     op.wrote = true;
-    writes_.add(std::move(applied.effects));
+    writes_.add(std::move(effects));
   }
 }
 
@@ -380,12 +395,12 @@ void SqliteLedger::apply(SettleOp& op, TimePoint) {
     return;
   }
   const std::uint64_t overruns = book_.overruns();
-  auto applied = book_.settle(*op.payload);
+  Effects& effects = fresh_effects();
+  op.result = book_.settle(*op.payload, effects);
   batch_overruns_ += book_.overruns() - overruns;
-  op.result = applied.outcome;
-  if (!applied.effects.empty()) {
+  if (!effects.empty()) {
     op.wrote = true;
-    writes_.add(std::move(applied.effects));
+    writes_.add(std::move(effects));
   }
 }
 
@@ -418,6 +433,14 @@ void SqliteLedger::apply(OpenOp& op, TimePoint now) {
     op.wrote = true;
     writes_.add(std::move(applied.effects));
   }
+}
+
+Effects& SqliteLedger::fresh_effects() {
+  // Assigned from a constant empty one: whatever members Effects has, all end up empty, and a
+  // vector keeps its memory. (Not `effects_ = Effects{}`: that constructs one, zero-filled.)
+  static const Effects none;
+  effects_ = none;
+  return effects_;
 }
 
 void SqliteLedger::fail(ReserveOp& op) {

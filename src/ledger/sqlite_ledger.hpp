@@ -40,7 +40,9 @@ class SqliteLedger final : public Ledger {
   SqliteLedger& operator=(const SqliteLedger&) = delete;
 
   net::awaitable<ReserveOutcome> reserve(ReserveRequest request) override;
+  net::awaitable<ReserveOutcome> reserve(std::unique_ptr<ReserveRequest> request) override;
   net::awaitable<Remaining> settle(Settlement settlement) override;
+  net::awaitable<Remaining> settle(std::unique_ptr<Settlement> settlement) override;
   net::awaitable<std::optional<TaskView>> task(std::string tenant, std::string task,
                                                config::SessionBudget session_budget,
                                                config::TenantBudget tenant_budget) override;
@@ -149,6 +151,10 @@ class SqliteLedger final : public Ledger {
   std::vector<Delivery> deliveries_;  ///< complete()'s groups, kept for their memory
   std::shared_ptr<OpVectors> op_vectors_ = std::make_shared<OpVectors>();
   WriteSet writes_;  ///< the current batch's changed rows, written once before the commit
+  /** One operation's changed rows on their way into writes_, kept (see Book::reserve). */
+  Effects effects_;
+  /** effects_, emptied for the next operation. */
+  Effects& fresh_effects();
 
   std::mutex mutex_;
   /// Shared with the kicks posted to callers' executors, which may outlive the ledger.

@@ -38,6 +38,16 @@ std::uint64_t message_count(const openai::ChatRequest& request) {
   return messages != nullptr && messages->IsArray() ? messages->Size() : 0;
 }
 
+/** A candidate's output bound: the client's max_tokens, else the context window of its chain,
+ *  within the policy's max_output_tokens; at least 1. */
+std::int64_t output_bound_of(const AdmissionInput& in, const ChainBound& bound) {
+  std::int64_t max_output = in.request.max_tokens.value_or(bound.context_window);
+  if (in.policy != nullptr && in.policy->task.max_output_tokens) {
+    max_output = std::min(max_output, *in.policy->task.max_output_tokens);
+  }
+  return std::max<std::int64_t>(max_output, 1);
+}
+
 }  // namespace
 
 ChainBound chain_bound(const config::GatewayConfig& cfg, const config::UpstreamConfig& first) {
@@ -95,14 +105,12 @@ AdmissionPlan plan_admission(const AdmissionInput& in) {
                                        : messages_hash(in.request);
   r.input_tokens = input_token_bound(in.request, in.body_bytes);
   r.input_tokens_estimate = openai::estimate_tokens(static_cast<std::int64_t>(in.body_bytes));
-  std::optional<std::int64_t> policy_max_output;
   if (in.policy != nullptr) {
     r.policy = in.policy->name;
     r.task_budget = in.policy->task;
     r.session_budget = in.policy->session;
     r.tenant_budget = in.policy->tenant;
     r.min_output_tokens = in.policy->task.min_useful_output_tokens;
-    policy_max_output = in.policy->task.max_output_tokens;
   }
 
   std::vector<const config::UpstreamConfig*> order{in.target.upstream};
@@ -121,17 +129,17 @@ AdmissionPlan plan_admission(const AdmissionInput& in) {
   }
   for (std::size_t i = 0; i < order.size(); ++i) {
     const ChainBound bound = chain_bound(in.config, *order[i]);
-    // Without a bound from the client or the policy, the context window bounds the output.
-    std::int64_t max_output = in.request.max_tokens.value_or(bound.context_window);
-    if (policy_max_output) {
-      max_output = std::min(max_output, *policy_max_output);
-    }
-    r.candidates.push_back(ledger::Candidate{bound.prices, std::max<std::int64_t>(max_output, 1)});
+    r.candidates.push_back(ledger::Candidate{bound.prices, output_bound_of(in, bound)});
   }
   r.min_output_tokens = std::min(r.min_output_tokens, r.candidates.front().max_output_tokens);
   plan.upstreams = std::move(order);
   plan.tiers = std::move(tiers);
   return plan;
+}
+
+std::int64_t planned_output_tokens(const AdmissionInput& in,
+                                   const config::UpstreamConfig& candidate) {
+  return output_bound_of(in, chain_bound(in.config, candidate));
 }
 
 std::optional<std::int64_t> output_bound_to_send(const openai::ChatRequest& request,

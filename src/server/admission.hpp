@@ -77,6 +77,13 @@ struct AdmissionInput {
  *  expensive upstream of its fallback chain, since forward() may end up there. */
 AdmissionPlan plan_admission(const AdmissionInput& in);
 
+/** The max_output_tokens plan_admission(in) gives the candidate served by `candidate` (one of
+ *  its plan's upstreams): without a bound from the client or the policy, the context window of
+ *  the candidate's chain bounds the output. For a caller that has handed the plan's request to
+ *  the ledger and still needs the granted candidate's bound. */
+std::int64_t planned_output_tokens(const AdmissionInput& in,
+                                   const config::UpstreamConfig& candidate);
+
 /** The output bound to write into the upstream body: the grant, when it is tighter than what the
  *  client sent, or the client sent none and the grant is below the planned bound (the ledger
  *  clamped it) or comes from the policy. nullopt when the client's own bound (or the context

@@ -1,21 +1,21 @@
 #include "call_budget.hpp"
 
+#include <memory>
+
 #include "decision_json.hpp"
 
 namespace governor::server {
 
-void CallBudget::granted(const ledger::Grant& grant) {
-  grant_ = grant;
-  remaining_ = grant.remaining;
-}
+namespace {
 
-boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
-  if (!owes_settlement()) {
-    co_return;
-  }
-  settled_ = true;  // before the await: a second caller must not settle again meanwhile
-  ledger::Settlement s;
-  s.reservation = grant_->reservation;
+/** The settlement of `record`'s call, built where the ledger's queue keeps it: built in the
+ *  coroutine's frame and passed by value, its five strings were moved twice on their way
+ *  (about 200 instructions each time). */
+std::unique_ptr<ledger::Settlement> call_settlement(const CallRecord& record,
+                                                    std::uint64_t reservation) {
+  auto settlement = std::make_unique<ledger::Settlement>();
+  ledger::Settlement& s = *settlement;
+  s.reservation = reservation;
   s.usage = record.usage;
   s.cost = record.cost;
   s.model = record.upstream;
@@ -27,7 +27,22 @@ boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
                      std::chrono::steady_clock::now() - record.started)
                      .count();
   s.usage_estimated = record.usage_estimated;
-  remaining_ = co_await ledger_->settle(std::move(s));
+  return settlement;
+}
+
+}  // namespace
+
+void CallBudget::granted(const ledger::Grant& grant) {
+  grant_ = grant;
+  remaining_ = grant.remaining;
+}
+
+boost::asio::awaitable<void> CallBudget::settle(CallRecord& record) {
+  if (!owes_settlement()) {
+    co_return;
+  }
+  settled_ = true;  // before the await: a second caller must not settle again meanwhile
+  remaining_ = co_await ledger_->settle(call_settlement(record, grant_->reservation));
   record.budget_remaining = remaining_header();
   record.task_spent = remaining_->task_spent;
 }

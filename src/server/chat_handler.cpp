@@ -2,6 +2,7 @@
 
 #include <boost/asio/this_coro.hpp>
 #include <cstdlib>
+#include <memory>
 
 #include "admission.hpp"
 #include "call_budget.hpp"
@@ -196,9 +197,11 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
       cfg,           *policy,     *caller, *ref, request, ex.request.body().size(),
       routed.target, routed.step, {},      hash};
   if (services.ledger) {
-    const AdmissionPlan plan = plan_admission(admission);
-    record.task = plan.request.task;
-    const auto outcome = co_await services.ledger->reserve(plan.request);
+    AdmissionPlan plan = plan_admission(admission);
+    // Handed to the ledger boxed, as its queue keeps it: a copy fewer. Of the request, only the
+    // granted candidate's output bound is needed after, which planned_output_tokens() gives.
+    const auto outcome = co_await services.ledger->reserve(
+        std::make_unique<ledger::ReserveRequest>(std::move(plan.request)));
     if (const auto* refusal = std::get_if<ledger::Refusal>(&outcome)) {
       record.budget_remaining = refusal->remaining.to_string();
       if (metrics != nullptr) {
@@ -217,14 +220,14 @@ net::awaitable<bool> handle_chat_completion(Call& ex) {
     }
     record.budget_remaining = budget.remaining_header();
     dispatch.upstream = plan.upstreams[grant.candidate];
-    record.tier = plan.tiers[grant.candidate];
     if (grant.candidate > 0) {
+      record.tier = plan.tiers[grant.candidate];  // the first candidate's is routed.target's
       record.reason += "+degraded";
       record.rank = cfg.tier_of(dispatch.upstream->name);
     }
     record.clamped = grant.clamped;
     dispatch.max_output_tokens = output_bound_to_send(
-        request, grant, plan.request.candidates[grant.candidate].max_output_tokens, *policy);
+        request, grant, planned_output_tokens(admission, *dispatch.upstream), *policy);
   }
 
   // 6. Forward, cascaded when the step allows it. The client going away cancels everything in

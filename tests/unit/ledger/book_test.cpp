@@ -470,6 +470,47 @@ TEST(BookEffects, AnEscalatedOneStepCallInsertsItsTaskOnceAndEachStepOnce) {
   EXPECT_EQ(book.task_count(), 0u);
 }
 
+TEST(BookEffects, AOneStepCallAfterASettledOneStartsFromNothing) {
+  // A forgotten one-step task's node is kept for the next one-step call (Book::spare_tasks_):
+  // nothing of the first task may show in the second.
+  Book book;
+  ReserveRequest first = testing::one_step_call();
+  first.session = "s1";
+  first.step = StepType::summarize;
+  first.task_budget = task_budget(10'000);
+  const Grant a = grant_of(book.reserve(first, kNoon).outcome);
+  book.settle(settlement(a.reservation, 200));
+  ASSERT_EQ(book.task_count(), 0u);
+
+  ReserveRequest second = testing::one_step_call();
+  second.policy = "other";
+  const auto reserved = book.reserve(second, kNoon + 1s);
+  const Grant b = grant_of(reserved.outcome);
+  EXPECT_EQ(b.retries, 0u);
+  EXPECT_EQ(b.remaining.task, std::nullopt) << "no task limit: the first task's is gone";
+  const auto view = book.view(TaskKey{"acme", b.task}, {}, {}, kNoon + 1s);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->session, "");
+  EXPECT_EQ(view->policy, "other");
+  EXPECT_EQ(view->budget, config::TaskBudget{});
+  EXPECT_EQ(view->task.spent, usd(0));
+  EXPECT_EQ(view->task.reserved, usd(300));
+  ASSERT_EQ(view->steps.size(), 1u);
+  EXPECT_EQ(view->steps[0].step, StepType::act);
+  EXPECT_EQ(view->steps[0].outcome, "in_flight");
+
+  const auto settled = book.settle(settlement(b.reservation, 50));
+  ASSERT_TRUE(settled.effects.task);
+  EXPECT_TRUE(settled.effects.task_added);
+  const TaskRecord& record = settled.effects.task->record;
+  EXPECT_EQ(record.spent, usd(50));
+  EXPECT_EQ(record.synthesis_spent, usd(0));
+  EXPECT_EQ(record.created_unix_ms, unix_ms(kNoon + 1s));
+  ASSERT_TRUE(settled.effects.task->only_step);
+  EXPECT_EQ(settled.effects.task->only_step->id, b.reservation);
+  EXPECT_EQ(settled.effects.task->key.task, b.task);
+}
+
 TEST(BookEffects, ATaskWithAnIdWritesItsRowsAtTheFirstReservation) {
   Book book;
   const auto reserved = book.reserve(call("t1"), kNoon);

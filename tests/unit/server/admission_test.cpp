@@ -139,6 +139,32 @@ TEST(PlanAdmission, OutputBoundIsClientThenPolicyThenContextWindow) {
   EXPECT_EQ(f.plan().request.candidates[0].max_output_tokens, 300);
 }
 
+TEST(PlanAdmission, PlannedOutputTokensIsEachCandidatesBoundInThePlan) {
+  // The handler hands the plan's request to the ledger and asks for the granted candidate's
+  // bound again: it must be the plan's, whatever bounds the output.
+  PlanFixture f;
+  f.policy.on_exhausted = config::OnExhausted::degrade;
+  f.cfg.upstreams[0].context_window = 400;   // small
+  f.cfg.upstreams[3].context_window = 3000;  // pricey, mid's fallback
+  const auto check = [&] {
+    const auto plan = f.plan();
+    ASSERT_EQ(plan.upstreams.size(), 3u);
+    const AdmissionInput in{f.cfg, &f.policy, f.caller,      f.ref,    f.request,
+                            100,   f.target,  StepType::act, "call-1", f.known_hash};
+    for (std::size_t i = 0; i < plan.upstreams.size(); ++i) {
+      EXPECT_EQ(planned_output_tokens(in, *plan.upstreams[i]),
+                plan.request.candidates[i].max_output_tokens)
+          << plan.upstreams[i]->name;
+    }
+  };
+  check();  // context windows: 1000, 3000 (mid's chain), 400
+  f.policy.task.max_output_tokens = 700;
+  check();
+  f.request = request_of(
+      R"({"model":"auto","max_tokens":200,"messages":[{"role":"user","content":"hello"}]})");
+  check();
+}
+
 TEST(PlanAdmission, ExplicitStepAndRetryPassThrough) {
   PlanFixture f;
   f.ref.task = "t-1";

@@ -47,6 +47,27 @@ TEST(Response, AddAppendsWithoutLookingAndSetStillFindsWhatItAdded) {
   EXPECT_EQ(res.field("Server"), "governor");
 }
 
+TEST(Response, SetTellsApartNamesOfTheSameLengthAndInitial) {
+  // find() skips its scan for a name whose (length, initial) no field has: names that share
+  // them are still compared in full.
+  Response res{http::status::ok, 11};
+  res.add("X-Governor-Tier", "cheap");
+  res.set("X-Governor-Task", "t1");  // 15 characters and an 'x', like the tier's name
+  res.set("x-GOVERNOR-tier", "premium");
+  res.set("X-Request-Id", "r1");
+  EXPECT_EQ(res.field("X-Governor-Tier"), "premium");
+  EXPECT_EQ(res.field("X-Governor-Task"), "t1");
+  EXPECT_EQ(res.field("X-Governor-Tick"), std::nullopt);
+  EXPECT_EQ(res.field("Y-Request-Id"), std::nullopt);
+  EXPECT_EQ(res.head(),
+            "HTTP/1.1 200 OK\r\n"
+            "X-Governor-Task: t1\r\n"
+            "x-GOVERNOR-tier: premium\r\n"
+            "X-Request-Id: r1\r\n"
+            "Content-Length: 0\r\n"
+            "\r\n");
+}
+
 TEST(Response, ConnectionFollowsTheVersionsDefault) {
   Response closing{http::status::ok, 11};
   closing.keep_alive(false);
