@@ -146,6 +146,9 @@ constexpr std::uint64_t kIdsAhead = 4096;
  *  bounded range of the index, however long a call ran before it settled. The SQL below spells
  *  it out as 4095. */
 constexpr std::uint64_t kCallBatchSpan = 4096;
+static_assert(kCallBatchSpan == 4096,
+              "the SQL of select_call_batches_ and next_reservation_id "
+              "spells the span out as 4095");
 
 constexpr std::string_view kReconciled = "reconciled_after_restart";
 
@@ -800,17 +803,15 @@ Result<std::optional<Store::BatchedCall>> Store::find_batched_call(std::uint64_t
       case sqlite::Statement::Step::row:
         break;
     }
-    const auto first = static_cast<std::uint64_t>(s->int64(1));
-    if (!decode_call_batch(s->blob(2), first, calls)) {
+    // Copied: the views in `calls` outlive the statement's reset, which frees the column.
+    blob.assign(s->blob(2));
+    if (!decode_call_batch(blob, static_cast<std::uint64_t>(s->int64(1)), calls)) {
       spdlog::error("ledger corrupt_call_batches_row batch={}: its calls cannot be read",
                     s->int64(0));
       return errc::internal;
     }
     const auto it = std::lower_bound(calls.begin(), calls.end(), id, by_id);
     if (it != calls.end() && it->id == id) {
-      // Kept past the statement's reset, which frees the column: copied, and read again.
-      blob.assign(s->blob(2));
-      decode_call_batch(blob, first, calls);
       return std::optional<BatchedCall>{
           BatchedCall{s->int64(0), static_cast<std::size_t>(it - calls.begin())}};
     }

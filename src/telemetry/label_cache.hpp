@@ -44,12 +44,12 @@ class LabelCache {
    *  first use with `args` (histogram buckets). */
   template <class... Args>
   Metric& get(std::initializer_list<std::string_view> values, const Args&... args) {
-    // One buffer per thread: no allocation once it has grown to the longest key.
     for (const Recent& r : recent_) {
       if (r.cache == id_ && is_key_of(r.key, values)) {
         return *r.child;
       }
     }
+    // One buffer per thread: no allocation once it has grown to the longest key.
     thread_local std::string key;
     key.clear();
     for (const std::string_view v : values) {

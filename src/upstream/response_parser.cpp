@@ -49,10 +49,7 @@ std::size_t ResponseParser::read_simple_head(std::string_view bytes) {
   if (status < 200 || status > 599 || status == 204 || status == 304) {
     return 0;
   }
-  const char* p = scan::find_stop<0x1f>(begin + 13, end);  // the reason: printable, tabs, obs-text
-  while (p < end && *p == '\t') {
-    p = scan::find_stop<0x1f>(p + 1, end);
-  }
+  const char* p = scan::line_end(begin + 13, end);  // past the reason phrase
   if (end - p < 2 || p[0] != '\r' || p[1] != '\n') {
     return 0;
   }

@@ -68,6 +68,17 @@ const char* find_stop(const char* p, const char* end) {
   return end;
 }
 
+/** The end of the line that starts at `p`: its first byte below space other than a tab, or DEL
+ *  (`end` when none). Before it are the bytes Beast's parser allows in a field value or a reason
+ *  phrase: printable, tabs and obs-text. */
+inline const char* line_end(const char* p, const char* end) {
+  const char* stop = find_stop<0x1f>(p, end);
+  while (stop < end && *stop == '\t') {
+    stop = find_stop<0x1f>(stop + 1, end);
+  }
+  return stop;
+}
+
 /** `text` (a token, or a checked field value: no control byte) equals `lower` (lower-case
  *  letters, digits and '-') in any case. Setting bit 5 lower-cases a letter; any other byte such
  *  text can hold keeps or gains a value that no letter, digit or '-' has. Eight bytes at a time
@@ -176,11 +187,7 @@ const char* read_fields(const char* p, const char* end, OnField&& on_field) {
     if (p[0] == '\r') {
       return p[1] == '\n' ? p + 2 : nullptr;
     }
-    // A line's bytes are printable, tabs or above DEL, as Beast's parser allows a value's.
-    const char* eol = find_stop<0x1f>(p, end);
-    while (eol < end && *eol == '\t') {
-      eol = find_stop<0x1f>(eol + 1, end);
-    }
+    const char* eol = line_end(p, end);
     // The line's CRLF, and the next line's first byte: no obs-fold (a line that starts with a
     // space or a tab continues this one).
     if (end - eol < 3 || eol[0] != '\r' || eol[1] != '\n' || eol[2] == ' ' || eol[2] == '\t') {

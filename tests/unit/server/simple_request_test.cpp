@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "request_parser.hpp"
+#include "support/http_damage.hpp"
 
 namespace governor::server {
 namespace {
@@ -173,30 +174,10 @@ TEST(SimpleRequest, NeverReadsWhatBeastReadsOtherwiseUnderRandomDamage) {
       "POST /x HTTP/1.1\r\nContent-Length: 2\r\nX-Governor-Task: t\r\n\r\nab",
       "GET /v1/tasks/t1 HTTP/1.1\r\nAuthorization: Bearer k\r\nConnection: close\r\n\r\n",
   };
-  const std::string alphabet = std::string(" \t\r\n:,;-/0123aAzZ\x7f\x80\xff", 21) + '\0';
   std::mt19937 random(20261124);
   std::size_t read = 0;
   for (int i = 0; i < 20'000; ++i) {
-    std::string wire = seeds[random() % seeds.size()];
-    const int damage = 1 + static_cast<int>(random() % 3);
-    for (int d = 0; d < damage && !wire.empty(); ++d) {
-      const std::size_t at = random() % wire.size();
-      const char c = alphabet[random() % alphabet.size()];
-      switch (random() % 4) {
-        case 0:
-          wire[at] = c;
-          break;
-        case 1:
-          wire.insert(wire.begin() + static_cast<std::ptrdiff_t>(at), c);
-          break;
-        case 2:
-          wire.erase(at, 1);
-          break;
-        default:
-          wire.resize(at);
-          break;
-      }
-    }
+    const std::string wire = testing::damaged_message(seeds, random);
     if (read_checked(wire) > 0) {
       ++read;
     }

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "support/http_damage.hpp"
+
 namespace governor::upstream {
 namespace {
 
@@ -269,30 +271,10 @@ TEST(ResponseParserSimple, NeverReadsWhatBeastReadsOtherwiseUnderRandomDamage) {
       "Content-Length: 4\r\nConnection: close\r\n\r\nslow",
       "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok",
   };
-  const std::string alphabet = std::string(" \t\r\n:,;-/0123aAzZ\x7f\x80\xff", 21) + '\0';
   std::mt19937 random(20261124);
   std::size_t simple = 0;
   for (int i = 0; i < 20'000; ++i) {
-    std::string wire = seeds[random() % seeds.size()];
-    const int damage = 1 + static_cast<int>(random() % 3);
-    for (int d = 0; d < damage && !wire.empty(); ++d) {
-      const std::size_t at = random() % wire.size();
-      const char c = alphabet[random() % alphabet.size()];
-      switch (random() % 4) {
-        case 0:
-          wire[at] = c;
-          break;
-        case 1:
-          wire.insert(wire.begin() + static_cast<std::ptrdiff_t>(at), c);
-          break;
-        case 2:
-          wire.erase(at, 1);
-          break;
-        default:
-          wire.resize(at);
-          break;
-      }
-    }
+    const std::string wire = testing::damaged_message(seeds, random);
     if (read_checked(wire)) {
       ++simple;
     }
