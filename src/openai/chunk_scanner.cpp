@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "simd_chunk_scan.hpp"
 #include "slack_insitu_stream.hpp"
 #include "terminated_copy.hpp"
 #include "utf8.hpp"
@@ -324,9 +325,13 @@ std::optional<ChunkInfo> parse_with(std::string_view text, std::size_t depth_lim
 // reader's stack reused per thread. Recursive first, which takes about 16% less time than the
 // iterative parse; a document nested deeper than kRecursiveDepth (no model's answer is) is read
 // again iteratively, so that any depth costs heap rather than stack and is still judged.
-ChunkInfo scan_chunk(std::string_view text) {
-  constexpr unsigned kRecursive = rapidjson::kParseInsituFlag;  // UTF-8 checked first, faster
-  constexpr unsigned kIterative = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag;
+//
+ChunkInfo rapid_scan_chunk(std::string_view text) {
+  // Not kParseFullPrecisionFlag: it reads a zero with a large exponent wrongly (0E168 as
+  // 1.3e179). Without it a number of more than 15 significant digits may be a few units of the
+  // last place off simdjson's correctly rounded reading. UTF-8 is checked first (faster).
+  constexpr unsigned kRecursive = rapidjson::kParseInsituFlag;
+  constexpr unsigned kIterative = kRecursive | rapidjson::kParseIterativeFlag;
   if (!is_valid_utf8(text)) {
     return {};
   }
@@ -336,6 +341,16 @@ ChunkInfo scan_chunk(std::string_view text) {
     info = parse_with<kIterative>(text, std::numeric_limits<std::size_t>::max(), too_deep);
   }
   return info.value_or(ChunkInfo{});
+}
+
+// simdjson reads first: about 0.35 µs for the benchmark's 832-byte answer against 0.98 µs for
+// RapidJSON. What simdjson refuses is read again by RapidJSON, which keeps the last word on what
+// is not JSON.
+ChunkInfo scan_chunk(std::string_view text) {
+  if (std::optional<ChunkInfo> fast = simd_scan_chunk(text)) {
+    return *fast;
+  }
+  return rapid_scan_chunk(text);
 }
 
 }  // namespace governor::openai
