@@ -64,7 +64,12 @@ class DomBuilder {
   bool Int64(std::int64_t i) { return doc_.Int64(i); }
   bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
   // A number beyond the double range is an error to nlohmann, not infinity.
-  bool Double(double d) { return std::isfinite(d) && doc_.Double(d); }
+  bool Double(double d) {
+    if (is_zero_number(in_.Tell())) {
+      d = text_[in_.Tell()] == '-' ? -0.0 : 0.0;
+    }
+    return std::isfinite(d) && doc_.Double(d);
+  }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
   bool String(const char* s, rapidjson::SizeType n, bool) {
     return !has_surrogate(s, n) && doc_.String(s, n, false);  // in the document's own copy
@@ -128,6 +133,25 @@ class DomBuilder {
       }
     }
     members_->back().value_end = offset_ + end;
+  }
+  /** Whether the number at `at` (the reader stands on a number's first byte while it reports
+   *  the number) has only zeros before its exponent. RapidJSON's full-precision reading gets
+   *  such a number wrong once its exponent is large (`0e300` as -2.2e-75, `0E168` as 1.3e179);
+   *  it is zero whatever the exponent. */
+  bool is_zero_number(std::size_t at) const {
+    if (at < text_.size() && text_[at] == '-') {
+      ++at;
+    }
+    bool digits = false;
+    for (; at < text_.size(); ++at) {
+      const char c = text_[at];
+      if (c == '0') {
+        digits = true;
+      } else if (c != '.') {
+        return digits && (c < '1' || c > '9');
+      }
+    }
+    return digits;
   }
   bool open() {
     if (depth_ >= max_depth_) {

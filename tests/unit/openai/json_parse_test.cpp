@@ -106,6 +106,8 @@ TEST(JsonParse, EdgeCasesMatchNlohmann) {
       R"([18446744073709551615,18446744073709551616,-9223372036854775809])",
       R"([0.1,0.7,1e-7,1E+2,2.5e308,-0.0,3.141592653589793,5e-324,1.7976931348623157e308])",
       R"({"t":0.30000000000000004,"u":123456789.12345678})",
+      // zeros with large exponents (RapidJSON's full precision alone reads them wrongly)
+      R"([0e300,0E168,-0e200,0.0e300,0e-300,0.000e250,0e308,-0.0e-5,0.5e-300])",
       R"(["\u00e9\u2615","\ud83d\ude00","a\u0000b","\"\\\/\b\f\n\r\t"])",
       "\xEF\xBB\xBF{\"bom\":true}",  // a leading BOM is skipped
       " \t\r\n{} \n",
