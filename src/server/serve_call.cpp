@@ -99,7 +99,9 @@ net::awaitable<ForwardAttempt> forward_attempt(Call& ex, const openai::ChatReque
                                                const Dispatch& dispatch, CallRecord& record,
                                                std::optional<unsigned> top_logprobs) {
   const auto& cfg = *ex.worker.config();
-  const auto deadline = Clock::now() + dispatch.upstream->timeouts.total;
+  ForwardAttempt attempt;
+  attempt.sent_at = Clock::now();  // one clock read for both (about 25 ns each)
+  const auto deadline = attempt.sent_at + dispatch.upstream->timeouts.total;
   const upstream::HopFor hop_for = [&](const config::UpstreamConfig& up) {
     openai::UpstreamEdits edits{up.model, dispatch.max_output_tokens};
     if (up.capabilities.logprobs) {
@@ -108,8 +110,6 @@ net::awaitable<ForwardAttempt> forward_attempt(Call& ex, const openai::ChatReque
     return upstream::HopRequest{openai::upstream_body(request, edits), api_key_for(up),
                                 "/chat/completions", ex.request_id};
   };
-  ForwardAttempt attempt;
-  attempt.sent_at = Clock::now();
   if (record.forward_started == Clock::time_point{}) {
     record.forward_started = attempt.sent_at;
   }

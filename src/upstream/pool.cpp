@@ -131,13 +131,15 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
   // A pooled connection may have been closed by the upstream while idle. That shows as a write
   // error or an immediate EOF; retry once on a fresh connection without counting an attempt.
   for (int fresh_tries = 0;; ++fresh_tries) {
-    ConnectionPtr connection = fresh_tries == 0 ? pool->take(Clock::now()) : nullptr;
+    auto now = Clock::now();
+    ConnectionPtr connection = fresh_tries == 0 ? pool->take(now) : nullptr;
     if (!connection) {
       auto opened = co_await pool->open(upstream, deadline);
       if (!opened) {
         co_return opened.error();
       }
       connection = std::move(*opened);
+      now = Clock::now();  // connecting took time
     }
 
     auto impl = std::make_unique<Exchange::Impl>();
@@ -150,7 +152,7 @@ net::awaitable<boost::system::result<Exchange, Failure>> UpstreamPools::send(
     impl->connection = std::move(connection);
     Connection& c = *impl->connection;
 
-    c.deadline.expire_at(std::min(deadline, Clock::now() + upstream.timeouts.first_byte));
+    c.deadline.expire_at(std::min(deadline, now + upstream.timeouts.first_byte));
     // Note: never `cond ? co_await a : co_await b`; g++ 12 miscompiles co_await inside ?:.
     boost::system::error_code ec;
     if (c.is_tls()) {
