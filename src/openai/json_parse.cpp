@@ -4,9 +4,13 @@
 #include <rapidjson/stream.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -64,13 +68,41 @@ class DomBuilder {
   bool Int64(std::int64_t i) { return doc_.Int64(i); }
   bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
   // A number beyond the double range is an error to nlohmann, not infinity.
-  bool Double(double d) {
-    if (is_zero_number(in_.Tell())) {
-      d = text_[in_.Tell()] == '-' ? -0.0 : 0.0;
+  bool Double(double d) { return std::isfinite(d) && doc_.Double(d); }
+  /** Every number comes as its text (kParseNumbersAsStringsFlag), already checked against the
+   *  grammar, and is typed as RapidJSON types it: an integer that fits is unsigned, or signed
+   *  with a minus sign, in 32 bits when it fits them; anything else is a double. The doubles are
+   *  read by std::from_chars, correctly rounded as strtod and nlohmann read them: RapidJSON's
+   *  own full-precision reading misreads a zero with a large exponent (`0e300` as -2.2e-75,
+   *  `0E168` as 1.3e179) and takes clz(0) on the way, which is undefined behaviour. */
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    const bool minus = n > 0 && s[0] == '-';
+    if (std::find_if(s, end, [](char c) { return c == '.' || c == 'e' || c == 'E'; }) == end) {
+      if (minus) {
+        std::int64_t value = 0;
+        if (std::from_chars(s, end, value).ec == std::errc{}) {
+          return value >= std::numeric_limits<std::int32_t>::min() ? Int(static_cast<int>(value))
+                                                                   : Int64(value);
+        }
+      } else {
+        std::uint64_t value = 0;
+        if (std::from_chars(s, end, value).ec == std::errc{}) {
+          return value <= std::numeric_limits<std::uint32_t>::max()
+                     ? Uint(static_cast<unsigned>(value))
+                     : Uint64(value);
+        }
+      }
+      // Past 64 bits: a double, as RapidJSON and nlohmann read it.
     }
-    return std::isfinite(d) && doc_.Double(d);
+    double value = 0;
+    if (std::from_chars(s, end, value).ec == std::errc::result_out_of_range) {
+      // Past the double range (infinity: refused) or below it (zero or a subnormal): strtod
+      // tells them apart as nlohmann reads them. The locale is never set, so it is "C".
+      value = std::strtod(std::string(s, n).c_str(), nullptr);
+    }
+    return Double(value);
   }
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
   bool String(const char* s, rapidjson::SizeType n, bool) {
     return !has_surrogate(s, n) && doc_.String(s, n, false);  // in the document's own copy
   }
@@ -133,25 +165,6 @@ class DomBuilder {
       }
     }
     members_->back().value_end = offset_ + end;
-  }
-  /** Whether the number at `at` (the reader stands on a number's first byte while it reports
-   *  the number) has only zeros before its exponent. RapidJSON's full-precision reading gets
-   *  such a number wrong once its exponent is large (`0e300` as -2.2e-75, `0E168` as 1.3e179);
-   *  it is zero whatever the exponent. */
-  bool is_zero_number(std::size_t at) const {
-    if (at < text_.size() && text_[at] == '-') {
-      ++at;
-    }
-    bool digits = false;
-    for (; at < text_.size(); ++at) {
-      const char c = text_[at];
-      if (c == '0') {
-        digits = true;
-      } else if (c != '.') {
-        return digits && (c < '1' || c > '9');
-      }
-    }
-    return digits;
   }
   bool open() {
     if (depth_ >= max_depth_) {
@@ -287,7 +300,7 @@ ParsedJson parse(std::string_view text, std::vector<RawMember>* members, std::si
   // validation decodes byte by byte and was 4% of a proxied call. Outside strings any non-ASCII
   // byte is a syntax error anyway, so the verdict is the same.
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseFullPrecisionFlag;
+                              rapidjson::kParseNumbersAsStringsFlag;
   constexpr std::string_view kBom = "\xEF\xBB\xBF";
   std::size_t offset = 0;
   if (text.starts_with(kBom)) {

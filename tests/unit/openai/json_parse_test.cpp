@@ -108,6 +108,9 @@ TEST(JsonParse, EdgeCasesMatchNlohmann) {
       R"({"t":0.30000000000000004,"u":123456789.12345678})",
       // zeros with large exponents (RapidJSON's full precision alone reads them wrongly)
       R"([0e300,0E168,-0e200,0.0e300,0e-300,0.000e250,0e308,-0.0e-5,0.5e-300])",
+      // below the double range, and the integer types' edges
+      R"([1e-400,-1e-400,4.9e-325,2.4703282292062328e-324,-2147483648,-2147483649,-0])",
+      R"([123456789012345678901234567890,-123456789012345678901234567890,1e308,-1.5E-7])",
       R"(["\u00e9\u2615","\ud83d\ude00","a\u0000b","\"\\\/\b\f\n\r\t"])",
       "\xEF\xBB\xBF{\"bom\":true}",  // a leading BOM is skipped
       " \t\r\n{} \n",
