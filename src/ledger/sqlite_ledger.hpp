@@ -159,6 +159,15 @@ class SqliteLedger final : public Ledger {
   std::mutex mutex_;
   /// Shared with the kicks posted to callers' executors, which may outlive the ledger.
   std::shared_ptr<std::condition_variable> wake_ = std::make_shared<std::condition_variable>();
+  /** Rounds of a caller's event loop a kick waits before it wakes the ledger thread. */
+  static constexpr int kKickHops = 4;
+  /** Posted to a caller's executor to wake the ledger thread after `hops` rounds of its loop. */
+  struct Kick {
+    net::any_io_executor executor;
+    std::shared_ptr<std::condition_variable> wake;
+    int hops;
+    void operator()();
+  };
   std::vector<Op> queue_;  // guarded by mutex_
   /// Callers' executors with a kick posted since the thread last took the queue (guarded by
   /// mutex_): one kick per executor and batch, however many operations it submits.
