@@ -50,18 +50,7 @@ constexpr std::size_t kTrackedDepth = 8;
 
 class ChunkSax {
  public:
-  ChunkInfo result() const {
-    ChunkInfo info;
-    info.valid_json = true;
-    info.is_error = is_error_;
-    if (usage_seen_ && prompt_tokens_ && completion_tokens_) {
-      info.usage = TokenUsage{*prompt_tokens_, *completion_tokens_};
-    }
-    // A usage chunk is `"choices":[]`; a provider that drops `choices` entirely means the same.
-    info.usage_only = info.usage.has_value() && !choices_nonempty_;
-    info.output_chars = output_chars_;
-    return info;
-  }
+  ChunkInfo result() const { return facts_.info(); }
 
   // --- what the parser reports ---
   bool null() { return value(false); }
@@ -92,7 +81,7 @@ class ChunkSax {
   }
   bool string(std::size_t decoded_bytes) {
     if (key_ == Key::counted_text && in_object()) {
-      output_chars_ += static_cast<std::int64_t>(decoded_bytes);
+      facts_.output_chars += static_cast<std::int64_t>(decoded_bytes);
     }
     value(true);
     invalidate_count();
@@ -152,7 +141,7 @@ class ChunkSax {
     }
     const Node parent = top();
     if (parent == Node::choices) {
-      choices_nonempty_ = true;
+      facts_.choices_nonempty = true;
       return is_object ? Node::choice : Node::other;
     }
     if (parent == Node::tool_calls) {
@@ -163,14 +152,14 @@ class ChunkSax {
     }
     const Key key = key_;
     if (parent == Node::root && key == Key::error) {
-      is_error_ = true;
+      facts_.is_error = true;
     }
     if (is_object) {
       switch (key) {
         case Key::usage:
-          usage_seen_ = true;
-          prompt_tokens_.reset();
-          completion_tokens_.reset();
+          facts_.usage_seen = true;
+          facts_.prompt_tokens.reset();
+          facts_.completion_tokens.reset();
           return Node::usage;
         case Key::delta:
           return Node::delta;
@@ -207,9 +196,9 @@ class ChunkSax {
   bool value(bool non_null) {
     const Node parent = top();
     if (parent == Node::choices) {
-      choices_nonempty_ = true;
+      facts_.choices_nonempty = true;
     } else if (parent == Node::root && key_ == Key::error && non_null) {
-      is_error_ = true;
+      facts_.is_error = true;
     }
     return true;
   }
@@ -220,9 +209,9 @@ class ChunkSax {
       return;
     }
     if (key_ == Key::prompt_tokens) {
-      prompt_tokens_ = n;
+      facts_.prompt_tokens = n;
     } else if (key_ == Key::completion_tokens) {
-      completion_tokens_ = n;
+      facts_.completion_tokens = n;
     }
   }
 
@@ -232,9 +221,9 @@ class ChunkSax {
       return;
     }
     if (key_ == Key::prompt_tokens) {
-      prompt_tokens_.reset();
+      facts_.prompt_tokens.reset();
     } else if (key_ == Key::completion_tokens) {
-      completion_tokens_.reset();
+      facts_.completion_tokens.reset();
     }
   }
 
@@ -242,12 +231,7 @@ class ChunkSax {
   std::array<bool, kTrackedDepth> objects_{};
   std::size_t depth_ = 0;
   Key key_ = Key::other;
-  bool is_error_ = false;
-  bool usage_seen_ = false;
-  bool choices_nonempty_ = false;
-  std::optional<std::int64_t> prompt_tokens_;
-  std::optional<std::int64_t> completion_tokens_;
-  std::int64_t output_chars_ = 0;
+  ChunkFacts facts_;
 };
 
 /** RapidJSON's handler concept, forwarding to ChunkSax. Strings arrive decoded (escapes
@@ -319,13 +303,25 @@ std::optional<ChunkInfo> parse_with(std::string_view text, std::size_t depth_lim
 
 }  // namespace
 
+ChunkInfo ChunkFacts::info() const {
+  ChunkInfo info;
+  info.valid_json = true;
+  info.is_error = is_error;
+  if (usage_seen && prompt_tokens && completion_tokens) {
+    info.usage = TokenUsage{*prompt_tokens, *completion_tokens};
+  }
+  // A usage chunk is `"choices":[]`; a provider that drops `choices` entirely means the same.
+  info.usage_only = info.usage.has_value() && !choices_nonempty;
+  info.output_chars = output_chars;
+  return info;
+}
+
 // RapidJSON's reader, not nlohmann's SAX lexer: this runs on every upstream body and every SSE
 // event, and the proxy benchmark's profile had nlohmann's lexer here at about 7% of a call's CPU.
 // Strict RFC 8259 (no comments, trailing commas or NaN), UTF-8 validated (utf8.hpp), and the
 // reader's stack reused per thread. Recursive first, which takes about 16% less time than the
 // iterative parse; a document nested deeper than kRecursiveDepth (no model's answer is) is read
 // again iteratively, so that any depth costs heap rather than stack and is still judged.
-//
 ChunkInfo rapid_scan_chunk(std::string_view text) {
   // Not kParseFullPrecisionFlag: it reads a zero with a large exponent wrongly (0E168 as
   // 1.3e179). Without it a number of more than 15 significant digits may be a few units of the

@@ -1,10 +1,26 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "governor/openai/usage.hpp"
 
 namespace governor::openai {
+
+/** What one reading of a chunk collected: both readings (RapidJSON's SAX scan and simdjson's
+ *  walk) fill one of these, so that they report it the same way. */
+struct ChunkFacts {
+  bool is_error = false;
+  bool usage_seen = false;
+  bool choices_nonempty = false;
+  std::optional<std::int64_t> prompt_tokens;
+  std::optional<std::int64_t> completion_tokens;
+  std::int64_t output_chars = 0;
+
+  /** The ChunkInfo of a valid document with these facts. */
+  ChunkInfo info() const;
+};
 
 /** One pass over a chat.completion or chat.completion.chunk JSON document, collecting what
  *  ChunkInfo reports (everything but `done`): validity, a top-level non-null `error`, a top-level

@@ -5,8 +5,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <memory>
+#include <optional>
+
+#include "chunk_scanner.hpp"
 
 namespace governor::openai {
 namespace {
@@ -27,16 +28,7 @@ class ChunkWalk {
     if (root.get(object) == simdjson::SUCCESS) {
       walk_root(object);
     }
-    ChunkInfo info;
-    info.valid_json = true;
-    info.is_error = is_error_;
-    if (usage_seen_ && prompt_tokens_ && completion_tokens_) {
-      info.usage = TokenUsage{*prompt_tokens_, *completion_tokens_};
-    }
-    // A usage chunk is `"choices":[]`; a provider that drops `choices` entirely means the same.
-    info.usage_only = info.usage.has_value() && !choices_nonempty_;
-    info.output_chars = output_chars_;
-    return info;
+    return facts_.info();
   }
 
  private:
@@ -44,7 +36,7 @@ class ChunkWalk {
     for (const dom::key_value_pair member : root) {
       const std::string_view key = member.key;
       if (key == "error") {
-        is_error_ = is_error_ || !member.value.is_null();
+        facts_.is_error = facts_.is_error || !member.value.is_null();
       } else if (key == "usage") {
         dom::object usage;
         if (member.value.get(usage) == simdjson::SUCCESS) {
@@ -60,15 +52,15 @@ class ChunkWalk {
   }
 
   void walk_usage(dom::object usage) {
-    usage_seen_ = true;
-    prompt_tokens_.reset();
-    completion_tokens_.reset();
+    facts_.usage_seen = true;
+    facts_.prompt_tokens.reset();
+    facts_.completion_tokens.reset();
     for (const dom::key_value_pair member : usage) {
       const std::string_view key = member.key;
       if (key == "prompt_tokens") {
-        read_count(member.value, prompt_tokens_);
+        read_count(member.value, facts_.prompt_tokens);
       } else if (key == "completion_tokens") {
-        read_count(member.value, completion_tokens_);
+        read_count(member.value, facts_.completion_tokens);
       }
     }
   }
@@ -104,7 +96,7 @@ class ChunkWalk {
 
   void walk_choices(dom::array choices) {
     for (const dom::element choice : choices) {
-      choices_nonempty_ = true;
+      facts_.choices_nonempty = true;
       dom::object object;
       if (choice.get(object) == simdjson::SUCCESS) {
         for (const dom::key_value_pair member : object) {
@@ -154,16 +146,11 @@ class ChunkWalk {
   void count_text(dom::element value) {
     std::string_view text;
     if (value.get(text) == simdjson::SUCCESS) {
-      output_chars_ += static_cast<std::int64_t>(text.size());
+      facts_.output_chars += static_cast<std::int64_t>(text.size());
     }
   }
 
-  bool is_error_ = false;
-  bool usage_seen_ = false;
-  bool choices_nonempty_ = false;
-  std::optional<std::int64_t> prompt_tokens_;
-  std::optional<std::int64_t> completion_tokens_;
-  std::int64_t output_chars_ = 0;
+  ChunkFacts facts_;
 };
 
 std::optional<ChunkInfo> walk(dom::parser& parser, std::string_view json) {
