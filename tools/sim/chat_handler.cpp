@@ -1,6 +1,7 @@
 #include "sim/chat_handler.hpp"
 
 #include <algorithm>
+#include <boost/beast/http/empty_body.hpp>
 #include <ctime>
 #include <vector>
 
@@ -110,8 +111,7 @@ net::awaitable<After> respond_json(Connection& connection, const Request& reques
     // Headers promise the whole body; half of it arrives, then a RST.
     state.count_fault();
     auto response = json_response(request, 200, body, keep_alive);
-    http::response_serializer<http::string_body> serializer{response};
-    if (co_await connection.write_header(serializer) ||
+    if (co_await connection.write_header(response.base()) ||
         co_await connection.write_bytes(std::string_view{body}.substr(0, body.size() / 2))) {
       co_return co_await aborted(state);
     }
@@ -137,8 +137,7 @@ net::awaitable<After> respond_stream(Connection& connection, const Request& requ
   header.set(http::field::cache_control, "no-cache");
   header.keep_alive(keep_alive);
   header.chunked(true);
-  http::response_serializer<http::empty_body> serializer{header};
-  if (co_await connection.write_header(serializer)) {
+  if (co_await connection.write_header(header.base())) {
     co_return co_await aborted(state);
   }
 

@@ -8,12 +8,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -32,6 +31,13 @@ inline constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+/** The bytes of `header` on the wire: status line, fields, blank line. */
+std::string header_text(const http::response_header<>& header);
+/** One chunk of a chunked body: size in hex, CRLF, the data, CRLF. */
+std::string chunk_text(std::string_view data);
+/** The whole of `response` on the wire: its header, then its body (chunk-encoded if chunked). */
+std::string message_text(const Response& response);
+
 /** One accepted connection, plain TCP or TLS, with the few operations the simulator needs. Each
  *  operation arms its own timeout; errors come back as values (disconnects are routine here).
  *  Owned by the session coroutine's frame; used only from that coroutine. */
@@ -45,10 +51,10 @@ class Connection {
   net::awaitable<beast::error_code> read_request(beast::flat_buffer& buffer,
                                                  http::request_parser<http::string_body>& parser,
                                                  Clock::duration timeout);
-  net::awaitable<beast::error_code> write(Response& response);
-  /** Writes only the header of `serializer`'s message (then the body goes by hand). */
-  net::awaitable<beast::error_code> write_header(http::response_serializer<http::empty_body>& sr);
-  net::awaitable<beast::error_code> write_header(http::response_serializer<http::string_body>& sr);
+  /** The whole response, as Beast's serializer would write it. */
+  net::awaitable<beast::error_code> write(const Response& response);
+  /** Only the status line and fields (then the body goes by hand). */
+  net::awaitable<beast::error_code> write_header(const http::response_header<>& header);
   /** Raw bytes, as they are. */
   net::awaitable<beast::error_code> write_bytes(std::string_view bytes);
   /** One chunk of a chunked body, and the terminating chunk. */
