@@ -8,7 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <charconv>
 
@@ -26,12 +26,7 @@ constexpr std::string_view kLastChunk = "0\r\n\r\n";
 std::string header_text(const http::response_header<>& header) {
   // What Beast's serializer writes first: the status line and the fields, then a blank line.
   http::fields::writer writer{header, header.version(), header.result_int()};
-  std::string text;
-  const auto buffers = writer.get();  // a value: buffers_range_ref only refers to it
-  for (const auto buffer : beast::buffers_range_ref(buffers)) {
-    text.append(static_cast<const char*>(buffer.data()), buffer.size());
-  }
-  return text;
+  return beast::buffers_to_string(writer.get());
 }
 
 std::string chunk_text(std::string_view data) {
@@ -54,8 +49,6 @@ std::string message_text(const Response& response) {
   }
   return text + std::string{kLastChunk};
 }
-
-namespace {}  // namespace
 
 Connection::Stream Connection::make_stream(tcp::socket socket, ssl::context* tls) {
   if (tls != nullptr) {
