@@ -402,6 +402,15 @@ bool WriteSet::has_spend(const SpendKey& key) const {
 
 boost::system::result<StorePtr, std::string> Store::open(const std::string& path,
                                                          bool fsync_commits) {
+  // Before the database is touched: a second Governor must not even reconcile it.
+  DatabaseLock lock;
+  if (path != ":memory:") {
+    auto acquired = DatabaseLock::acquire(path);
+    if (!acquired) {
+      return acquired.error();
+    }
+    lock = std::move(*acquired);
+  }
   sqlite::Database db{path};
   if (!db.is_open()) {
     return "cannot open ledger database " + path + ": " + db.error();
@@ -434,7 +443,7 @@ boost::system::result<StorePtr, std::string> Store::open(const std::string& path
     db.exec("ROLLBACK");
     return "cannot create or upgrade the ledger schema in " + path + ": " + error;
   }
-  StorePtr store{new Store(std::move(db))};
+  StorePtr store{new Store(std::move(lock), std::move(db))};
   if (!store->prepare_all()) {
     return "cannot prepare ledger statements for " + path + ": " + store->db_.error();
   }

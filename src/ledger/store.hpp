@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "database_lock.hpp"
 #include "governor/core/error.hpp"
 #include "records.hpp"
 #include "row_codec.hpp"
@@ -89,7 +90,9 @@ class Store {
  public:
   /** Opens or creates the database at `path` (":memory:" works the same, not durably), in WAL
    *  mode with synchronous=FULL when `fsync_commits` (every commit fsynced), else NORMAL, and
-   *  creates the schema. The error names the path and cause. */
+   *  creates the schema. First it takes the database's DatabaseLock (not for ":memory:"): a file
+   *  another store holds, in this process or another, is refused before it is touched. The
+   *  error names the path and cause. */
   static boost::system::result<std::unique_ptr<Store>, std::string> open(const std::string& path,
                                                                          bool fsync_commits);
 
@@ -123,7 +126,7 @@ class Store {
   bool write(const WriteSet& writes);
 
  private:
-  explicit Store(sqlite::Database db) : db_(std::move(db)) {}
+  Store(DatabaseLock lock, sqlite::Database db) : lock_(std::move(lock)), db_(std::move(db)) {}
   bool prepare_all();
   bool fail(std::string_view what);
   bool write_task(const TaskRow& row);
@@ -171,6 +174,7 @@ class Store {
   /** The one-step task of stored call `id`, if it is there and `key`'s tenant's. */
   Result<std::optional<LoadedTask>> load_call(const TaskKey& key, std::uint64_t id);
 
+  DatabaseLock lock_;  ///< before db_: released only once the database is closed
   sqlite::Database db_;
   std::unique_ptr<WalCheckpoints> checkpoints_;  ///< after db_: removes its hook before db_ closes
   // The live reservations' `holds` rows, and how many live reservations each row still has.

@@ -741,6 +741,39 @@ TEST(SqliteLedgerOpen, AMissingDirectoryIsAnErrorNamingThePath) {
   EXPECT_THAT(opened.error, HasSubstr(options.path));
 }
 
+TEST(SqliteLedgerOpen, ASecondLedgerOnTheFileIsRefusedAndLeavesTheFirstsCallsAlone) {
+  TempDir dir;
+  const std::string path = dir.file("ledger.db");
+  ManualClock clock{kNoon};
+  ReserveRequest r = call();
+  r.task_budget = task_budget(1000);
+  LedgerPtr first = open_ledger(path, &clock);
+  ASSERT_TRUE(first);
+  const Grant a = grant_of(await(first->reserve(r)));
+  const Grant b = grant_of(await(first->reserve(r)));
+
+  // A second Governor on the same data_dir: opening would count the two calls in flight as
+  // spent (what a crash leaves looks the same) and spend from a book the first never sees.
+  SqliteLedgerOptions options;
+  options.path = path;
+  const OpenLedgerResult second = open_sqlite_ledger(std::move(options));
+  EXPECT_FALSE(second.ledger);
+  EXPECT_THAT(second.error, HasSubstr("is in use by another Governor process"));
+
+  EXPECT_EQ(await(first->settle(settlement(a.reservation, 10))).task,
+            usd(690));  // 1000 - 10 - b's 300 held
+  EXPECT_EQ(await(first->settle(settlement(b.reservation, 20))).task, usd(970));
+  first.reset();
+  std::size_t reconciled = 99;
+  LedgerPtr reopened = open_ledger(path, &clock, &reconciled);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reconciled, 0u) << "the refused open reconciled the first ledger's calls";
+  const auto view = view_of(*reopened);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(30));
+  EXPECT_EQ(view->task.reserved, usd(0));
+}
+
 TEST(SqliteLedgerOpen, ACorruptFileIsAnError) {
   TempDir dir;
   SqliteLedgerOptions options;
