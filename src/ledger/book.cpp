@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_set>
 #include <utility>
 
 #include "fit.hpp"
@@ -268,6 +269,7 @@ ReserveOutcome Book::reserve(const ReserveRequest& r, TimePoint now, Effects& fx
   const auto it = emplaced.first;
   const bool created = emplaced.second;
   TaskState& t = it->second;
+  t.used = period_;
   if (created) {
     t.record.session = r.session;
     t.record.policy = r.policy;
@@ -376,6 +378,7 @@ ReserveOutcome Book::reserve(const ReserveRequest& r, TimePoint now, Effects& fx
     }
     Counter& c = *counters[i];
     c.reserved += fit->amount;
+    c.used = period_;
     const auto left = remaining_of(limit_of(k.scope, r), c);
     switch (k.scope) {
       case Scope::session:
@@ -460,6 +463,7 @@ Remaining Book::settle(const Settlement& s, Effects& fx) {
     Counter& c = counter_of(held, i);
     c.reserved = c.reserved - res.amount;
     c.spent += cost;
+    c.used = period_;
     const Scope scope = res.scopes[i].scope;
     SpendRow& row = fx.spend.emplace_back();
     row.key = std::move(res.scopes[i]);  // the reservation is gone
@@ -482,6 +486,7 @@ Remaining Book::settle(const Settlement& s, Effects& fx) {
   const auto tit = tasks_.find(res.task);
   if (tit != tasks_.end()) {
     TaskState& t = tit->second;
+    t.used = period_;
     release(t, res.step, res.amount, cost);
     remaining.task =
         remaining_of(t.record.budget.total_dollars, Counter{t.record.spent, t.reserved});
@@ -529,6 +534,7 @@ Book::Applied<OpenResult> Book::open(const OpenTask& request, TimePoint now) {
   if (!created) {
     return {OpenResult::already_exists, {}};
   }
+  it->second.used = period_;
   TaskRecord& record = it->second.record;
   record.session = request.session;
   record.policy = request.policy;
@@ -585,6 +591,7 @@ void Book::install_task(const TaskKey& key, TaskRecord record, std::vector<StepR
   TaskState& t = tasks_[key];
   t.record = std::move(record);
   t.stored = true;
+  t.used = period_;
   t.steps.clear();
   t.steps.reserve(steps.size());
   for (StepRecord& s : steps) {
@@ -593,12 +600,15 @@ void Book::install_task(const TaskKey& key, TaskRecord record, std::vector<StepR
 }
 
 void Book::install_spend(const SpendKey& key, MicroUsd spent) {
-  spend_[key].spent = spent;
+  Counter& c = spend_[key];
+  c.spent = spent;
+  c.used = period_;
 }
 
 void Book::install_unsettled_task(const ReservationRecord& reservation,
                                   const TaskRecord* as_reserved) {
   TaskState& t = tasks_[reservation.task];
+  t.used = period_;
   t.record = as_reserved != nullptr ? *as_reserved : one_step_record_of(reservation);
   // Nothing of it is settled: whatever a rolled-back batch charged it was rolled back too.
   t.record.one_step = true;
@@ -626,6 +636,7 @@ void Book::install_reservation(ReservationRecord reservation) {
   for (std::size_t i = 0; i < reservation.scopes.size(); ++i) {
     Counter& c = spend_[reservation.scopes[i]];
     c.reserved += reservation.amount;
+    c.used = period_;
     if (i < kMaxWindows) {
       counters[i] = &c;
     }
@@ -634,6 +645,41 @@ void Book::install_reservation(ReservationRecord reservation) {
   Held& held = reservations_[reservation.id];
   held.record = std::move(reservation);
   held.counters = counters;
+}
+
+Book::Evicted Book::evict_before(std::uint64_t period) {
+  Evicted evicted;
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const TaskState& t = it->second;
+    if (t.used < period && t.stored && t.in_flight == 0) {
+      it = tasks_.erase(it);
+      ++evicted.tasks;
+    } else {
+      ++it;
+    }
+  }
+  // A live reservation points at its windows' counters (and settles into them even when they
+  // hold nothing, for a call reserved at no cost): those stay, whatever their stamp.
+  std::unordered_set<const Counter*> held;
+  for (auto& [id, h] : reservations_) {
+    for (std::size_t i = 0; i < h.record.scopes.size(); ++i) {
+      held.insert(i < kMaxWindows && h.counters[i] != nullptr ? h.counters[i]
+                                                              : find_counter(h.record.scopes[i]));
+    }
+  }
+  for (auto it = spend_.begin(); it != spend_.end();) {
+    const Counter& c = it->second;
+    if (c.used < period && c.reserved == MicroUsd{0} && !held.contains(&c)) {
+      it = spend_.erase(it);
+      ++evicted.windows;
+    } else {
+      ++it;
+    }
+  }
+  if (evicted.windows > 0) {
+    recent_windows_.known = false;  // its counters may be gone
+  }
+  return evicted;
 }
 
 }  // namespace governor::ledger

@@ -92,6 +92,21 @@ class Book {
   void set_next_reservation_id(std::uint64_t id) { next_id_ = id; }
 
   std::size_t task_count() const { return tasks_.size(); }
+  std::size_t window_count() const { return spend_.size(); }
+
+  /** Starts a new period of use and returns its number: every task and spend window an
+   *  operation touches from now on is stamped with it. Periods start at 0. */
+  std::uint64_t begin_period() { return ++period_; }
+  struct Evicted {
+    std::size_t tasks = 0;
+    std::size_t windows = 0;
+  };
+  /** Forgets the tasks and spend windows last touched before `period` that nothing in flight
+   *  needs: a task with no call in flight whose row is stored, a window no live reservation
+   *  holds. The book is a cache of the database, so a forgotten one is loaded again, as after a
+   *  restart, the next time an operation needs it (the owner's has_task / install_task). Call
+   *  it only when every row the book handed out is in the database. */
+  Evicted evict_before(std::uint64_t period);
   std::size_t reservation_count() const { return reservations_.size(); }
   std::uint64_t overruns() const { return overruns_; }
 
@@ -99,6 +114,7 @@ class Book {
   struct Counter {
     MicroUsd spent;
     MicroUsd reserved;
+    std::uint64_t used = 0;  ///< the period that last touched it (see begin_period)
   };
   struct Step {
     std::uint64_t id = 0;
@@ -112,6 +128,7 @@ class Book {
     MicroUsd synthesis_reserved;
     MicroUsd handoff_reserved;
     std::uint32_t in_flight = 0;
+    std::uint64_t used = 0;   ///< the period that last touched it (see begin_period)
     std::vector<Step> steps;  ///< oldest first
     /** Back to a new task's state, keeping the memory of `steps` (a recycled node). */
     void reset();
@@ -186,6 +203,7 @@ class Book {
   RecentWindows recent_windows_;
   std::uint64_t next_id_ = 1;
   std::uint64_t overruns_ = 0;
+  std::uint64_t period_ = 0;
 };
 
 }  // namespace governor::ledger

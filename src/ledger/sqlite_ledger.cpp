@@ -29,11 +29,13 @@ Refusal unavailable() {
 
 SqliteLedger::SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
                            std::uint64_t next_reservation_id,
-                           std::function<void(std::chrono::microseconds)> on_commit)
+                           std::function<void(std::chrono::microseconds)> on_commit,
+                           std::chrono::milliseconds cache_idle)
     : store_(std::move(store)),
       clock_(std::move(clock)),
       max_batch_(std::max<std::size_t>(1, max_batch)),
-      on_commit_(std::move(on_commit)) {
+      on_commit_(std::move(on_commit)),
+      cache_idle_(cache_idle) {
   book_.set_next_reservation_id(next_reservation_id);
   thread_ = std::thread([this] { run(); });
 }
@@ -140,6 +142,10 @@ LedgerStats SqliteLedger::stats() const {
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
   s.last_commit_us = last_commit_us_.load(std::memory_order_relaxed);
   s.checkpoints = store_->checkpoints();
+  s.cached_tasks = cached_tasks_.load(std::memory_order_relaxed);
+  s.cached_windows = cached_windows_.load(std::memory_order_relaxed);
+  s.evicted_tasks = evicted_tasks_.load(std::memory_order_relaxed);
+  s.evicted_windows = evicted_windows_.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -179,7 +185,29 @@ void SqliteLedger::run() {
     // After the batch's callers have their results: a checkpoint finished here delays only the
     // next batch.
     store_->maintain();
+    sweep_cache(batch_time_);
   }
+}
+
+void SqliteLedger::sweep_cache(TimePoint now) {
+  if (cache_idle_.count() > 0) {
+    if (!last_sweep_ || now < *last_sweep_) {
+      last_sweep_ = now;  // the first batch, or the wall clock stepped back: start counting here
+    } else if (now - *last_sweep_ >= cache_idle_) {
+      // Everything the book handed out is committed (or, after a failed batch, the book was
+      // rebuilt from the database): what it forgets, it can load again.
+      const Book::Evicted evicted = book_.evict_before(sweep_period_);
+      sweep_period_ = book_.begin_period();
+      last_sweep_ = now;
+      if (evicted.windows > 0) {
+        spend_ensured_.reset();  // the windows it names may be gone
+      }
+      evicted_tasks_.fetch_add(evicted.tasks, std::memory_order_relaxed);
+      evicted_windows_.fetch_add(evicted.windows, std::memory_order_relaxed);
+    }
+  }
+  cached_tasks_.store(book_.task_count(), std::memory_order_relaxed);
+  cached_windows_.store(book_.window_count(), std::memory_order_relaxed);
 }
 
 void SqliteLedger::process(std::vector<Op>& batch) {
@@ -187,6 +215,7 @@ void SqliteLedger::process(std::vector<Op>& batch) {
     rebuild();
   }
   const TimePoint now = clock_();
+  batch_time_ = now;
   batch_overruns_ = 0;
   batch_ok_ = !degraded_ && store_->begin();
   writes_.clear();
@@ -549,6 +578,7 @@ void SqliteLedger::rebuild() {
   Book before = std::exchange(book_, Book{});
   WriteSet rolled_back = std::exchange(writes_, WriteSet{});
   spend_ensured_.reset();
+  sweep_period_ = 0;  // the new book's periods start again (its first sweep forgets nothing)
   book_.set_next_reservation_id(before.next_reservation_id());
   degraded_ = true;
   auto live = store_->load_reservations();
@@ -597,7 +627,7 @@ OpenLedgerResult open_sqlite_ledger(SqliteLedgerOptions options) {
   result.reconciled = *reconciled;
   result.ledger =
       std::make_unique<SqliteLedger>(std::move(*store), std::move(options.clock), options.max_batch,
-                                     *next_id, std::move(options.on_commit));
+                                     *next_id, std::move(options.on_commit), options.cache_idle);
   return result;
 }
 

@@ -33,7 +33,8 @@ class SqliteLedger final : public Ledger {
  public:
   SqliteLedger(StorePtr store, WallClock clock, std::size_t max_batch,
                std::uint64_t next_reservation_id,
-               std::function<void(std::chrono::microseconds)> on_commit = {});
+               std::function<void(std::chrono::microseconds)> on_commit = {},
+               std::chrono::milliseconds cache_idle = std::chrono::milliseconds{0});
   /** Completes every queued operation, then joins the ledger thread. */
   ~SqliteLedger() override;
   SqliteLedger(const SqliteLedger&) = delete;
@@ -129,18 +130,25 @@ class SqliteLedger final : public Ledger {
   bool ensure_spend(const std::vector<SpendKey>& keys);
   /** Forgets the book and reloads the live reservations from the database. */
   void rebuild();
+  /** Between batches: once per cache_idle_, drops what the book has not touched since the last
+   *  sweep (SqliteLedgerOptions::cache_idle), and publishes the book's size. */
+  void sweep_cache(TimePoint now);
 
   StorePtr store_;
   WallClock clock_;
   std::size_t max_batch_;
   const std::function<void(std::chrono::microseconds)> on_commit_;  ///< may be empty
+  const std::chrono::milliseconds cache_idle_;                      ///< zero: never sweep
 
   // Owned by the ledger thread.
   Book book_;
   bool batch_ok_ = true;   ///< no load or write of the current batch has failed
   bool degraded_ = false;  ///< the book could not be rebuilt: refuse until it can
   std::uint64_t batch_overruns_ = 0;
-  std::vector<Op> retry_;  ///< settlements to apply again in the next batch
+  std::vector<Op> retry_;                ///< settlements to apply again in the next batch
+  TimePoint batch_time_{};               ///< the clock's time for the last batch
+  std::optional<TimePoint> last_sweep_;  ///< unset until the first batch
+  std::uint64_t sweep_period_ = 0;       ///< the book's period since the last sweep
   /** The tenant, session and time whose spend windows the book was last made to hold. */
   struct EnsuredWindows {
     std::string tenant;
@@ -182,6 +190,10 @@ class SqliteLedger final : public Ledger {
   std::atomic<std::uint64_t> batched_ops_{0};
   std::atomic<std::size_t> queue_depth_{0};
   std::atomic<std::int64_t> last_commit_us_{0};
+  std::atomic<std::size_t> cached_tasks_{0};
+  std::atomic<std::size_t> cached_windows_{0};
+  std::atomic<std::uint64_t> evicted_tasks_{0};
+  std::atomic<std::uint64_t> evicted_windows_{0};
 
   std::thread thread_;  // last: starts once everything above exists
 };

@@ -43,7 +43,9 @@ Response status_response(const Call& ex) {
     ledger = {{"reservations", s.reservations},     {"refusals", s.refusals},
               {"settlements", s.settlements},       {"commits", s.commits},
               {"batched_ops", s.batched_ops},       {"queue_depth", s.queue_depth},
-              {"last_commit_us", s.last_commit_us}, {"checkpoints", s.checkpoints}};
+              {"last_commit_us", s.last_commit_us}, {"checkpoints", s.checkpoints},
+              {"cached_tasks", s.cached_tasks},     {"cached_windows", s.cached_windows},
+              {"evicted_tasks", s.evicted_tasks},   {"evicted_windows", s.evicted_windows}};
   }
   const nlohmann::json body = {
       {"policies", names}, {"ledger", ledger}, {"draining", ex.worker.draining()}};
@@ -60,6 +62,8 @@ Response metrics_response(const Call& ex) {
     const auto stats = services.ledger->stats();
     services.metrics->set_ledger_queue_depth(stats.queue_depth);
     services.metrics->set_ledger_checkpoints(stats.checkpoints);
+    services.metrics->set_ledger_cache(
+        {stats.cached_tasks, stats.cached_windows, stats.evicted_tasks, stats.evicted_windows});
   }
   auto res = json_response(ex, http::status::ok, services.metrics->render());
   res.set(http::field::content_type, telemetry::GatewayMetrics::kContentType);

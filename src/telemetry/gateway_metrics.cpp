@@ -36,6 +36,26 @@ struct MetricsNameHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+/** A counter that follows a total kept elsewhere (the ledger's), read at each scrape. Scrapes on
+ *  different workers may race: only the one that raises the mark adds the difference, and a
+ *  smaller total, from a scrape that lost the race, changes nothing. */
+class RaisedCounter {
+ public:
+  explicit RaisedCounter(Counter& counter) : counter_(counter) {}
+  void raise_to(std::uint64_t total) {
+    std::uint64_t seen = seen_.load(std::memory_order_relaxed);
+    while (total > seen && !seen_.compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
+    }
+    if (total > seen) {
+      counter_.Increment(static_cast<double>(total - seen));
+    }
+  }
+
+ private:
+  Counter& counter_;
+  std::atomic<std::uint64_t> seen_{0};  ///< the total the counter has reached
+};
+
 }  // namespace
 
 struct GatewayMetrics::Impl {
@@ -166,6 +186,20 @@ struct GatewayMetrics::Impl {
               "Checkpoints of the ledger's write-ahead log completed (each lets the log start "
               "again from its beginning).")
           .Register(registry);
+  prometheus::Family<Gauge>& cached_family =
+      prometheus::BuildGauge()
+          .Name("governor_ledger_cached")
+          .Help(
+              "Tasks and spend windows the ledger keeps in memory now, by kind (task, window); "
+              "idle ones are dropped and loaded again from the database when needed.")
+          .Register(registry);
+  prometheus::Family<Counter>& evictions_family =
+      prometheus::BuildCounter()
+          .Name("governor_ledger_evictions_total")
+          .Help(
+              "Idle tasks and spend windows dropped from the ledger's memory, by kind (task, "
+              "window); they stay in the database.")
+          .Register(registry);
   prometheus::Family<Gauge>& build_family =
       prometheus::BuildGauge()
           .Name("governor_build_info")
@@ -206,8 +240,11 @@ struct GatewayMetrics::Impl {
   }
   Gauge& in_flight = in_flight_family.Add({});
   Gauge& queue_depth = queue_family.Add({});
-  Counter& checkpoints = checkpoints_family.Add({});
-  std::atomic<std::uint64_t> checkpoints_seen{0};  ///< the count `checkpoints` has reached
+  RaisedCounter checkpoints{checkpoints_family.Add({})};
+  Gauge& cached_tasks = cached_family.Add({{"kind", "task"}});
+  Gauge& cached_windows = cached_family.Add({{"kind", "window"}});
+  RaisedCounter evicted_tasks{evictions_family.Add({{"kind", "task"}})};
+  RaisedCounter evicted_windows{evictions_family.Add({{"kind", "window"}})};
   Gauge& data_connections = connections.get({"data"});
   Gauge& admin_connections = connections.get({"admin"});
 
@@ -347,14 +384,14 @@ void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
 }
 
 void GatewayMetrics::set_ledger_checkpoints(std::uint64_t total) {
-  // Scrapes on different workers may race: only the one that raises the mark adds the difference.
-  std::uint64_t seen = impl_->checkpoints_seen.load(std::memory_order_relaxed);
-  while (total > seen &&
-         !impl_->checkpoints_seen.compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
-  }
-  if (total > seen) {
-    impl_->checkpoints.Increment(static_cast<double>(total - seen));
-  }
+  impl_->checkpoints.raise_to(total);
+}
+
+void GatewayMetrics::set_ledger_cache(const LedgerCacheFigures& figures) {
+  impl_->cached_tasks.Set(static_cast<double>(figures.tasks));
+  impl_->cached_windows.Set(static_cast<double>(figures.windows));
+  impl_->evicted_tasks.raise_to(figures.evicted_tasks);
+  impl_->evicted_windows.raise_to(figures.evicted_windows);
 }
 
 void GatewayMetrics::on_request_start() {

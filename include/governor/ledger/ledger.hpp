@@ -205,7 +205,11 @@ struct LedgerStats {
   std::uint64_t batched_ops = 0;  ///< operations written, over all commits
   std::size_t queue_depth = 0;    ///< operations waiting for the ledger thread now
   std::int64_t last_commit_us = 0;
-  std::uint64_t checkpoints = 0;  ///< log checkpoints completed (the log then starts again)
+  std::uint64_t checkpoints = 0;      ///< log checkpoints completed (the log then starts again)
+  std::size_t cached_tasks = 0;       ///< tasks the ledger keeps in memory now
+  std::size_t cached_windows = 0;     ///< session, day and month spend windows kept in memory now
+  std::uint64_t evicted_tasks = 0;    ///< idle tasks dropped from memory (still stored)
+  std::uint64_t evicted_windows = 0;  ///< idle spend windows dropped from memory (still stored)
 };
 
 /** The budget ledger. Every operation is atomic across all scopes of the call, and a completed
@@ -256,6 +260,11 @@ struct SqliteLedgerOptions {
   /** Called on the ledger thread after each group commit that wrote something, with its
    *  duration (metrics). Must be cheap and thread-safe; may be empty. */
   std::function<void(std::chrono::microseconds)> on_commit;
+  /** The ledger keeps the tasks and spend windows it touches in memory and loads the others
+   *  from the database. One idle (no call in flight, untouched) for between one and two of
+   *  these is dropped from memory, so a long-lived process does not grow with every task it
+   *  ever served; zero keeps everything. The sweep runs between batches, once per period. */
+  std::chrono::milliseconds cache_idle = std::chrono::minutes(10);
 };
 
 /** Opens (creating if needed) the database, reconciles reservations left by a crash (each is

@@ -103,6 +103,14 @@ class GatewayMetrics {
   /** Advances governor_ledger_checkpoints_total to the ledger's own count (read just before a
    *  scrape; a smaller figure than the last, from a scrape that lost a race, changes nothing). */
   void set_ledger_checkpoints(std::uint64_t total);
+  /** The ledger's in-memory cache, read just before a scrape (ledger::LedgerStats). */
+  struct LedgerCacheFigures {
+    std::size_t tasks = 0;
+    std::size_t windows = 0;
+    std::uint64_t evicted_tasks = 0;  ///< advances governor_ledger_evictions_total as above
+    std::uint64_t evicted_windows = 0;
+  };
+  void set_ledger_cache(const LedgerCacheFigures& figures);
 
   void on_request_start();  ///< a chat call is now in flight
   void on_request_end();

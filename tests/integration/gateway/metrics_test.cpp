@@ -122,6 +122,11 @@ TEST_F(MetricsEndpointTest, RealCallsOfEachKindMoveTheirMetrics) {
   EXPECT_EQ(metric_value(t, "governor_ledger_queue_depth"), 0);
   // A few calls write far less than the 1000 log pages that start a checkpoint.
   EXPECT_EQ(metric_value(t, "governor_ledger_checkpoints_total"), 0);
+  // One-step tasks leave the book when they settle; their tenant's day and month stay (a
+  // session-less call counts in no session), and nothing has been idle for ten minutes.
+  EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "task"}}), 0);
+  EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "window"}}), 2);
+  EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "task"}}), 0);
 }
 
 TEST_F(MetricsEndpointTest, NoTenantLabelWhenSwitchedOff) {

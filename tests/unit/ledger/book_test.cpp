@@ -375,6 +375,57 @@ TEST(BookSettle, ReleasesTheReservationAndChargesTheRealCostEverywhere) {
   EXPECT_EQ(step.time_unix_ms, unix_ms(kNoon));
 }
 
+// ---- forgetting what is idle (the book as a cache) ----------------------------------------
+
+TEST(BookEvict, ForgetsWhatNoPeriodTouchedAndKeepsWhatIsInFlight) {
+  Book book;
+  ReserveRequest idle = call("idle");
+  idle.session = "s-idle";
+  ReserveRequest busy = call("busy");
+  busy.session = "s-busy";
+  const Grant a = grant_of(book.reserve(idle, kNoon).outcome);
+  book.settle(settlement(a.reservation, 10));
+  const Grant b = grant_of(book.reserve(busy, kNoon).outcome);  // stays in flight
+  ASSERT_EQ(book.task_count(), 2u);
+  ASSERT_EQ(book.window_count(), 4u) << "two sessions, the tenant's day and month";
+
+  // Nothing was stamped before period 0: nothing goes.
+  EXPECT_EQ(book.evict_before(0).tasks, 0u);
+  const std::uint64_t period = book.begin_period();
+  ASSERT_EQ(period, 1u);
+  const Book::Evicted evicted = book.evict_before(period);
+  EXPECT_EQ(evicted.tasks, 1u) << "the idle task goes, the one in flight stays";
+  EXPECT_EQ(evicted.windows, 1u) << "the idle session goes; the busy one and the tenant's hold";
+  EXPECT_FALSE(book.has_task(TaskKey{"acme", "idle"}));
+  EXPECT_TRUE(book.has_task(TaskKey{"acme", "busy"}));
+  EXPECT_FALSE(book.has_spend(SpendKey{Scope::session, "acme", "s-idle"}));
+  EXPECT_TRUE(book.has_spend(SpendKey{Scope::session, "acme", "s-busy"}));
+
+  // The call in flight settles into the windows it holds, and counts as before.
+  const auto settled = book.settle(settlement(b.reservation, 20));
+  EXPECT_EQ(settled.outcome.task_spent, usd(20));
+  // Settled in period 1: a sweep of period 1 keeps it, the next one forgets it all.
+  EXPECT_EQ(book.evict_before(period).tasks, 0u);
+  const Book::Evicted rest = book.evict_before(book.begin_period());
+  EXPECT_EQ(rest.tasks, 1u);
+  EXPECT_EQ(rest.windows, 3u);
+  EXPECT_EQ(book.task_count(), 0u);
+  EXPECT_EQ(book.window_count(), 0u);
+}
+
+TEST(BookEvict, AWindowAZeroCostCallHoldsIsKeptThoughItHoldsNothing) {
+  Book book;
+  ReserveRequest free_call = call();
+  free_call.session = "s1";
+  free_call.candidates = {candidate(ModelPrices{PricePerMillion{0}, PricePerMillion{0}}, 100)};
+  const Grant g = grant_of(book.reserve(free_call, kNoon).outcome);
+  ASSERT_EQ(g.amount, usd(0));
+  const Book::Evicted evicted = book.evict_before(book.begin_period());
+  EXPECT_EQ(evicted.tasks, 0u);
+  EXPECT_EQ(evicted.windows, 0u) << "a live reservation points at its windows";
+  EXPECT_EQ(book.settle(settlement(g.reservation, 0)).outcome.task_spent, usd(0));
+}
+
 TEST(BookSettle, CostAboveTheReservationIsChargedInFullAndCounted) {
   Book book;
   ReserveRequest r = call();

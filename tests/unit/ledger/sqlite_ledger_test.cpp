@@ -653,6 +653,74 @@ TEST(SqliteLedgerDurability, AOneStepCallIsStoredWhenItSettles) {
 
 // ---- tenant windows with the injected clock ----------------------------------------------
 
+// ---- the book as a cache -------------------------------------------------------------------
+
+TEST(SqliteLedgerCache, AnIdleTaskAndSessionLeaveMemoryAndComeBackWithTheirSpend) {
+  TempDir dir;
+  ManualClock clock{kNoon};
+  SqliteLedgerOptions options;
+  options.path = dir.file("ledger.db");
+  options.clock = clock.clock();
+  options.cache_idle = minutes(1);
+  OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
+  ASSERT_TRUE(opened.ledger) << opened.error;
+  Ledger& ledger = *opened.ledger;
+  const config::SessionBudget session{usd(5000)};
+  ReserveRequest r = call("t1");
+  r.task_budget = task_budget(1000);
+  r.session = "s1";
+  r.session_budget = session;
+  const Grant g = grant_of(await(ledger.reserve(r)));
+  await(ledger.settle(settlement(g.reservation, 100)));
+  EXPECT_EQ(ledger.stats().cached_tasks, 1u);
+  EXPECT_EQ(ledger.stats().cached_windows, 3u) << "the session, the tenant's day and month";
+
+  // Another task keeps the ledger busy; t1 and its session go idle. The first sweep (a minute
+  // on) starts a period; the one after forgets what that period did not touch.
+  ReserveRequest other = call("t2");
+  for (const auto at : {kNoon + seconds(61), kNoon + seconds(122)}) {
+    clock.set(at);
+    const Grant o = grant_of(await(ledger.reserve(other)));
+    await(ledger.settle(settlement(o.reservation, 1)));
+  }
+  const LedgerStats swept = ledger.stats();
+  EXPECT_EQ(swept.evicted_tasks, 1u) << "t1 left; t2 was touched in the last period";
+  EXPECT_EQ(swept.evicted_windows, 1u) << "the session left; the tenant's windows are in use";
+  EXPECT_EQ(swept.cached_tasks, 1u);
+  EXPECT_EQ(swept.cached_windows, 2u);
+
+  // Loaded again from the database: the card shows its spend, and the budget still binds on it
+  // (1000 less the 100 spent is three more calls of 300, not four).
+  const auto view = view_of(ledger, "acme", "t1", session);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->task.spent, usd(100));
+  EXPECT_EQ(view->session_scope.spent, usd(100));
+  for (int i = 0; i < 3; ++i) {
+    grant_of(await(ledger.reserve(r)));
+  }
+  const Refusal refused = refusal_of(await(ledger.reserve(r)));
+  EXPECT_EQ(refused.reason, Refusal::Reason::budget_exhausted);
+  EXPECT_EQ(refused.remaining, usd(0));
+}
+
+TEST(SqliteLedgerCache, ZeroKeepsEverything) {
+  TempDir dir;
+  ManualClock clock{kNoon};
+  SqliteLedgerOptions options;
+  options.path = dir.file("ledger.db");
+  options.clock = clock.clock();
+  options.cache_idle = milliseconds{0};
+  OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
+  ASSERT_TRUE(opened.ledger) << opened.error;
+  for (int hour = 0; hour < 3; ++hour) {
+    clock.set(kNoon + hours(hour));
+    const Grant g = grant_of(await(opened.ledger->reserve(call("t" + std::to_string(hour)))));
+    await(opened.ledger->settle(settlement(g.reservation, 1)));
+  }
+  EXPECT_EQ(opened.ledger->stats().evicted_tasks, 0u);
+  EXPECT_EQ(opened.ledger->stats().cached_tasks, 3u);
+}
+
 TEST(SqliteLedgerWindows, ADayRollsOverAndAnOldReservationSettlesIntoItsDay) {
   TempDir dir;
   const std::string path = dir.file("ledger.db");

@@ -55,6 +55,20 @@ TEST_F(MetricsTest, LedgerCheckpointsFollowTheLedgersCountAndNeverGoBack) {
   EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 5);
 }
 
+TEST_F(MetricsTest, LedgerCacheGaugesAndEvictionsFollowTheLedger) {
+  metrics.set_ledger_cache({12, 5, 40, 7});
+  std::string t = text();
+  EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "task"}}), 12);
+  EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "window"}}), 5);
+  EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "task"}}), 40);
+  EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "window"}}), 7);
+  metrics.set_ledger_cache({3, 2, 38, 9});  // the task count from a scrape that lost a race
+  t = text();
+  EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "task"}}), 3);
+  EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "task"}}), 40);
+  EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "window"}}), 9);
+}
+
 TEST_F(MetricsTest, BuildInfoCarriesTheVersionAndIoBackend) {
   EXPECT_EQ(metric_value(text(), "governor_build_info", {{"version", "1.2.3"}, {"io", "io_uring"}}),
             1);
@@ -98,6 +112,8 @@ TEST_F(MetricsTest, EveryFamilyHasHelpAndType) {
                            "governor_open_connections",
                            "governor_ledger_queue_depth",
                            "governor_ledger_checkpoints_total",
+                           "governor_ledger_cached",
+                           "governor_ledger_evictions_total",
                            "governor_build_info"}) {
     EXPECT_NE(t.find(std::string("# HELP ") + name + " "), std::string::npos) << name;
     EXPECT_NE(t.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
