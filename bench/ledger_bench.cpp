@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "book.hpp"
 #include "governor/ledger/ledger.hpp"
 
 namespace {
@@ -209,6 +210,65 @@ BENCHMARK(BM_OneStepCalls)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->Iterations(5);
+
+/** The sweep that drops idle tasks from the book (docs/ledger.md, "The book as a cache"): a
+ *  book of state.range(0) settled tasks, each with its own session and one step, all idle,
+ *  forgotten in steps of 256 buckets as the ledger thread takes them, one after each batch.
+ *  Time is the whole sweep; time/step is how long one batch waits for its step. */
+void BM_SweepIdleBook(benchmark::State& state) {
+  constexpr std::size_t kSweepBuckets = 256;  // SqliteLedger's step
+  const auto tasks = static_cast<std::size_t>(state.range(0));
+  std::size_t steps = 0;
+  const TimePoint noon =
+      std::chrono::sys_days{std::chrono::year{2026} / 11 / 25} + std::chrono::hours{12};
+  for (auto _ : state) {
+    state.PauseTiming();
+    Book book;
+    for (std::size_t i = 0; i < tasks; ++i) {
+      ReserveRequest r;
+      r.tenant = "acme";
+      r.task = "task-" + std::to_string(i);
+      r.session = "session-" + std::to_string(i);
+      r.policy = "default";
+      r.input_tokens = 100;
+      r.min_output_tokens = 10;
+      r.candidates = {
+          Candidate{ModelPrices{PricePerMillion{1'000'000}, PricePerMillion{2'000'000}}, 100}};
+      const auto granted = book.reserve(r, noon);
+      Settlement s;
+      s.reservation = std::get<Grant>(granted.outcome).reservation;
+      s.cost = MicroUsd{100};
+      s.model = "big";
+      s.outcome = "ok";
+      book.settle(s);
+    }
+    const std::uint64_t period = book.begin_period();
+    book.begin_sweep();
+    std::size_t evicted = 0;
+    state.ResumeTiming();
+    for (bool done = false; !done;) {
+      const Book::Evicted step = book.sweep_step(period, kSweepBuckets);
+      evicted += step.tasks;
+      done = step.done;
+      ++steps;
+    }
+    state.PauseTiming();
+    if (evicted != tasks) {
+      state.SkipWithError("the sweep left idle tasks behind");
+    }
+    state.ResumeTiming();
+  }
+  state.counters["tasks"] = static_cast<double>(tasks);
+  state.counters["steps"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kAvgIterations);
+  state.counters["time/step"] = benchmark::Counter(
+      static_cast<double>(steps), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_SweepIdleBook)
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 }  // namespace
 

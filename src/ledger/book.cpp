@@ -1,6 +1,7 @@
 #include "book.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <unordered_set>
 #include <utility>
@@ -648,16 +649,31 @@ void Book::install_reservation(ReservationRecord reservation) {
 }
 
 Book::Evicted Book::evict_before(std::uint64_t period) {
+  begin_sweep();
+  return sweep_step(period, std::numeric_limits<std::size_t>::max());
+}
+
+Book::Evicted Book::sweep_step(std::uint64_t period, std::size_t buckets) {
   Evicted evicted;
-  for (auto it = tasks_.begin(); it != tasks_.end();) {
-    const TaskState& t = it->second;
-    if (t.used < period && t.stored && t.in_flight == 0) {
-      it = tasks_.erase(it);
-      ++evicted.tasks;
-    } else {
-      ++it;
+  // Bucket by bucket, so a step can stop anywhere and the next go on from there with no
+  // iterator kept in between. An insert between steps may rehash the map: the walk then skips
+  // or repeats a few entries, which only delays or repeats a decision.
+  std::vector<const TaskKey*> tasks;
+  const std::size_t task_end =
+      std::min(tasks_.bucket_count(), sweep_tasks_at_ + std::min(buckets, tasks_.bucket_count()));
+  for (; sweep_tasks_at_ < task_end; ++sweep_tasks_at_) {
+    for (auto it = tasks_.begin(sweep_tasks_at_); it != tasks_.end(sweep_tasks_at_); ++it) {
+      const TaskState& t = it->second;
+      if (t.used < period && t.stored && t.in_flight == 0) {
+        tasks.push_back(&it->first);
+      }
     }
   }
+  for (const TaskKey* key : tasks) {
+    tasks_.erase(tasks_.find(*key));  // found first: the key dies with its node
+  }
+  evicted.tasks = tasks.size();
+
   // A live reservation points at its windows' counters (and settles into them even when they
   // hold nothing, for a call reserved at no cost): those stay, whatever their stamp.
   std::unordered_set<const Counter*> held;
@@ -667,18 +683,26 @@ Book::Evicted Book::evict_before(std::uint64_t period) {
                                                               : find_counter(h.record.scopes[i]));
     }
   }
-  for (auto it = spend_.begin(); it != spend_.end();) {
-    const Counter& c = it->second;
-    if (c.used < period && c.reserved == MicroUsd{0} && !held.contains(&c)) {
-      it = spend_.erase(it);
-      ++evicted.windows;
-    } else {
-      ++it;
+  std::vector<const SpendKey*> windows;
+  const std::size_t window_end =
+      std::min(spend_.bucket_count(), sweep_windows_at_ + std::min(buckets, spend_.bucket_count()));
+  for (; sweep_windows_at_ < window_end; ++sweep_windows_at_) {
+    for (auto it = spend_.begin(sweep_windows_at_); it != spend_.end(sweep_windows_at_); ++it) {
+      const Counter& c = it->second;
+      if (c.used < period && c.reserved == MicroUsd{0} && !held.contains(&c)) {
+        windows.push_back(&it->first);
+      }
     }
   }
+  for (const SpendKey* key : windows) {
+    spend_.erase(spend_.find(*key));
+  }
+  evicted.windows = windows.size();
   if (evicted.windows > 0) {
     recent_windows_.known = false;  // its counters may be gone
   }
+  evicted.done =
+      sweep_tasks_at_ >= tasks_.bucket_count() && sweep_windows_at_ >= spend_.bucket_count();
   return evicted;
 }
 

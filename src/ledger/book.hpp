@@ -100,6 +100,7 @@ class Book {
   struct Evicted {
     std::size_t tasks = 0;
     std::size_t windows = 0;
+    bool done = false;  ///< the sweep has looked at everything (sweep_step)
   };
   /** Forgets the tasks and spend windows last touched before `period` that nothing in flight
    *  needs: a task with no call in flight whose row is stored, a window no live reservation
@@ -107,6 +108,12 @@ class Book {
    *  restart, the next time an operation needs it (the owner's has_task / install_task). Call
    *  it only when every row the book handed out is in the database. */
   Evicted evict_before(std::uint64_t period);
+  /** The same in steps, so that no single call holds the owner up for long: begin_sweep()
+   *  starts a walk through both maps, and each sweep_step() looks at up to `buckets` more
+   *  buckets of each, from where the last one stopped, until it returns done. Operations may
+   *  run between steps (what they touch is stamped with a newer period and stays). */
+  void begin_sweep() { sweep_tasks_at_ = sweep_windows_at_ = 0; }
+  Evicted sweep_step(std::uint64_t period, std::size_t buckets);
   std::size_t reservation_count() const { return reservations_.size(); }
   std::uint64_t overruns() const { return overruns_; }
 
@@ -204,6 +211,8 @@ class Book {
   std::uint64_t next_id_ = 1;
   std::uint64_t overruns_ = 0;
   std::uint64_t period_ = 0;
+  std::size_t sweep_tasks_at_ = 0;    ///< the next bucket of tasks_ a sweep step looks at
+  std::size_t sweep_windows_at_ = 0;  ///< the next bucket of spend_ a sweep step looks at
 };
 
 }  // namespace governor::ledger

@@ -193,14 +193,25 @@ void SqliteLedger::sweep_cache(TimePoint now) {
   if (cache_idle_.count() > 0) {
     if (!last_sweep_ || now < *last_sweep_) {
       last_sweep_ = now;  // the first batch, or the wall clock stepped back: start counting here
-    } else if (now - *last_sweep_ >= cache_idle_) {
-      // Everything the book handed out is committed (or, after a failed batch, the book was
-      // rebuilt from the database): what it forgets, it can load again.
-      const Book::Evicted evicted = book_.evict_before(sweep_period_);
+    } else if (!sweep_threshold_ && now - *last_sweep_ >= cache_idle_) {
+      // What the period since the last sweep did not touch goes; from now on a new period
+      // stamps what operations touch, so it stays.
+      sweep_threshold_ = sweep_period_;
       sweep_period_ = book_.begin_period();
+      book_.begin_sweep();
       last_sweep_ = now;
+    }
+    if (sweep_threshold_) {
+      // A step per batch: a book of 100k idle tasks takes some 60 ms to forget, spread over a
+      // few hundred batches instead of held against one. Everything the book handed out is
+      // committed here (or, after a failed batch, the book was rebuilt from the database):
+      // what it forgets, it can load again.
+      const Book::Evicted evicted = book_.sweep_step(*sweep_threshold_, kSweepBuckets);
       if (evicted.windows > 0) {
         spend_ensured_.reset();  // the windows it names may be gone
+      }
+      if (evicted.done) {
+        sweep_threshold_.reset();
       }
       evicted_tasks_.fetch_add(evicted.tasks, std::memory_order_relaxed);
       evicted_windows_.fetch_add(evicted.windows, std::memory_order_relaxed);
@@ -579,6 +590,7 @@ void SqliteLedger::rebuild() {
   WriteSet rolled_back = std::exchange(writes_, WriteSet{});
   spend_ensured_.reset();
   sweep_period_ = 0;  // the new book's periods start again (its first sweep forgets nothing)
+  sweep_threshold_.reset();
   book_.set_next_reservation_id(before.next_reservation_id());
   degraded_ = true;
   auto live = store_->load_reservations();

@@ -149,6 +149,10 @@ class SqliteLedger final : public Ledger {
   TimePoint batch_time_{};               ///< the clock's time for the last batch
   std::optional<TimePoint> last_sweep_;  ///< unset until the first batch
   std::uint64_t sweep_period_ = 0;       ///< the book's period since the last sweep
+  /// While a sweep is under way: what it forgets was last touched before this period.
+  std::optional<std::uint64_t> sweep_threshold_;
+  /** Buckets of each of the book's maps one sweep step looks at (a few hundred entries). */
+  static constexpr std::size_t kSweepBuckets = 256;
   /** The tenant, session and time whose spend windows the book was last made to hold. */
   struct EnsuredWindows {
     std::string tenant;

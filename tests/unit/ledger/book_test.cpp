@@ -413,6 +413,42 @@ TEST(BookEvict, ForgetsWhatNoPeriodTouchedAndKeepsWhatIsInFlight) {
   EXPECT_EQ(book.window_count(), 0u);
 }
 
+TEST(BookEvict, ASweepInStepsForgetsAllThatIsIdleAndSparesWhatIsTouchedMeanwhile) {
+  Book book;
+  constexpr int kTasks = 300;
+  for (int i = 0; i < kTasks; ++i) {
+    ReserveRequest r = call("t" + std::to_string(i));
+    r.session = "s" + std::to_string(i);
+    book.settle(settlement(grant_of(book.reserve(r, kNoon).outcome).reservation, 1));
+  }
+  const std::uint64_t idle_before = book.begin_period();
+  book.begin_sweep();
+  std::size_t tasks = 0;
+  std::size_t windows = 0;
+  std::size_t steps = 0;
+  bool touched_before_its_turn = false;
+  for (bool done = false; !done; ++steps) {
+    const Book::Evicted step = book.sweep_step(idle_before, 16);
+    tasks += step.tasks;
+    windows += step.windows;
+    done = step.done;
+    if (steps == 2) {
+      // A call between two steps: its task and windows are stamped with the new period. (Had
+      // an earlier step forgotten its task already, the book makes it again.)
+      touched_before_its_turn = book.has_task(TaskKey{"acme", "t299"});
+      ReserveRequest again = call("t299");
+      again.session = "s299";
+      book.settle(settlement(grant_of(book.reserve(again, kNoon).outcome).reservation, 1));
+    }
+  }
+  EXPECT_GT(steps, 3u) << "16 buckets a step cannot hold 300 tasks";
+  EXPECT_TRUE(book.has_task(TaskKey{"acme", "t299"}));
+  EXPECT_EQ(book.task_count(), 1u);
+  EXPECT_EQ(book.window_count(), 3u) << "t299's session, the tenant's day and month";
+  EXPECT_EQ(tasks, touched_before_its_turn ? kTasks - 1u : kTasks);
+  EXPECT_GE(windows, kTasks - 1u) << "every other session";
+}
+
 TEST(BookEvict, AWindowAZeroCostCallHoldsIsKeptThoughItHoldsNothing) {
   Book book;
   ReserveRequest free_call = call();
