@@ -126,9 +126,16 @@ start_fixed_upstream() {
   upstream_port="$started_port"
 }
 
+# The Governor configurations the benchmarks compare (write_governor_config's modes).
+bench_modes="plain budgets nometrics routing"
+is_bench_mode() { [[ " $bench_modes " == *" $1 "* ]]; }
+
 # Writes Governor's bench config for mode $1 to $tmp/governor.yaml, in front of the fixed upstream:
-#   plain:   `ledger: {backend: none}`, as the `governor` row of bench/proxy/run
-#   budgets: a policy that never refuses and the SQLite ledger in $tmp, as its `budgets` row
+#   plain:     `ledger: {backend: none}`, as the `governor` row of bench/proxy/run
+#   budgets:   a policy that never refuses and the SQLite ledger in $tmp, as its `budgets` row
+#   nometrics: plain with `metrics: {enabled: false}`, as its `nometrics` row
+#   routing:   plain with the shipped prompt model deciding every call (a step rule keeps it on
+#              the fixed upstream), as its `routing` row
 # then checks it with `governor check`.
 write_governor_config() {
   render "$here/governor.yaml.in" "$tmp/governor.yaml" "FIXED_PORT=$upstream_port" "SIM_PORT=1"
@@ -141,7 +148,14 @@ write_governor_config() {
         >>"$tmp/governor.yaml"
       ;;
     plain) echo 'ledger: {backend: none}' >>"$tmp/governor.yaml" ;;
-    *) die "mode must be plain or budgets, got '$1'" ;;
+    nometrics) printf 'ledger: {backend: none}\nmetrics: {enabled: false}\n' >>"$tmp/governor.yaml" ;;
+    routing)
+      mkdir -p "$tmp/routing-policies"
+      printf 'name: default\nrouting:\n  model: %s\n  lambda: 0\n  steps: {act: {max_tier: cheap}}\n' \
+        "$root/policies/models/prompt_router.json" >"$tmp/routing-policies/default.yaml"
+      printf 'policies: {dir: %s}\nledger: {backend: none}\n' "$tmp/routing-policies" >>"$tmp/governor.yaml"
+      ;;
+    *) die "mode must be one of: $bench_modes; got '$1'" ;;
   esac
   "$governor" check -c "$tmp/governor.yaml" >"$tmp/check.log" 2>&1 || {
     cat "$tmp/check.log" >&2
