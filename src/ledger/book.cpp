@@ -17,6 +17,29 @@ MicroUsd at_least_zero(MicroUsd m) {
   return std::max(m, MicroUsd{0});
 }
 
+/** Erases the entries of `map` that `idle` picks in its next `buckets` buckets from `cursor`
+ *  (which it advances), and returns how many. Bucket by bucket, so a sweep can stop anywhere
+ *  and go on from there later with no iterator kept in between; an insert meanwhile may rehash
+ *  the map, and the walk then skips or repeats a few entries, which only delays or repeats a
+ *  decision. */
+template <class Map, class Idle>
+std::size_t erase_idle(Map& map, std::size_t& cursor, std::size_t buckets, const Idle& idle) {
+  std::vector<const typename Map::key_type*> victims;
+  const std::size_t end =
+      std::min(map.bucket_count(), cursor + std::min(buckets, map.bucket_count()));
+  for (; cursor < end; ++cursor) {
+    for (auto it = map.begin(cursor); it != map.end(cursor); ++it) {
+      if (idle(it->second)) {
+        victims.push_back(&it->first);
+      }
+    }
+  }
+  for (const auto* key : victims) {
+    map.erase(map.find(*key));  // found first: the key dies with its node
+  }
+  return victims.size();
+}
+
 /** What is left of an earmark after its own step type has drawn on it. */
 MicroUsd outstanding(MicroUsd earmark, MicroUsd used) {
   return at_least_zero(earmark - used);
@@ -655,25 +678,9 @@ Book::Evicted Book::evict_before(std::uint64_t period) {
 
 Book::Evicted Book::sweep_step(std::uint64_t period, std::size_t buckets) {
   Evicted evicted;
-  // Bucket by bucket, so a step can stop anywhere and the next go on from there with no
-  // iterator kept in between. An insert between steps may rehash the map: the walk then skips
-  // or repeats a few entries, which only delays or repeats a decision.
-  std::vector<const TaskKey*> tasks;
-  const std::size_t task_end =
-      std::min(tasks_.bucket_count(), sweep_tasks_at_ + std::min(buckets, tasks_.bucket_count()));
-  for (; sweep_tasks_at_ < task_end; ++sweep_tasks_at_) {
-    for (auto it = tasks_.begin(sweep_tasks_at_); it != tasks_.end(sweep_tasks_at_); ++it) {
-      const TaskState& t = it->second;
-      if (t.used < period && t.stored && t.in_flight == 0) {
-        tasks.push_back(&it->first);
-      }
-    }
-  }
-  for (const TaskKey* key : tasks) {
-    tasks_.erase(tasks_.find(*key));  // found first: the key dies with its node
-  }
-  evicted.tasks = tasks.size();
-
+  evicted.tasks = erase_idle(tasks_, sweep_tasks_at_, buckets, [&](const TaskState& t) {
+    return t.used < period && t.stored && t.in_flight == 0;
+  });
   // A live reservation points at its windows' counters (and settles into them even when they
   // hold nothing, for a call reserved at no cost): those stay, whatever their stamp.
   std::unordered_set<const Counter*> held;
@@ -683,21 +690,9 @@ Book::Evicted Book::sweep_step(std::uint64_t period, std::size_t buckets) {
                                                               : find_counter(h.record.scopes[i]));
     }
   }
-  std::vector<const SpendKey*> windows;
-  const std::size_t window_end =
-      std::min(spend_.bucket_count(), sweep_windows_at_ + std::min(buckets, spend_.bucket_count()));
-  for (; sweep_windows_at_ < window_end; ++sweep_windows_at_) {
-    for (auto it = spend_.begin(sweep_windows_at_); it != spend_.end(sweep_windows_at_); ++it) {
-      const Counter& c = it->second;
-      if (c.used < period && c.reserved == MicroUsd{0} && !held.contains(&c)) {
-        windows.push_back(&it->first);
-      }
-    }
-  }
-  for (const SpendKey* key : windows) {
-    spend_.erase(spend_.find(*key));
-  }
-  evicted.windows = windows.size();
+  evicted.windows = erase_idle(spend_, sweep_windows_at_, buckets, [&](const Counter& c) {
+    return c.used < period && c.reserved == MicroUsd{0} && !held.contains(&c);
+  });
   if (evicted.windows > 0) {
     recent_windows_.known = false;  // its counters may be gone
   }

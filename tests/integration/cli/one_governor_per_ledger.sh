@@ -4,19 +4,8 @@
 # a new one starts on the same directory (no stale lock).
 set -euo pipefail
 governor=$1
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-wait_for_file() {
-  for _ in $(seq 1 500); do [[ -s "$1" ]] && return 0; sleep 0.02; done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
+# shellcheck source=processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 mkdir -p "$tmp/policies"
 printf 'name: default\ntask: {total_dollars: 1}\n' >"$tmp/policies/default.yaml"

@@ -4,19 +4,8 @@
 set -euo pipefail
 governor=$1
 sim=$2
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-wait_for_file() {
-  for _ in $(seq 1 500); do [[ -s "$1" ]] && return 0; sleep 0.02; done
-  echo "timed out waiting for $1" >&2
-  return 1
-}
+# shellcheck source=processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 wait_for_log() {
   for _ in $(seq 1 250); do grep -q "$1" "$tmp/gov.log" && return 0; sleep 0.02; done
   echo "log never said: $1" >&2
@@ -49,7 +38,7 @@ ledger: {data_dir: data}
 YAML
 "$governor" serve -c "$tmp/governor.yaml" --port-file "$tmp/gov.port" >"$tmp/gov.log" 2>&1 &
 gov=$!
-pids+=($gov)
+pids+=("$gov")
 wait_for_file "$tmp/gov.port"
 port=$(cat "$tmp/gov.port")
 [[ $(call a) == 200 ]] || { echo "first call failed"; exit 1; }

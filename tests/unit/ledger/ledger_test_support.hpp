@@ -166,11 +166,15 @@ T await(net::awaitable<T> op) {
 
 /** Opens a ledger and fails the test (returning null) when it cannot be opened. */
 inline LedgerPtr open_ledger(const std::string& path, const ManualClock* clock = nullptr,
-                             std::size_t* reconciled = nullptr) {
+                             std::size_t* reconciled = nullptr,
+                             std::optional<std::chrono::milliseconds> cache_idle = std::nullopt) {
   SqliteLedgerOptions options;
   options.path = path;
   if (clock != nullptr) {
     options.clock = clock->clock();
+  }
+  if (cache_idle) {
+    options.cache_idle = *cache_idle;
   }
   OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
   EXPECT_TRUE(opened.error.empty()) << opened.error;

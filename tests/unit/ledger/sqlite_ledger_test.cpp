@@ -658,13 +658,9 @@ TEST(SqliteLedgerDurability, AOneStepCallIsStoredWhenItSettles) {
 TEST(SqliteLedgerCache, AnIdleTaskAndSessionLeaveMemoryAndComeBackWithTheirSpend) {
   TempDir dir;
   ManualClock clock{kNoon};
-  SqliteLedgerOptions options;
-  options.path = dir.file("ledger.db");
-  options.clock = clock.clock();
-  options.cache_idle = minutes(1);
-  OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
-  ASSERT_TRUE(opened.ledger) << opened.error;
-  Ledger& ledger = *opened.ledger;
+  const LedgerPtr opened = open_ledger(dir.file("ledger.db"), &clock, nullptr, minutes(1));
+  ASSERT_TRUE(opened);
+  Ledger& ledger = *opened;
   const config::SessionBudget session{usd(5000)};
   ReserveRequest r = call("t1");
   r.task_budget = task_budget(1000);
@@ -706,19 +702,15 @@ TEST(SqliteLedgerCache, AnIdleTaskAndSessionLeaveMemoryAndComeBackWithTheirSpend
 TEST(SqliteLedgerCache, ZeroKeepsEverything) {
   TempDir dir;
   ManualClock clock{kNoon};
-  SqliteLedgerOptions options;
-  options.path = dir.file("ledger.db");
-  options.clock = clock.clock();
-  options.cache_idle = milliseconds{0};
-  OpenLedgerResult opened = open_sqlite_ledger(std::move(options));
-  ASSERT_TRUE(opened.ledger) << opened.error;
+  const LedgerPtr ledger = open_ledger(dir.file("ledger.db"), &clock, nullptr, milliseconds{0});
+  ASSERT_TRUE(ledger);
   for (int hour = 0; hour < 3; ++hour) {
     clock.set(kNoon + hours(hour));
-    const Grant g = grant_of(await(opened.ledger->reserve(call("t" + std::to_string(hour)))));
-    await(opened.ledger->settle(settlement(g.reservation, 1)));
+    const Grant g = grant_of(await(ledger->reserve(call("t" + std::to_string(hour)))));
+    await(ledger->settle(settlement(g.reservation, 1)));
   }
-  EXPECT_EQ(opened.ledger->stats().evicted_tasks, 0u);
-  EXPECT_EQ(opened.ledger->stats().cached_tasks, 3u);
+  EXPECT_EQ(ledger->stats().evicted_tasks, 0u);
+  EXPECT_EQ(ledger->stats().cached_tasks, 3u);
 }
 
 TEST(SqliteLedgerWindows, ADayRollsOverAndAnOldReservationSettlesIntoItsDay) {
