@@ -10,7 +10,7 @@ die() {
 note() { echo "bench: $*" >&2; }
 
 # The I/O backend a Governor binary was built for (CMake picks io_uring where the machine allows
-# it): io_uring when it links liburing, else epoll. Figures of the two differ by 12-18%.
+# it): io_uring when it links liburing, else epoll. Figures of the two differ by 14-18%.
 io_backend_of() {
   if ldd "$1" 2>/dev/null | grep -q liburing; then echo io_uring; else echo epoll; fi
 }
