@@ -217,6 +217,10 @@ void SqliteLedger::sweep_cache(TimePoint now) {
       evicted_windows_.fetch_add(evicted.windows, std::memory_order_relaxed);
     }
   }
+  publish_book_size();
+}
+
+void SqliteLedger::publish_book_size() {
   cached_tasks_.store(book_.task_count(), std::memory_order_relaxed);
   cached_windows_.store(book_.window_count(), std::memory_order_relaxed);
 }
@@ -268,8 +272,10 @@ void SqliteLedger::process(std::vector<Op>& batch) {
 }
 
 void SqliteLedger::complete(std::vector<Op>& batch) {
-  // First the counters and the retries: what is left undelivered after this is completed (a
+  // First the counters, the book's size and the retries, so that a caller who has its result
+  // reads statistics that include it; what is left undelivered after this is completed (a
   // settlement moved to retry_ has no handler left either).
+  publish_book_size();
   for (Op& op : batch) {
     std::visit(
         [&](auto& o) {

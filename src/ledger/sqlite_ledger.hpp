@@ -133,6 +133,8 @@ class SqliteLedger final : public Ledger {
   /** Between batches: once per cache_idle_, drops what the book has not touched since the last
    *  sweep (SqliteLedgerOptions::cache_idle), and publishes the book's size. */
   void sweep_cache(TimePoint now);
+  /** Publishes how many tasks and windows the book holds (LedgerStats::cached_*). */
+  void publish_book_size();
 
   StorePtr store_;
   WallClock clock_;
