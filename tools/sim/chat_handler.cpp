@@ -250,7 +250,8 @@ net::awaitable<After> handle_chat(Connection& connection, const Request& request
   if (plan.success) {
     grade = grade_request(body, chat.model, *plan.success, state);
   }
-  const auto answer = generate_answer(chat, plan.tokens, grade);
+  auto answer = generate_answer(chat, plan.tokens, grade);
+  answer.reasoning_tokens = plan.reasoning_tokens.value_or(0);
   ResponseMeta meta;
   meta.id = "chatcmpl-" + base62_id(fnv1a(request.body()), 29);
   meta.created = static_cast<std::int64_t>(std::time(nullptr));

@@ -11,8 +11,9 @@ namespace {
 constexpr std::string_view kOpen = "[[sim";
 constexpr std::string_view kClose = "]]";
 constexpr std::string_view kKnownKeys =
-    "status, retry_after, fail_times, only_model, delay_ms, ttft_ms, tps, tokens, stall_after, "
-    "stall_ms, reset_after, malformed, close_after_response, no_usage, success";
+    "status, retry_after, fail_times, only_model, delay_ms, ttft_ms, tps, tokens, "
+    "reasoning_tokens, stall_after, stall_ms, reset_after, malformed, close_after_response, "
+    "no_usage, success";
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -99,6 +100,9 @@ std::optional<DirectiveError> apply_key(std::string_view key, std::string_view v
   }
   if (key == "tokens") {
     return read_unsigned(key, value, 0, 100'000, out.tokens);
+  }
+  if (key == "reasoning_tokens") {
+    return read_unsigned(key, value, 0, 1'000'000, out.reasoning_tokens);
   }
   if (key == "stall_after") {
     return read_unsigned(key, value, 0, 1'000'000, out.stall_after);
@@ -228,6 +232,7 @@ std::optional<DirectiveError> plan_faults(const std::vector<Directive>& directiv
     take(d.ttft_ms, out.ttft_ms);
     take(d.tps, out.tps);
     take(d.tokens, out.tokens);
+    take(d.reasoning_tokens, out.reasoning_tokens);
     take(d.stall_after, out.stall_after);
     take(d.stall_ms, out.stall_ms);
     take(d.reset_after, out.reset_after);

@@ -20,6 +20,7 @@ struct Directive {
   std::optional<unsigned> ttft_ms;
   std::optional<double> tps;
   std::optional<unsigned> tokens;
+  std::optional<unsigned> reasoning_tokens;
   std::optional<unsigned> stall_after;
   std::optional<unsigned> stall_ms;
   std::optional<unsigned> reset_after;
@@ -58,6 +59,7 @@ struct FaultPlan {
   std::optional<unsigned> ttft_ms;
   std::optional<double> tps;
   std::optional<unsigned> tokens;
+  std::optional<unsigned> reasoning_tokens;
   std::optional<unsigned> stall_after;
   std::optional<unsigned> stall_ms;
   std::optional<unsigned> reset_after;
@@ -68,7 +70,8 @@ struct FaultPlan {
 
   /** Whether any fault (not a pacing override) is planned; fail_times counts these. */
   bool has_faults() const noexcept;
-  /** Drops the faults and keeps the pacing overrides (ttft_ms, tps, tokens). */
+  /** Drops the faults and keeps the pacing overrides (ttft_ms, tps, tokens) and the billed
+   *  reasoning_tokens. */
   void clear_faults() noexcept;
 
   bool operator==(const FaultPlan&) const = default;

@@ -46,8 +46,13 @@ struct Answer {
   std::string finish_reason;           ///< "stop", "length" or "tool_calls"
   std::vector<TokenLogprob> logprobs;  ///< one per piece for content answers with logprobs on
   unsigned prompt_tokens = 0;
+  /** Hidden tokens billed on top of the pieces (a reasoning model's thinking), never sent. */
+  unsigned reasoning_tokens = 0;
 
-  unsigned completion_tokens() const noexcept { return static_cast<unsigned>(pieces.size()); }
+  /** What the usage bills: the pieces and the hidden reasoning tokens. */
+  unsigned completion_tokens() const noexcept {
+    return static_cast<unsigned>(pieces.size()) + reasoning_tokens;
+  }
   /** The pieces joined: the message content (or the tool call's arguments). */
   std::string text() const;
 };

@@ -122,7 +122,7 @@ ordered_json usage_json(const Answer& answer) {
   usage["completion_tokens"] = answer.completion_tokens();
   usage["total_tokens"] = answer.prompt_tokens + answer.completion_tokens();
   usage["prompt_tokens_details"] = {{"cached_tokens", 0}, {"audio_tokens", 0}};
-  usage["completion_tokens_details"] = {{"reasoning_tokens", 0},
+  usage["completion_tokens_details"] = {{"reasoning_tokens", answer.reasoning_tokens},
                                         {"audio_tokens", 0},
                                         {"accepted_prediction_tokens", 0},
                                         {"rejected_prediction_tokens", 0}};

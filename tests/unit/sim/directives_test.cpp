@@ -9,7 +9,8 @@ TEST(Directives, ParsesEveryKey) {
   Directive d;
   ASSERT_FALSE(parse_directive(
       "status=429 retry_after=3 fail_times=2 only_model=m delay_ms=10 ttft_ms=20 tps=7.5 "
-      "tokens=9 stall_after=1 stall_ms=30 reset_after=4 malformed=1 close_after_response=true "
+      "tokens=9 reasoning_tokens=11 stall_after=1 stall_ms=30 reset_after=4 malformed=1 "
+      "close_after_response=true "
       "no_usage=0 success=0.25",
       d));
   EXPECT_EQ(d.status, 429U);
@@ -20,6 +21,7 @@ TEST(Directives, ParsesEveryKey) {
   EXPECT_EQ(d.ttft_ms, 20U);
   EXPECT_EQ(d.tps, 7.5);
   EXPECT_EQ(d.tokens, 9U);
+  EXPECT_EQ(d.reasoning_tokens, 11U);
   EXPECT_EQ(d.stall_after, 1U);
   EXPECT_EQ(d.stall_ms, 30U);
   EXPECT_EQ(d.reset_after, 4U);

@@ -55,5 +55,17 @@ TEST(Wire, CompletionKeepsOpenAiKeyOrder) {
       << body;
 }
 
+TEST(Wire, ReasoningTokensAreBilledButNeverSent) {
+  Answer answer = three_tokens();
+  answer.reasoning_tokens = 40;
+  const auto usage = usage_json(answer);
+  EXPECT_EQ(usage["completion_tokens"], 43);
+  EXPECT_EQ(usage["total_tokens"], 52);
+  EXPECT_EQ(usage["completion_tokens_details"]["reasoning_tokens"], 40);
+  const auto body = completion_json(meta(), answer);
+  EXPECT_EQ(body["choices"][0]["message"]["content"], "Hi there.");
+  EXPECT_EQ(body["usage"]["completion_tokens"], 43);
+}
+
 }  // namespace
 }  // namespace governor::sim
