@@ -477,7 +477,8 @@ Remaining Book::settle(const Settlement& s, Effects& fx) {
   // Truth wins: the real cost is charged even when it is above what was reserved.
   const MicroUsd cost = at_least_zero(s.cost);
   if (cost > res.amount) {
-    ++overruns_;
+    ++overruns_.count;
+    overruns_.amount += cost - res.amount;
   }
 
   fx.reservation_removed = res.id;

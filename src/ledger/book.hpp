@@ -115,7 +115,12 @@ class Book {
   void begin_sweep() { sweep_tasks_at_ = sweep_windows_at_ = 0; }
   Evicted sweep_step(std::uint64_t period, std::size_t buckets);
   std::size_t reservation_count() const { return reservations_.size(); }
-  std::uint64_t overruns() const { return overruns_; }
+  /** Settlements whose cost was above their reservation, and by how much in all. */
+  struct Overruns {
+    std::uint64_t count = 0;
+    MicroUsd amount{0};  ///< the sum of each one's cost less its reservation
+  };
+  const Overruns& overruns() const { return overruns_; }
 
  private:
   struct Counter {
@@ -209,7 +214,7 @@ class Book {
   std::unordered_map<std::uint64_t, Held> reservations_;
   RecentWindows recent_windows_;
   std::uint64_t next_id_ = 1;
-  std::uint64_t overruns_ = 0;
+  Overruns overruns_;
   std::uint64_t period_ = 0;
   std::size_t sweep_tasks_at_ = 0;    ///< the next bucket of tasks_ a sweep step looks at
   std::size_t sweep_windows_at_ = 0;  ///< the next bucket of spend_ a sweep step looks at

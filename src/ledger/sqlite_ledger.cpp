@@ -137,6 +137,7 @@ LedgerStats SqliteLedger::stats() const {
   s.refusals = refusals_.load(std::memory_order_relaxed);
   s.settlements = settlements_.load(std::memory_order_relaxed);
   s.overruns = overruns_.load(std::memory_order_relaxed);
+  s.overrun_amount = MicroUsd{overrun_micros_.load(std::memory_order_relaxed)};
   s.commits = commits_.load(std::memory_order_relaxed);
   s.batched_ops = batched_ops_.load(std::memory_order_relaxed);
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
@@ -231,7 +232,7 @@ void SqliteLedger::process(std::vector<Op>& batch) {
   }
   const TimePoint now = clock_();
   batch_time_ = now;
-  batch_overruns_ = 0;
+  batch_overruns_ = {};
   batch_ok_ = !degraded_ && store_->begin();
   writes_.clear();
   for (Op& op : batch) {
@@ -255,7 +256,8 @@ void SqliteLedger::process(std::vector<Op>& batch) {
       }
       commits_.fetch_add(1, std::memory_order_relaxed);
       batched_ops_.fetch_add(writes, std::memory_order_relaxed);
-      overruns_.fetch_add(batch_overruns_, std::memory_order_relaxed);
+      overruns_.fetch_add(batch_overruns_.count, std::memory_order_relaxed);
+      overrun_micros_.fetch_add(batch_overruns_.amount.micros(), std::memory_order_relaxed);
     }
   }
   if (!batch_ok_) {
@@ -449,10 +451,11 @@ void SqliteLedger::apply(SettleOp& op, TimePoint) {
   if (!batch_ok_) {
     return;
   }
-  const std::uint64_t overruns = book_.overruns();
+  const Book::Overruns before = book_.overruns();
   Effects& effects = fresh_effects();
   op.result = book_.settle(*op.payload, effects);
-  batch_overruns_ += book_.overruns() - overruns;
+  batch_overruns_.count += book_.overruns().count - before.count;
+  batch_overruns_.amount += book_.overruns().amount - before.amount;
   if (!effects.empty()) {
     op.wrote = true;
     writes_.add(std::move(effects));

@@ -146,7 +146,7 @@ class SqliteLedger final : public Ledger {
   Book book_;
   bool batch_ok_ = true;   ///< no load or write of the current batch has failed
   bool degraded_ = false;  ///< the book could not be rebuilt: refuse until it can
-  std::uint64_t batch_overruns_ = 0;
+  Book::Overruns batch_overruns_;
   std::vector<Op> retry_;                ///< settlements to apply again in the next batch
   TimePoint batch_time_{};               ///< the clock's time for the last batch
   std::optional<TimePoint> last_sweep_;  ///< unset until the first batch
@@ -192,6 +192,7 @@ class SqliteLedger final : public Ledger {
   std::atomic<std::uint64_t> refusals_{0};
   std::atomic<std::uint64_t> settlements_{0};
   std::atomic<std::uint64_t> overruns_{0};
+  std::atomic<std::int64_t> overrun_micros_{0};
   std::atomic<std::uint64_t> commits_{0};
   std::atomic<std::uint64_t> batched_ops_{0};
   std::atomic<std::size_t> queue_depth_{0};

@@ -40,12 +40,20 @@ Response status_response(const Call& ex) {
   nlohmann::json ledger = nullptr;
   if (services.ledger) {
     const auto s = services.ledger->stats();
-    ledger = {{"reservations", s.reservations},     {"refusals", s.refusals},
-              {"settlements", s.settlements},       {"commits", s.commits},
-              {"batched_ops", s.batched_ops},       {"queue_depth", s.queue_depth},
-              {"last_commit_us", s.last_commit_us}, {"checkpoints", s.checkpoints},
-              {"cached_tasks", s.cached_tasks},     {"cached_windows", s.cached_windows},
-              {"evicted_tasks", s.evicted_tasks},   {"evicted_windows", s.evicted_windows}};
+    ledger = {{"reservations", s.reservations},
+              {"refusals", s.refusals},
+              {"settlements", s.settlements},
+              {"overruns", s.overruns},
+              {"overrun_usd", static_cast<double>(s.overrun_amount.micros()) / 1e6},
+              {"commits", s.commits},
+              {"batched_ops", s.batched_ops},
+              {"queue_depth", s.queue_depth},
+              {"last_commit_us", s.last_commit_us},
+              {"checkpoints", s.checkpoints},
+              {"cached_tasks", s.cached_tasks},
+              {"cached_windows", s.cached_windows},
+              {"evicted_tasks", s.evicted_tasks},
+              {"evicted_windows", s.evicted_windows}};
   }
   const nlohmann::json body = {
       {"policies", names}, {"ledger", ledger}, {"draining", ex.worker.draining()}};
@@ -62,6 +70,7 @@ Response metrics_response(const Call& ex) {
     const auto stats = services.ledger->stats();
     services.metrics->set_ledger_queue_depth(stats.queue_depth);
     services.metrics->set_ledger_checkpoints(stats.checkpoints);
+    services.metrics->set_ledger_overruns(stats.overruns, stats.overrun_amount);
     services.metrics->set_ledger_cache(
         {stats.cached_tasks, stats.cached_windows, stats.evicted_tasks, stats.evicted_windows});
   }

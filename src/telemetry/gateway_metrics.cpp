@@ -41,18 +41,21 @@ struct MetricsNameHash {
  *  smaller total, from a scrape that lost the race, changes nothing. */
 class RaisedCounter {
  public:
-  explicit RaisedCounter(Counter& counter) : counter_(counter) {}
+  /** `unit`: what one of the total's steps is worth on the counter (1e-6 for micro-dollars
+   *  shown as dollars). */
+  explicit RaisedCounter(Counter& counter, double unit = 1.0) : counter_(counter), unit_(unit) {}
   void raise_to(std::uint64_t total) {
     std::uint64_t seen = seen_.load(std::memory_order_relaxed);
     while (total > seen && !seen_.compare_exchange_weak(seen, total, std::memory_order_relaxed)) {
     }
     if (total > seen) {
-      counter_.Increment(static_cast<double>(total - seen));
+      counter_.Increment(static_cast<double>(total - seen) * unit_);
     }
   }
 
  private:
   Counter& counter_;
+  double unit_;
   std::atomic<std::uint64_t> seen_{0};  ///< the total the counter has reached
 };
 
@@ -186,6 +189,20 @@ struct GatewayMetrics::Impl {
               "Checkpoints of the ledger's write-ahead log completed (each lets the log start "
               "again from its beginning).")
           .Register(registry);
+  prometheus::Family<Counter>& overruns_family =
+      prometheus::BuildCounter()
+          .Name("governor_ledger_overruns_total")
+          .Help(
+              "Settlements whose real cost was above the amount reserved for them: the upstream "
+              "billed more than the worst case that was held. Charged in full.")
+          .Register(registry);
+  prometheus::Family<Counter>& overrun_usd_family =
+      prometheus::BuildCounter()
+          .Name("governor_ledger_overrun_usd_total")
+          .Help(
+              "Dollars charged above their reservations, over all overruns: how far spend may "
+              "have passed a limit.")
+          .Register(registry);
   prometheus::Family<Gauge>& cached_family =
       prometheus::BuildGauge()
           .Name("governor_ledger_cached")
@@ -241,6 +258,8 @@ struct GatewayMetrics::Impl {
   Gauge& in_flight = in_flight_family.Add({});
   Gauge& queue_depth = queue_family.Add({});
   RaisedCounter checkpoints{checkpoints_family.Add({})};
+  RaisedCounter overruns{overruns_family.Add({})};
+  RaisedCounter overrun_usd{overrun_usd_family.Add({}), 1e-6};
   Gauge& cached_tasks = cached_family.Add({{"kind", "task"}});
   Gauge& cached_windows = cached_family.Add({{"kind", "window"}});
   RaisedCounter evicted_tasks{evictions_family.Add({{"kind", "task"}})};
@@ -385,6 +404,12 @@ void GatewayMetrics::set_ledger_queue_depth(std::size_t depth) {
 
 void GatewayMetrics::set_ledger_checkpoints(std::uint64_t total) {
   impl_->checkpoints.raise_to(total);
+}
+
+void GatewayMetrics::set_ledger_overruns(std::uint64_t count, MicroUsd amount) {
+  impl_->overruns.raise_to(count);
+  impl_->overrun_usd.raise_to(
+      static_cast<std::uint64_t>(std::max<std::int64_t>(amount.micros(), 0)));
 }
 
 void GatewayMetrics::set_ledger_cache(const LedgerCacheFigures& figures) {

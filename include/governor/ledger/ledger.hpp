@@ -201,6 +201,7 @@ struct LedgerStats {
   std::uint64_t refusals = 0;
   std::uint64_t settlements = 0;
   std::uint64_t overruns = 0;     ///< settlements that cost more than their reservation
+  MicroUsd overrun_amount{0};     ///< how much more, over all of them
   std::uint64_t commits = 0;      ///< transactions (each covers a batch of operations)
   std::uint64_t batched_ops = 0;  ///< operations written, over all commits
   std::size_t queue_depth = 0;    ///< operations waiting for the ledger thread now

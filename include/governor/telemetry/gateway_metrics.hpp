@@ -103,6 +103,9 @@ class GatewayMetrics {
   /** Advances governor_ledger_checkpoints_total to the ledger's own count (read just before a
    *  scrape; a smaller figure than the last, from a scrape that lost a race, changes nothing). */
   void set_ledger_checkpoints(std::uint64_t total);
+  /** Advances governor_ledger_overruns_total and governor_ledger_overrun_usd_total to the
+   *  ledger's own totals (ledger::LedgerStats::overruns and overrun_amount), as above. */
+  void set_ledger_overruns(std::uint64_t count, MicroUsd amount);
   /** The ledger's in-memory cache, read just before a scrape (ledger::LedgerStats). */
   struct LedgerCacheFigures {
     std::size_t tasks = 0;

@@ -122,11 +122,54 @@ TEST_F(MetricsEndpointTest, RealCallsOfEachKindMoveTheirMetrics) {
   EXPECT_EQ(metric_value(t, "governor_ledger_queue_depth"), 0);
   // A few calls write far less than the 1000 log pages that start a checkpoint.
   EXPECT_EQ(metric_value(t, "governor_ledger_checkpoints_total"), 0);
+  // Every answer came within the bound reserved for it.
+  EXPECT_EQ(metric_value(t, "governor_ledger_overruns_total"), 0);
+  EXPECT_EQ(metric_value(t, "governor_ledger_overrun_usd_total"), 0);
   // One-step tasks leave the book when they settle; their tenant's day and month stay (a
   // session-less call counts in no session), and nothing has been idle for ten minutes.
   EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "task"}}), 0);
   EXPECT_EQ(metric_value(t, "governor_ledger_cached", {{"kind", "window"}}), 2);
   EXPECT_EQ(metric_value(t, "governor_ledger_evictions_total", {{"kind", "task"}}), 0);
+}
+
+// An upstream that bills past the bound reserved for the call (a reasoning model's hidden
+// tokens, here the simulator's reasoning_tokens): the real cost is charged, and the overrun is
+// counted on /metrics and /admin/status with how much it came to.
+TEST_F(MetricsEndpointTest, AnUpstreamBillingPastItsReservationIsChargedAndCounted) {
+  start_with_policies();
+  auto c = client();
+  const auto r = c.post_json(
+      "/v1/chat/completions",
+      chat_body("auto", "think hard [[sim reasoning_tokens=4000]]", R"("max_tokens":5)"),
+      {{"X-Governor-Task", "deep-thought"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const MicroUsd cost = sum_costs({r});
+
+  TestClient reader(port());
+  const auto card = reader.request("GET", "/v1/tasks/deep-thought");
+  ASSERT_EQ(card.status, 200) << card.body;
+  const json step = json::parse(card.body)["steps"][0];
+  const double reserved = step["reserved_usd"].get<double>();
+  const int billed = json::parse(r.body)["usage"]["completion_tokens"].get<int>();
+  EXPECT_GT(billed, 4000) << "the answer's tokens and the 4000 hidden ones";
+  EXPECT_EQ(step["output_tokens"], billed);
+  EXPECT_GT(step["cost_usd"].get<double>(), reserved) << card.body;
+  EXPECT_NEAR(step["cost_usd"].get<double>(), static_cast<double>(cost.micros()) / 1e6, 1e-9);
+  EXPECT_NEAR(json::parse(card.body)["spent_usd"].get<double>(),
+              static_cast<double>(cost.micros()) / 1e6, 1e-9)
+      << "charged in full";
+
+  const std::string t = scrape_after(1);
+  EXPECT_EQ(metric_value(t, "governor_ledger_overruns_total"), 1) << t;
+  EXPECT_NEAR(*metric_value(t, "governor_ledger_overrun_usd_total"),
+              static_cast<double>(cost.micros()) / 1e6 - reserved, 1e-9);
+  TestClient admin(admin_port());
+  const auto status = admin.request("GET", "/admin/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  const json ledger = json::parse(status.body)["ledger"];
+  EXPECT_EQ(ledger["overruns"], 1);
+  EXPECT_NEAR(ledger["overrun_usd"].get<double>(),
+              static_cast<double>(cost.micros()) / 1e6 - reserved, 1e-9);
 }
 
 TEST_F(MetricsEndpointTest, NoTenantLabelWhenSwitchedOff) {

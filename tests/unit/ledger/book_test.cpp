@@ -355,7 +355,7 @@ TEST(BookSettle, ReleasesTheReservationAndChargesTheRealCostEverywhere) {
   EXPECT_EQ(g.remaining.task_spent, std::nullopt) << "only a settle reports it";
   EXPECT_EQ(g.binding, Scope::task) << "the task has the least left";
   EXPECT_EQ(book.reservation_count(), 0u);
-  EXPECT_EQ(book.overruns(), 0u);
+  EXPECT_EQ(book.overruns().count, 0u);
 
   const auto view = book.view(TaskKey{"acme", "t1"}, r.session_budget, r.tenant_budget, kNoon);
   ASSERT_TRUE(view);
@@ -469,7 +469,8 @@ TEST(BookSettle, CostAboveTheReservationIsChargedInFullAndCounted) {
   const Grant g = grant_of(book.reserve(r, kNoon).outcome);
   const auto settled = book.settle(settlement(g.reservation, 450));
   EXPECT_EQ(settled.outcome.task, usd(550));
-  EXPECT_EQ(book.overruns(), 1u);
+  EXPECT_EQ(book.overruns().count, 1u);
+  EXPECT_EQ(book.overruns().amount, usd(150)) << "450 charged against the 300 held";
 }
 
 TEST(BookSettle, UnknownOrRepeatedIdsAreIgnored) {

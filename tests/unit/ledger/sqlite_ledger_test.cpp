@@ -1011,6 +1011,7 @@ TEST(SqliteLedgerStats, CountsWhatHappened) {
   EXPECT_EQ(s.refusals, 1u);
   EXPECT_EQ(s.settlements, 2u);
   EXPECT_EQ(s.overruns, 1u);
+  EXPECT_EQ(s.overrun_amount, usd(50));
   EXPECT_EQ(s.batched_ops, 4u) << "two grants and two settlements wrote rows";
   EXPECT_EQ(s.commits, 4u) << "awaited one at a time: one commit each";
   EXPECT_EQ(s.queue_depth, 0u);

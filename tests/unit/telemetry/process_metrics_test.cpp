@@ -55,6 +55,18 @@ TEST_F(MetricsTest, LedgerCheckpointsFollowTheLedgersCountAndNeverGoBack) {
   EXPECT_EQ(metric_value(text(), "governor_ledger_checkpoints_total"), 5);
 }
 
+TEST_F(MetricsTest, LedgerOverrunsFollowTheLedgerInDollars) {
+  metrics.set_ledger_overruns(2, MicroUsd{1'250});
+  std::string t = text();
+  EXPECT_EQ(metric_value(t, "governor_ledger_overruns_total"), 2);
+  EXPECT_NEAR(*metric_value(t, "governor_ledger_overrun_usd_total"), 0.00125, 1e-12);
+  metrics.set_ledger_overruns(1, MicroUsd{1'000});  // a scrape that lost a race
+  metrics.set_ledger_overruns(3, MicroUsd{2'000'500});
+  t = text();
+  EXPECT_EQ(metric_value(t, "governor_ledger_overruns_total"), 3);
+  EXPECT_NEAR(*metric_value(t, "governor_ledger_overrun_usd_total"), 2.0005, 1e-9);
+}
+
 TEST_F(MetricsTest, LedgerCacheGaugesAndEvictionsFollowTheLedger) {
   metrics.set_ledger_cache({12, 5, 40, 7});
   std::string t = text();
@@ -112,6 +124,8 @@ TEST_F(MetricsTest, EveryFamilyHasHelpAndType) {
                            "governor_open_connections",
                            "governor_ledger_queue_depth",
                            "governor_ledger_checkpoints_total",
+                           "governor_ledger_overruns_total",
+                           "governor_ledger_overrun_usd_total",
                            "governor_ledger_cached",
                            "governor_ledger_evictions_total",
                            "governor_build_info"}) {
