@@ -44,7 +44,7 @@ Response status_response(const Call& ex) {
               {"refusals", s.refusals},
               {"settlements", s.settlements},
               {"overruns", s.overruns},
-              {"overrun_usd", static_cast<double>(s.overrun_amount.micros()) / 1e6},
+              {"overrun_usd", s.overrun_amount.dollars()},
               {"commits", s.commits},
               {"batched_ops", s.batched_ops},
               {"queue_depth", s.queue_depth},

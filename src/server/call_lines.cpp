@@ -46,7 +46,7 @@ json call_fields(const CallRecord& r) {
           {"input_tokens", r.usage.input_tokens},
           {"output_tokens", r.usage.output_tokens},
           {"usage_estimated", r.usage_estimated},
-          {"cost_usd", static_cast<double>(r.call_cost().micros()) / 1e6},
+          {"cost_usd", r.call_cost().dollars()},
           {"escalated", r.cascade ? json(to_string(r.cascade->outcome)) : json(nullptr)},
           {"budget_remaining", or_null(r.budget_remaining)},
           {"upstream_ttfb_us", r.upstream_first_byte.count()},

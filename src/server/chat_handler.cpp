@@ -62,7 +62,7 @@ std::uint32_t remember_call(TaskMemory& memory, std::string_view tenant, std::st
     lesson.retries = grant->retries;
   }
   if (const auto& remaining = budget.remaining(); remaining && remaining->task) {
-    lesson.budget_left = static_cast<double>(remaining->task->micros()) / 1e6;
+    lesson.budget_left = remaining->task->dollars();
   }
   lesson.messages_hash = hash;
   std::uint32_t calls = 0;

@@ -52,7 +52,7 @@ json cascade_json(const CascadeRecord& c) {
                          {"entropy", optional_json(a.entropy)},
                          {"input_tokens", a.usage.input_tokens},
                          {"output_tokens", a.usage.output_tokens},
-                         {"cost_usd", static_cast<double>(a.cost.micros()) / 1e6}});
+                         {"cost_usd", a.cost.dollars()}});
   }
   return {{"escalated", to_string(c.outcome)},
           {"reason", c.reason ? json(config::to_string(*c.reason)) : json(nullptr)},

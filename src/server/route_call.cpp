@@ -19,10 +19,6 @@ double dollars_per_token(const PricePerMillion& price) {
   return static_cast<double>(price.micros_per_million) / 1e12;
 }
 
-double dollars_of(MicroUsd amount) {
-  return static_cast<double>(amount.micros()) / 1e6;
-}
-
 bool has_signal(config::StepSignal signal, const routing::RouteInput& input, bool first_call) {
   switch (signal) {
     case config::StepSignal::first_call:
@@ -58,12 +54,12 @@ std::optional<double> budget_for_step(const RouteCallInput& in, StepType step) {
   }
   const auto& task = in.policy->task;
   double left =
-      in.brief && in.brief->budget_left ? *in.brief->budget_left : dollars_of(*task.total_dollars);
+      in.brief && in.brief->budget_left ? *in.brief->budget_left : task.total_dollars->dollars();
   if (step != StepType::summarize) {
-    left -= dollars_of(task.reserve_for_final_synthesis);
+    left -= task.reserve_for_final_synthesis.dollars();
   }
   if (step != StepType::handoff) {
-    left -= dollars_of(task.reserve_for_human_handoff);
+    left -= task.reserve_for_human_handoff.dollars();
   }
   return std::max(left, 0.0);
 }

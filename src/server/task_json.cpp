@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 json dollars(MicroUsd amount) {
-  return static_cast<double>(amount.micros()) / 1e6;
+  return amount.dollars();
 }
 
 json dollars_or_null(const std::optional<MicroUsd>& amount) {

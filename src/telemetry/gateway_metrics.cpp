@@ -26,10 +26,6 @@ double metrics_seconds_of(std::chrono::microseconds us) {
   return static_cast<double>(us.count()) / 1e6;
 }
 
-double metrics_dollars_of(MicroUsd amount) {
-  return static_cast<double>(amount.micros()) / 1e6;
-}
-
 /** Heterogeneous lookup by string_view in the per-upstream map (no key string built). */
 struct MetricsNameHash {
   using is_transparent = void;
@@ -319,10 +315,10 @@ void GatewayMetrics::on_call_finished(const CallOutcome& call) {
   }
   // A forwarded call was reserved and settled, at zero when it failed; a refused one was not.
   if (call.upstream_wait.count() > 0) {
-    i.call_spend.observe(metrics_dollars_of(call.cost + call.escalated_cost));
+    i.call_spend.observe((call.cost + call.escalated_cost).dollars());
   }
   if (call.task_spent) {
-    i.task_spend.observe(metrics_dollars_of(*call.task_spent));
+    i.task_spend.observe(call.task_spent->dollars());
   }
   if (call.model.empty()) {
     return;  // nothing was served: no tokens, no spend, no upstream timings
@@ -349,7 +345,7 @@ void GatewayMetrics::on_spend(std::string_view tenant, std::string_view model,
     s.output_tokens->Increment(static_cast<double>(output_tokens));
   }
   if (cost.micros() > 0) {
-    const double dollars = metrics_dollars_of(cost);
+    const double dollars = cost.dollars();
     if (i.options.tenant_label) {
       i.spend.get({tenant, model}).Increment(dollars);
     } else {

@@ -16,6 +16,9 @@ class MicroUsd {
   constexpr explicit MicroUsd(std::int64_t micros) : micros_(micros) {}
 
   constexpr std::int64_t micros() const { return micros_; }
+  /** As a floating-point figure in dollars, for JSON, metrics and the router's estimates; sums
+   *  stay in micro-dollars. */
+  constexpr double dollars() const { return static_cast<double>(micros_) / 1e6; }
   constexpr MicroUsd operator+(MicroUsd o) const { return MicroUsd{micros_ + o.micros_}; }
   constexpr MicroUsd operator-(MicroUsd o) const { return MicroUsd{micros_ - o.micros_}; }
   constexpr MicroUsd& operator+=(MicroUsd o) {
