@@ -7,8 +7,8 @@
 set -uo pipefail
 cmake=$1
 source_dir=$2
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/governor-build-retry.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=processes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/processes.sh" # $tmp, removed on exit
 fail() {
   echo "FAIL: $*"
   exit 1
